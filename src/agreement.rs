@@ -1,0 +1,215 @@
+//! Loading an agreement: source text → syntax → check → [`Program`], with
+//! every diagnostic kept for the front ends to render.
+
+use crate::check::{check, compile_constant};
+use crate::diag::Diagnostic;
+use crate::eval::{coerce, Inputs, Outcome};
+use crate::program::{Program, SlotId, SlotKind};
+use crate::span::Span;
+use crate::syntax::{ast, parse, parse_expr};
+use crate::value::Value;
+use std::path::Path;
+
+/// A source text with the name it is shown under.
+#[derive(Clone, Debug)]
+pub struct Source {
+    /// File name (or `<repl>`, `--set`, …).
+    pub name: String,
+    /// The text.
+    pub text: String,
+}
+
+/// A checked agreement, ready to evaluate.
+#[derive(Clone, Debug)]
+pub struct Agreement {
+    /// Where it came from.
+    pub source: Source,
+    /// Its syntax tree.
+    pub ast: ast::File,
+    /// Its compiled form.
+    pub program: Program,
+    /// Warnings found while checking.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Diagnostics against one source.
+#[derive(Clone, Debug)]
+pub struct Failure {
+    /// The source they point into.
+    pub source: Source,
+    /// Errors and warnings.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Agreement {
+    /// Parses and checks `text`.
+    ///
+    /// ```
+    /// let a = splitdsl::Agreement::compile("x.split", "price = 10.00 USD\nshare p = remaining\n").unwrap();
+    /// assert_eq!(a.program.slots.len(), 2);
+    /// ```
+    pub fn compile(name: &str, text: &str) -> Result<Agreement, Box<Failure>> {
+        let source = Source {
+            name: name.to_string(),
+            text: text.to_string(),
+        };
+        let (file, mut diags) = parse(text);
+        let (program, more) = check(&file, text);
+        diags.extend(more);
+        match program {
+            Some(program) if !diags.iter().any(Diagnostic::is_error) => Ok(Agreement {
+                source,
+                ast: file,
+                program,
+                warnings: diags,
+            }),
+            _ => Err(Box::new(Failure {
+                source,
+                diagnostics: diags,
+            })),
+        }
+    }
+
+    /// Reads and compiles a file; unreadable, binary and non-UTF-8 files are diagnostics.
+    pub fn load(path: &Path) -> Result<Agreement, Box<Failure>> {
+        let text = read_source(path)?;
+        Agreement::compile(&path.display().to_string(), &text)
+    }
+
+    /// Evaluates the agreement with `inputs`.
+    pub fn evaluate(&self, inputs: &Inputs) -> Result<Outcome, Diagnostic> {
+        self.program.evaluate(inputs)
+    }
+
+    /// No overrides.
+    pub fn inputs(&self) -> Inputs {
+        Inputs::new(&self.program)
+    }
+
+    /// Parses `NAME=EXPR` (as given to `--set`) and sets it in `inputs`.
+    /// Errors point into `assignment`.
+    pub fn set_from_text(&self, inputs: &mut Inputs, assignment: &str) -> Result<(), Diagnostic> {
+        let Some(eq) = assignment.find('=') else {
+            return Err(Diagnostic::error(
+                "splitdsl::cli::bad_set",
+                format!("`{assignment}` is not of the form NAME=VALUE"),
+            )
+            .primary(Span::new(0, assignment.len()), "no `=`")
+            .help("write e.g. `--set price=197.00USD`"));
+        };
+        let name = assignment[..eq].trim();
+        let name_start = assignment.find(name).unwrap_or(0);
+        let name_span = Span::new(name_start, name_start + name.len());
+        let slot = self.input_slot(name, name_span)?;
+        let rhs = &assignment[eq + 1..];
+        let expr = parse_expr(rhs).map_err(|d| d.shifted(eq + 1))?;
+        let value = self
+            .constant(&expr)
+            .map_err(|d| d.shifted(eq + 1))?;
+        let value = self
+            .fit(slot, value, Span::new(eq + 1 + expr.span.start, eq + 1 + expr.span.end))?;
+        inputs.set(slot, value);
+        Ok(())
+    }
+
+    /// The slot of the input `name`, or a diagnostic at `span`.
+    pub fn input_slot(&self, name: &str, span: Span) -> Result<SlotId, Diagnostic> {
+        let p = &self.program;
+        match p.slot(name) {
+            Some(i) if p.slots[i].kind == SlotKind::Input => Ok(i),
+            Some(i) => {
+                let what = match p.slots[i].kind {
+                    SlotKind::Cell => "a cell",
+                    _ => "a deduction",
+                };
+                Err(Diagnostic::error(
+                    "splitdsl::input::not_input",
+                    format!("`{name}` is {what}, not an input"),
+                )
+                .primary(span, "cannot be set from outside")
+                .help(format!("declare it with `input {name} = …` in the agreement to make it settable")))
+            }
+            None => {
+                let inputs = p
+                    .slots
+                    .iter()
+                    .filter(|s| s.kind == SlotKind::Input)
+                    .map(|s| s.name.as_str());
+                let names: Vec<&str> = inputs.collect();
+                let help = match crate::diag::did_you_mean(name, names.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("the inputs are: {}", names.join(", ")),
+                };
+                Err(Diagnostic::error(
+                    "splitdsl::input::unknown",
+                    format!("the agreement has no input `{name}`"),
+                )
+                .primary(span, "unknown input")
+                .help(help))
+            }
+        }
+    }
+
+    /// Evaluates an expression that uses no name.
+    pub fn constant(&self, expr: &ast::Expr) -> Result<Value, Diagnostic> {
+        let (c, _) = compile_constant(expr)?;
+        self.program.eval(&c, &Outcome::default())
+    }
+
+    /// Fits `value` to the kind of `slot` (a plain number becomes money in
+    /// the slot's currency); a diagnostic at `span` when it cannot.
+    pub fn fit(&self, slot: SlotId, value: Value, span: Span) -> Result<Value, Diagnostic> {
+        let s = &self.program.slots[slot];
+        coerce(value, s.ty).ok_or_else(|| {
+            Diagnostic::error(
+                "splitdsl::input::kind_mismatch",
+                format!("`{}` is {}, but this is {}", s.name, s.ty, value.ty()),
+            )
+            .primary(span, format!("{}", value.ty()))
+            .help(format!("give {}", s.ty))
+        })
+    }
+}
+
+/// Reads a source file, turning every way it can fail into a diagnostic.
+pub fn read_source(path: &Path) -> Result<String, Box<Failure>> {
+    let name = path.display().to_string();
+    let fail = |code: &'static str, msg: String, help: &str| {
+        Box::new(Failure {
+            source: Source {
+                name: name.clone(),
+                text: String::new(),
+            },
+            diagnostics: vec![Diagnostic::error(code, msg).help(help)],
+        })
+    };
+    if path.is_dir() {
+        return Err(fail(
+            "splitdsl::io::is_directory",
+            format!("`{name}` is a directory, not a .split file"),
+            "give the path of a .split file",
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| {
+        fail(
+            "splitdsl::io::unreadable",
+            format!("cannot read `{name}`: {e}"),
+            "check the path and its permissions",
+        )
+    })?;
+    if bytes.contains(&0) {
+        return Err(fail(
+            "splitdsl::io::binary",
+            format!("`{name}` is a binary file, not a .split agreement"),
+            "a .split file is UTF-8 text",
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        fail(
+            "splitdsl::io::not_utf8",
+            format!("`{name}` is not UTF-8 text (invalid byte at offset {at})"),
+            "save the file as UTF-8",
+        )
+    })
+}

@@ -1,0 +1,314 @@
+//! The `splitdsl` command line.
+
+use crate::agreement::{Agreement, Failure, Source};
+use crate::diag::{render, Diagnostic, JsonDiagnostic, Style};
+use crate::eval::{compare, Inputs};
+use crate::report;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::cmp::Ordering;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// splitdsl: revenue-split agreements with exact cents.
+#[derive(Parser, Debug)]
+#[command(name = "splitdsl", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Output format of `run`.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    /// An aligned table.
+    Table,
+    /// The JSON contract of LANGUAGE.md section 7.
+    Json,
+    /// One CSV row per deduction.
+    Csv,
+}
+
+/// Output format of `check`.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum CheckFormat {
+    /// Rendered diagnostics on stderr.
+    Text,
+    /// A JSON array of diagnostics on stdout.
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Evaluate one sale and print the breakdown.
+    Run {
+        /// The agreement.
+        file: PathBuf,
+        /// Override an input, e.g. `--set price=197.00USD` (repeatable).
+        #[arg(long = "set", value_name = "NAME=EXPR")]
+        set: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Parse and check without running; print every error and warning.
+    Check {
+        /// The agreements.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Output format of the diagnostics.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+    },
+    /// Run the `example` blocks.
+    Test {
+        /// The agreements.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+/// Runs the command line with the process's arguments.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let code = match cli.command {
+        Command::Run { file, set, format } => run(&file, &set, format),
+        Command::Check { files, format } => check(&files, format),
+        Command::Test { files } => test(&files),
+    };
+    ExitCode::from(code)
+}
+
+/// Prints diagnostics against their source to stderr.
+pub fn print_diagnostics(source: &Source, diags: &[Diagnostic]) {
+    let style = Style::for_stderr();
+    let mut err = std::io::stderr().lock();
+    for d in diags {
+        let _ = write!(err, "{}", render(d, &source.name, &source.text, style));
+    }
+}
+
+fn print_failure(f: &Failure) {
+    print_diagnostics(&f.source, &f.diagnostics);
+}
+
+/// Loads an agreement and applies `--set` overrides; prints problems.
+pub fn load_with_overrides(file: &std::path::Path, set: &[String]) -> Result<(Agreement, Inputs), u8> {
+    let agreement = Agreement::load(file).map_err(|f| {
+        print_failure(&f);
+        1
+    })?;
+    let mut inputs = agreement.inputs();
+    let mut ok = true;
+    for s in set {
+        if let Err(d) = agreement.set_from_text(&mut inputs, s) {
+            let src = Source {
+                name: "--set".into(),
+                text: s.clone(),
+            };
+            print_diagnostics(&src, &[d]);
+            ok = false;
+        }
+    }
+    if ok {
+        Ok((agreement, inputs))
+    } else {
+        Err(1)
+    }
+}
+
+fn run(file: &std::path::Path, set: &[String], format: Format) -> u8 {
+    let (agreement, inputs) = match load_with_overrides(file, set) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let out = match agreement.evaluate(&inputs) {
+        Ok(o) => o,
+        Err(d) => {
+            print_diagnostics(&agreement.source, &[d]);
+            return 1;
+        }
+    };
+    let p = &agreement.program;
+    let (texts, failures) = report::requirement_failures(p, &out, &agreement.source.text);
+    let text = match format {
+        Format::Table => report::table(p, &out, &texts),
+        Format::Json => report::json(p, &out) + "\n",
+        Format::Csv => report::csv(p, &out),
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+    if failures.is_empty() {
+        0
+    } else {
+        print_diagnostics(&agreement.source, &failures);
+        1
+    }
+}
+
+fn check(files: &[PathBuf], format: CheckFormat) -> u8 {
+    let mut any_error = false;
+    let mut json = Vec::new();
+    for file in files {
+        let (source, diags) = match Agreement::load(file) {
+            Ok(a) => (a.source, a.warnings),
+            Err(f) => (f.source, f.diagnostics),
+        };
+        any_error |= diags.iter().any(Diagnostic::is_error);
+        match format {
+            CheckFormat::Text => {
+                print_diagnostics(&source, &diags);
+                let errors = diags.iter().filter(|d| d.is_error()).count();
+                let warnings = diags.len() - errors;
+                let status = match (errors, warnings) {
+                    (0, 0) => "ok".to_string(),
+                    (0, w) => format!("ok, {w} warning{}", plural(w)),
+                    (e, w) => format!("{e} error{}, {w} warning{}", plural(e), plural(w)),
+                };
+                println!("{}: {status}", source.name);
+            }
+            CheckFormat::Json => {
+                json.extend(diags.iter().map(|d| JsonDiagnostic::new(d, &source.name, &source.text)));
+            }
+        }
+    }
+    if format == CheckFormat::Json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json).unwrap_or_else(|_| "[]".into())
+        );
+    }
+    u8::from(any_error)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// The outcome of one `example` block.
+#[derive(Debug)]
+pub enum ExampleResult {
+    /// Every expectation held.
+    Pass,
+    /// Some did not: (line text, expected, actual) for each.
+    Fail(Vec<(String, String, String)>),
+    /// The evaluation failed.
+    Error(Diagnostic),
+}
+
+/// Runs every example of an agreement.
+pub fn run_examples(a: &Agreement) -> Vec<(String, ExampleResult)> {
+    let p = &a.program;
+    let mut results = Vec::new();
+    for ex in &p.examples {
+        let mut inputs = a.inputs();
+        let mut error = None;
+        for (slot, expr, _) in &ex.givens {
+            match p.eval(expr, &Default::default()) {
+                Ok(v) => inputs.set(*slot, v),
+                Err(d) => error = Some(d),
+            }
+        }
+        if let Some(d) = error {
+            results.push((ex.name.clone(), ExampleResult::Error(d)));
+            continue;
+        }
+        let out = match p.evaluate(&inputs) {
+            Ok(o) => o,
+            Err(d) => {
+                results.push((ex.name.clone(), ExampleResult::Error(d)));
+                continue;
+            }
+        };
+        let mut fails = Vec::new();
+        for (slot, expr, span) in &ex.expects {
+            let actual = out.value(*slot);
+            let expected = p.eval(expr, &out);
+            let line = span.text(&a.source.text).to_string();
+            let (line_no, _) = crate::span::line_col(&a.source.text, span.start);
+            match (expected, actual) {
+                (Ok(e), Some(v)) if compare(e, v) == Some(Ordering::Equal) => {}
+                (Ok(e), v) => fails.push((
+                    format!("line {line_no}: {line}"),
+                    e.to_string(),
+                    v.map_or("nothing".into(), |v| v.to_string()),
+                )),
+                (Err(d), _) => fails.push((format!("line {line_no}: {line}"), d.message, String::new())),
+            }
+        }
+        let unmet: Vec<String> = p
+            .requirements
+            .iter()
+            .zip(&out.requirements)
+            .filter(|(_, h)| !**h)
+            .map(|(r, _)| r.message.clone())
+            .collect();
+        for m in unmet {
+            fails.push(("require".into(), format!("holds: {m}"), "does not hold".into()));
+        }
+        results.push((
+            ex.name.clone(),
+            if fails.is_empty() {
+                ExampleResult::Pass
+            } else {
+                ExampleResult::Fail(fails)
+            },
+        ));
+    }
+    results
+}
+
+fn test(files: &[PathBuf]) -> u8 {
+    let (mut passed, mut failed) = (0, 0);
+    let mut broken = false;
+    for file in files {
+        let a = match Agreement::load(file) {
+            Ok(a) => a,
+            Err(f) => {
+                print_failure(&f);
+                broken = true;
+                continue;
+            }
+        };
+        println!("{}", a.source.name);
+        let results = run_examples(&a);
+        if results.is_empty() {
+            println!("  (no examples)");
+        }
+        for (name, r) in results {
+            match r {
+                ExampleResult::Pass => {
+                    passed += 1;
+                    println!("  ✓ {name}");
+                }
+                ExampleResult::Fail(fails) => {
+                    failed += 1;
+                    println!("  ✗ {name}");
+                    for (line, expected, actual) in fails {
+                        println!("      {line}");
+                        println!("        expected {expected}");
+                        println!("        actual   {actual}");
+                    }
+                }
+                ExampleResult::Error(d) => {
+                    failed += 1;
+                    println!("  ✗ {name}: evaluation failed");
+                    print_diagnostics(&a.source, &[d]);
+                }
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    u8::from(failed > 0 || broken)
+}

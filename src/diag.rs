@@ -1,0 +1,336 @@
+//! Diagnostics as plain data, and their rendering at the edge.
+//!
+//! Every stage of splitdsl (parsing, checking, evaluation, the front ends)
+//! reports problems as [`Diagnostic`] values: a stable code, a severity, a
+//! message, labelled byte spans, and an optional help line. They carry no
+//! source text; [`render`] pairs them with the text they point into.
+
+use crate::span::{line_col, Span};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use serde::Serialize;
+use std::fmt;
+
+/// How bad a diagnostic is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The file cannot be run, or a run failed.
+    Error,
+    /// The file runs, but something looks wrong.
+    Warning,
+}
+
+/// A labelled span of a diagnostic.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Label {
+    /// Where.
+    pub span: Span,
+    /// What is there (may be empty).
+    pub message: String,
+    /// Whether this is the main place of the problem.
+    pub primary: bool,
+}
+
+/// One problem, as plain data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    /// A stable code such as `splitdsl::unit::currency_mismatch`.
+    pub code: &'static str,
+    /// Error or warning.
+    pub severity: Severity,
+    /// One sentence saying what is wrong.
+    pub message: String,
+    /// The places involved; the first primary label is the main one.
+    pub labels: Vec<Label>,
+    /// How to fix it, when we can tell.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// A new error with `code` and `message`.
+    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            labels: Vec::new(),
+            help: None,
+        }
+    }
+
+    /// A new warning with `code` and `message`.
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
+    }
+
+    /// Adds the main label.
+    pub fn primary(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+            primary: true,
+        });
+        self
+    }
+
+    /// Adds a secondary label.
+    pub fn secondary(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+            primary: false,
+        });
+        self
+    }
+
+    /// Sets the help line.
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Sets the help line when there is one.
+    pub fn maybe_help(mut self, help: Option<String>) -> Self {
+        if help.is_some() {
+            self.help = help;
+        }
+        self
+    }
+
+    /// Whether this is an error (not a warning).
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// The main span, if any.
+    pub fn main_span(&self) -> Option<Span> {
+        self.labels
+            .iter()
+            .find(|l| l.primary)
+            .or(self.labels.first())
+            .map(|l| l.span)
+    }
+
+    /// Moves every label by `offset` bytes (for text parsed out of a larger source).
+    pub fn shifted(mut self, offset: usize) -> Self {
+        for l in &mut self.labels {
+            l.span = Span::new(l.span.start + offset, l.span.end + offset);
+        }
+        self
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// How to render diagnostics.
+#[derive(Clone, Copy, Debug)]
+pub struct Style {
+    /// ANSI colours.
+    pub color: bool,
+    /// Wrap width in columns.
+    pub width: usize,
+}
+
+impl Style {
+    /// No colour, 80 columns: for tests, files and pipes.
+    pub const PLAIN: Style = Style {
+        color: false,
+        width: 80,
+    };
+
+    /// Colour when `stderr` is a terminal and `NO_COLOR` is unset.
+    pub fn for_stderr() -> Style {
+        use std::io::IsTerminal;
+        let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        Style { color, width: 100 }
+    }
+}
+
+struct Adapter<'a> {
+    diag: &'a Diagnostic,
+    source: NamedSource<String>,
+    len: usize,
+}
+
+impl fmt::Debug for Adapter<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diag.message)
+    }
+}
+
+impl fmt::Display for Adapter<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diag.message)
+    }
+}
+
+impl std::error::Error for Adapter<'_> {}
+
+impl miette::Diagnostic for Adapter<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.diag.code))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diag.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.diag
+            .help
+            .as_ref()
+            .map(|h| Box::new(h.as_str()) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        if self.diag.labels.is_empty() {
+            None
+        } else {
+            Some(&self.source)
+        }
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.diag.labels.is_empty() {
+            return None;
+        }
+        let len = self.len;
+        Some(Box::new(self.diag.labels.iter().map(move |l| {
+            let start = l.span.start.min(len);
+            let end = l.span.end.clamp(start, len);
+            let text = (!l.message.is_empty()).then(|| l.message.clone());
+            if l.primary {
+                LabeledSpan::new_primary_with_span(text, (start, end - start))
+            } else {
+                LabeledSpan::new_with_span(text, (start, end - start))
+            }
+        })))
+    }
+}
+
+/// Renders `diag` against the source text it points into.
+pub fn render(diag: &Diagnostic, source_name: &str, source: &str, style: Style) -> String {
+    // Spans must fall on character boundaries for miette; widen if needed.
+    let mut diag = diag.clone();
+    for l in &mut diag.labels {
+        while l.span.start > 0 && !source.is_char_boundary(l.span.start.min(source.len())) {
+            l.span.start -= 1;
+        }
+        while l.span.end < source.len() && !source.is_char_boundary(l.span.end) {
+            l.span.end += 1;
+        }
+    }
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_links(false);
+    let adapter = Adapter {
+        diag: &diag,
+        source: NamedSource::new(source_name, source.to_string()),
+        len: source.len(),
+    };
+    let mut out = String::new();
+    if handler.render_report(&mut out, &adapter).is_err() {
+        out = format!("{}: {}\n", diag.code, diag.message);
+    }
+    out
+}
+
+/// A diagnostic as JSON-ready data, with line and column numbers.
+#[derive(Clone, Debug, Serialize)]
+pub struct JsonDiagnostic {
+    /// The file.
+    pub file: String,
+    /// The stable code.
+    pub code: &'static str,
+    /// `error` or `warning`.
+    pub severity: Severity,
+    /// The message.
+    pub message: String,
+    /// Labelled spans with their positions.
+    pub spans: Vec<JsonSpan>,
+    /// The help line.
+    pub help: Option<String>,
+}
+
+/// A span with its 1-based line and column.
+#[derive(Clone, Debug, Serialize)]
+pub struct JsonSpan {
+    /// Byte offset of the start.
+    pub start: usize,
+    /// Byte offset of the end.
+    pub end: usize,
+    /// Line of the start.
+    pub line: usize,
+    /// Column (in characters) of the start.
+    pub column: usize,
+    /// Line of the end.
+    pub end_line: usize,
+    /// Column of the end.
+    pub end_column: usize,
+    /// The label.
+    pub label: String,
+    /// Whether it is the main span.
+    pub primary: bool,
+}
+
+impl JsonDiagnostic {
+    /// Converts `diag` for the file `file` whose text is `source`.
+    pub fn new(diag: &Diagnostic, file: &str, source: &str) -> Self {
+        JsonDiagnostic {
+            file: file.to_string(),
+            code: diag.code,
+            severity: diag.severity,
+            message: diag.message.clone(),
+            spans: diag
+                .labels
+                .iter()
+                .map(|l| {
+                    let (line, column) = line_col(source, l.span.start);
+                    let (end_line, end_column) = line_col(source, l.span.end);
+                    JsonSpan {
+                        start: l.span.start,
+                        end: l.span.end,
+                        line,
+                        column,
+                        end_line,
+                        end_column,
+                        label: l.message.clone(),
+                        primary: l.primary,
+                    }
+                })
+                .collect(),
+            help: diag.help.clone(),
+        }
+    }
+}
+
+/// The name in `candidates` nearest to `name`, if one is near enough to suggest.
+pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut best: Option<(f64, &str)> = None;
+    for c in candidates {
+        if c == name {
+            continue;
+        }
+        let score = strsim::jaro_winkler(&name.to_lowercase(), &c.to_lowercase());
+        let close = score >= 0.8 || strsim::damerau_levenshtein(name, c) <= 1 + name.len() / 5;
+        if close && best.is_none_or(|(s, _)| score > s) {
+            best = Some((score, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}

@@ -1,0 +1,234 @@
+//! The compiled agreement: names resolved to slots, kinds known, the
+//! evaluation order fixed. Built once by [`crate::check`], run many times by
+//! [`crate::eval`].
+
+use crate::span::Span;
+use crate::syntax::ast::{BinOp, DeductionKind};
+use crate::value::{Currency, Rounding, Ty, Value};
+
+/// Index of an input, cell or deduction in [`Program::slots`].
+pub type SlotId = usize;
+
+/// What a slot is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SlotKind {
+    /// An input (the price is one): the outside may set it.
+    Input,
+    /// A cell: a formula.
+    Cell,
+    /// A fee or share: the index into [`Program::deductions`].
+    Deduction(usize),
+}
+
+/// A named value of the agreement.
+#[derive(Clone, Debug)]
+pub struct Slot {
+    /// Its name.
+    pub name: String,
+    /// What it is.
+    pub kind: SlotKind,
+    /// Its kind of value.
+    pub ty: Ty,
+    /// The span of its name where defined.
+    pub name_span: Span,
+    /// The span of its whole statement.
+    pub stmt_span: Span,
+    /// Its formula: an input's default, a cell's formula, a deduction's amount.
+    pub expr: CExpr,
+}
+
+/// A fee or share, in file order.
+#[derive(Clone, Debug)]
+pub struct Deduction {
+    /// Its slot (value = the rounded amount).
+    pub slot: SlotId,
+    /// Fee or share.
+    pub kind: DeductionKind,
+    /// Its label.
+    pub label: Option<String>,
+    /// Its condition.
+    pub when: Option<CExpr>,
+}
+
+/// A built-in function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Builtin {
+    /// `min(a, b, …)`
+    Min,
+    /// `max(a, b, …)`
+    Max,
+    /// `abs(x)`
+    Abs,
+    /// `round(x)`, `round(x, step)`
+    Round,
+    /// `floor(x)`, `floor(x, step)`
+    Floor,
+    /// `ceil(x)`, `ceil(x, step)`
+    Ceil,
+    /// `clamp(x, lo, hi)`
+    Clamp,
+}
+
+impl Builtin {
+    /// Every function with its name.
+    pub const ALL: [(&'static str, Builtin); 7] = [
+        ("min", Builtin::Min),
+        ("max", Builtin::Max),
+        ("abs", Builtin::Abs),
+        ("round", Builtin::Round),
+        ("floor", Builtin::Floor),
+        ("ceil", Builtin::Ceil),
+        ("clamp", Builtin::Clamp),
+    ];
+
+    /// The function called `name`.
+    pub fn from_name(name: &str) -> Option<Builtin> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, b)| *b)
+    }
+
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, b)| *b == self)
+            .map_or("?", |(n, _)| n)
+    }
+}
+
+/// A compiled expression. Operands are known to be of fitting kinds.
+#[derive(Clone, Debug)]
+pub enum CExpr {
+    /// A constant.
+    Const(Value),
+    /// The value of a slot.
+    Slot(SlotId),
+    /// The pool before deduction `k`, as money.
+    Remaining(usize),
+    /// `-x`
+    Neg(Box<CExpr>, Span),
+    /// `not x`
+    Not(Box<CExpr>),
+    /// Arithmetic or comparison (not `and`/`or`).
+    Binary(BinOp, Box<CExpr>, Box<CExpr>, Span),
+    /// `a and b` (short-circuit)
+    And(Box<CExpr>, Box<CExpr>),
+    /// `a or b` (short-circuit)
+    Or(Box<CExpr>, Box<CExpr>),
+    /// `if c then a else b` (only the branch taken runs)
+    If(Box<CExpr>, Box<CExpr>, Box<CExpr>),
+    /// A built-in call.
+    Call(Builtin, Vec<CExpr>, Span),
+    /// A table lookup.
+    Table(usize, Box<CExpr>, Span),
+}
+
+/// A table's key.
+#[derive(Clone, Debug)]
+pub enum CKey {
+    /// Matches one value.
+    Value(CExpr),
+    /// Matches `lo ..= hi`; a missing end is open.
+    Range(Option<CExpr>, Option<CExpr>),
+}
+
+/// A table row.
+#[derive(Clone, Debug)]
+pub struct CRow {
+    /// What it matches.
+    pub key: CKey,
+    /// What it gives.
+    pub value: CExpr,
+    /// The key as written (for messages).
+    pub key_text: String,
+}
+
+/// A lookup table.
+#[derive(Clone, Debug)]
+pub struct Table {
+    /// Its name.
+    pub name: String,
+    /// The kind of its keys.
+    pub key_ty: Ty,
+    /// The kind of its values.
+    pub value_ty: Ty,
+    /// Its rows, first match wins.
+    pub rows: Vec<CRow>,
+    /// Where it is defined.
+    pub span: Span,
+}
+
+/// A `require`.
+#[derive(Clone, Debug)]
+pub struct Requirement {
+    /// The condition.
+    pub cond: CExpr,
+    /// When the condition is a comparison, its two sides (to show on failure).
+    pub sides: Option<(CExpr, CExpr)>,
+    /// The message, or the condition's text.
+    pub message: String,
+    /// Where the condition is.
+    pub span: Span,
+}
+
+/// An `example` block.
+#[derive(Clone, Debug)]
+pub struct Example {
+    /// Its name.
+    pub name: String,
+    /// Its span.
+    pub span: Span,
+    /// Inputs it sets.
+    pub givens: Vec<(SlotId, CExpr, Span)>,
+    /// Values it checks: slot, expected value, the line.
+    pub expects: Vec<(SlotId, CExpr, Span)>,
+}
+
+/// A node of the dependency graph, in evaluation order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Evaluate a slot.
+    Slot(SlotId),
+    /// Compute the pool after deduction `k - 1` (`Pool(0)` is the price),
+    /// checking deduction `k - 1` against the pool before it.
+    Pool(usize),
+}
+
+/// A checked, compiled agreement.
+#[derive(Clone, Debug)]
+pub struct Program {
+    /// The `agreement` title.
+    pub title: Option<String>,
+    /// The rounding mode of deductions.
+    pub rounding: Rounding,
+    /// The price's currency: every deduction is in it.
+    pub currency: Currency,
+    /// The price's slot.
+    pub price: SlotId,
+    /// Inputs, cells and deductions, in file order.
+    pub slots: Vec<Slot>,
+    /// Fees and shares, in file order.
+    pub deductions: Vec<Deduction>,
+    /// Tables.
+    pub tables: Vec<Table>,
+    /// Requirements, in file order.
+    pub requirements: Vec<Requirement>,
+    /// Examples, in file order.
+    pub examples: Vec<Example>,
+    /// Evaluation order: every slot and pool after what it depends on.
+    pub order: Vec<Step>,
+    /// For each slot, the slots whose values it reads directly (through
+    /// tables and `remaining` included).
+    pub deps: Vec<Vec<SlotId>>,
+}
+
+impl Program {
+    /// The slot called `name`.
+    pub fn slot(&self, name: &str) -> Option<SlotId> {
+        self.slots.iter().position(|s| s.name == name)
+    }
+
+    /// The type of `name`'s value, if any.
+    pub fn ty_of(&self, name: &str) -> Option<Ty> {
+        self.slot(name).map(|i| self.slots[i].ty)
+    }
+}

@@ -1,0 +1,308 @@
+//! One sale's breakdown as a table, JSON (the stable contract of
+//! LANGUAGE.md section 7) or CSV.
+
+use crate::diag::Diagnostic;
+use crate::eval::Outcome;
+use crate::program::{Program, SlotKind};
+use crate::value::{format_amount, format_number, Value};
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::Serialize;
+use serde_json::{json, Map, Value as Json};
+
+/// A value in the JSON contract.
+pub fn value_json(v: Value) -> Json {
+    match v {
+        Value::Money(d, c) => json!({"kind": "money", "amount": format_amount(d, c), "currency": c.code()}),
+        Value::Number(d) => json!({"kind": "number", "value": format_number(d)}),
+        Value::Bool(b) => json!({"kind": "bool", "value": b}),
+        Value::Date(d) => json!({"kind": "date", "value": d.format("%Y-%m-%d").to_string()}),
+        Value::Rate(d, to, per) => {
+            json!({"kind": "rate", "value": format_number(d), "currency": to.code(), "per": per.code()})
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct MoneyJson {
+    amount: String,
+    currency: &'static str,
+}
+
+#[derive(Serialize)]
+struct DeductionJson<'a> {
+    kind: &'static str,
+    name: &'a str,
+    label: Option<&'a str>,
+    amount: String,
+    currency: &'static str,
+    remaining: String,
+}
+
+#[derive(Serialize)]
+struct RequirementJson<'a> {
+    message: &'a str,
+    holds: bool,
+}
+
+#[derive(Serialize)]
+struct ReportJson<'a> {
+    agreement: Option<&'a str>,
+    price: MoneyJson,
+    deductions: Vec<DeductionJson<'a>>,
+    unallocated: MoneyJson,
+    values: Map<String, Json>,
+    requirements: Vec<RequirementJson<'a>>,
+}
+
+/// One deduction's figures.
+#[derive(Clone, Debug)]
+pub struct Line<'a> {
+    /// `fee` or `share`.
+    pub kind: &'static str,
+    /// Its name.
+    pub name: &'a str,
+    /// Its label.
+    pub label: Option<&'a str>,
+    /// Its amount.
+    pub amount: Decimal,
+    /// The pool after it.
+    pub remaining: Decimal,
+}
+
+/// The deductions of an outcome, in file order.
+pub fn lines<'a>(p: &'a Program, out: &Outcome) -> Vec<Line<'a>> {
+    p.deductions
+        .iter()
+        .enumerate()
+        .map(|(k, d)| Line {
+            kind: d.kind.keyword(),
+            name: &p.slots[d.slot].name,
+            label: d.label.as_deref(),
+            amount: out.value(d.slot).and_then(|v| v.decimal()).unwrap_or_default(),
+            remaining: out.pools.get(k + 1).copied().unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// The price of an outcome.
+pub fn price(out: &Outcome) -> Decimal {
+    out.pools.first().copied().unwrap_or_default()
+}
+
+/// The JSON report (LANGUAGE.md section 7).
+pub fn json(p: &Program, out: &Outcome) -> String {
+    let c = p.currency;
+    let money = |d: Decimal| MoneyJson {
+        amount: format_amount(d, c),
+        currency: c.code(),
+    };
+    let mut values = Map::new();
+    for (i, s) in p.slots.iter().enumerate() {
+        if let Some(v) = out.value(i) {
+            values.insert(s.name.clone(), value_json(v));
+        }
+    }
+    let report = ReportJson {
+        agreement: p.title.as_deref(),
+        price: money(price(out)),
+        deductions: lines(p, out)
+            .into_iter()
+            .map(|l| DeductionJson {
+                kind: l.kind,
+                name: l.name,
+                label: l.label,
+                amount: format_amount(l.amount, c),
+                currency: c.code(),
+                remaining: format_amount(l.remaining, c),
+            })
+            .collect(),
+        unallocated: money(out.unallocated()),
+        values,
+        requirements: p
+            .requirements
+            .iter()
+            .zip(&out.requirements)
+            .map(|(r, h)| RequirementJson {
+                message: &r.message,
+                holds: *h,
+            })
+            .collect(),
+    };
+    serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+/// `amount` as a percentage of `of`, two decimals, or `—` when `of` is zero.
+pub fn percent(amount: Decimal, of: Decimal) -> String {
+    if of.is_zero() {
+        return "—".into();
+    }
+    match amount
+        .checked_mul(Decimal::ONE_HUNDRED)
+        .and_then(|x| x.checked_div(of))
+    {
+        Some(x) => {
+            let mut r = x.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+            r.rescale(2);
+            format!("{r}%")
+        }
+        None => "—".into(),
+    }
+}
+
+/// The breakdown as an aligned table. `failures` holds a text for each
+/// requirement that does not hold (the values involved).
+pub fn table(p: &Program, out: &Outcome, failures: &[Option<String>]) -> String {
+    let c = p.currency;
+    let total = price(out);
+    let title = p.title.as_deref().unwrap_or("Agreement");
+    let mut s = format!("{title} — sale of {} {c}\n", format_amount(total, c));
+    let ls = lines(p, out);
+    let rows: Vec<[String; 6]> = ls
+        .iter()
+        .map(|l| {
+            [
+                l.kind.to_string(),
+                l.name.to_string(),
+                l.label.unwrap_or("").to_string(),
+                format!("{} {c}", format_amount(l.amount, c)),
+                percent(l.amount, total),
+                format_amount(l.remaining, c),
+            ]
+        })
+        .collect();
+    let unalloc = out.unallocated();
+    let un_amount = format!("{} {c}", format_amount(unalloc, c));
+    let un_pct = percent(unalloc, total);
+    let width = |i: usize, extra: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0).max(extra);
+    let w_kind = width(0, 0);
+    let w_name = width(1, 0);
+    let w_label = width(2, 0);
+    let w_amount = width(3, un_amount.chars().count());
+    let w_pct = width(4, un_pct.chars().count());
+    let w_rem = width(5, 0);
+    for r in &rows {
+        let line = format!(
+            "  {:<w_kind$}  {:<w_name$}  {:<w_label$}   {:>w_amount$}   {:>w_pct$}   remaining {:>w_rem$}",
+            r[0], r[1], r[2], r[3], r[4], r[5]
+        );
+        s.push_str(line.trim_end());
+        s.push('\n');
+    }
+    let head = w_kind + w_name + w_label + 4;
+    let line = format!(
+        "  {:<head$}   {:>w_amount$}   {:>w_pct$}",
+        "unallocated", un_amount, un_pct
+    );
+    s.push_str(line.trim_end());
+    s.push('\n');
+    for (i, (r, holds)) in p.requirements.iter().zip(&out.requirements).enumerate() {
+        if *holds {
+            s.push_str(&format!("  ✓ {}\n", r.message));
+        } else {
+            let why = failures.get(i).cloned().flatten().unwrap_or_default();
+            if why.is_empty() {
+                s.push_str(&format!("  ✗ {}\n", r.message));
+            } else {
+                s.push_str(&format!("  ✗ {} ({why})\n", r.message));
+            }
+        }
+    }
+    s
+}
+
+/// The breakdown as CSV: one row per deduction, then the unallocated rest.
+pub fn csv(p: &Program, out: &Outcome) -> String {
+    let c = p.currency;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut rows: Vec<Vec<String>> = vec![
+        ["kind", "name", "label", "amount", "currency", "share_of_price", "remaining"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    let total = price(out);
+    for l in lines(p, out) {
+        rows.push(vec![
+            l.kind.into(),
+            l.name.into(),
+            l.label.unwrap_or("").into(),
+            format_amount(l.amount, c),
+            c.code().into(),
+            percent(l.amount, total),
+            format_amount(l.remaining, c),
+        ]);
+    }
+    let un = out.unallocated();
+    rows.push(vec![
+        "unallocated".into(),
+        String::new(),
+        String::new(),
+        format_amount(un, c),
+        c.code().into(),
+        percent(un, total),
+        format_amount(un, c),
+    ]);
+    for r in rows {
+        if w.write_record(&r).is_err() {
+            break;
+        }
+    }
+    w.into_inner()
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .unwrap_or_default()
+}
+
+/// For each requirement that does not hold: the values of its two sides
+/// (when it is a comparison) and a diagnostic at its condition.
+pub fn requirement_failures(p: &Program, out: &Outcome, src: &str) -> (Vec<Option<String>>, Vec<Diagnostic>) {
+    let mut texts = Vec::new();
+    let mut diags = Vec::new();
+    for (r, holds) in p.requirements.iter().zip(&out.requirements) {
+        if *holds {
+            texts.push(None);
+            continue;
+        }
+        let sides = r.sides.as_ref().and_then(|(a, b)| {
+            let va = p.eval(a, out).ok()?;
+            let vb = p.eval(b, out).ok()?;
+            Some((va, vb))
+        });
+        let cond_text = r.span.text(src);
+        let mut d = Diagnostic::error(
+            "splitdsl::require::failed",
+            format!("requirement not met: {}", r.message),
+        );
+        let text = match sides {
+            Some((a, b)) => {
+                let (la, lb) = split_comparison(cond_text);
+                d = d.primary(r.span, format!("{la} is {a}, {lb} is {b}"));
+                format!("{la} = {a}, {lb} = {b}")
+            }
+            None => {
+                d = d.primary(r.span, "false for this sale");
+                String::new()
+            }
+        };
+        d = d.help("the sale's split breaks this rule; change the shares or the inputs");
+        texts.push(Some(text));
+        diags.push(d);
+    }
+    (texts, diags)
+}
+
+/// The two sides of a comparison's source text, for messages.
+fn split_comparison(text: &str) -> (String, String) {
+    for op in [">=", "<=", "==", "!=", ">", "<"] {
+        if let Some(i) = text.find(op) {
+            let a = text[..i].trim().trim_start_matches('(');
+            let b = text[i + op.len()..].trim().trim_end_matches(')');
+            return (format!("`{}`", a.trim()), format!("`{}`", b.trim()));
+        }
+    }
+    ("the left side".into(), "the right side".into())
+}
+
+/// Whether `slot` is an input (for listings).
+pub fn is_input(p: &Program, slot: usize) -> bool {
+    p.slots.get(slot).is_some_and(|s| s.kind == SlotKind::Input)
+}

@@ -1,0 +1,324 @@
+//! The abstract syntax tree. Every node carries the byte span it came from.
+
+use crate::span::Span;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+/// A parsed `.split` file.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct File {
+    /// The statements, in file order.
+    pub stmts: Vec<Stmt>,
+    /// The spans of the `#` comments, in file order.
+    pub comments: Vec<Span>,
+}
+
+/// A name as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ident {
+    /// The name.
+    pub name: String,
+    /// Where.
+    pub span: Span,
+}
+
+/// A string literal (unescaped).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Str {
+    /// The value, escapes resolved.
+    pub value: String,
+    /// Where, quotes included.
+    pub span: Span,
+}
+
+/// A statement.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stmt {
+    /// What it says.
+    pub kind: StmtKind,
+    /// The whole statement.
+    pub span: Span,
+}
+
+/// Fee or share.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeductionKind {
+    /// To the platform or a third party.
+    Fee,
+    /// To a participant.
+    Share,
+}
+
+impl DeductionKind {
+    /// `fee` or `share`.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            DeductionKind::Fee => "fee",
+            DeductionKind::Share => "share",
+        }
+    }
+}
+
+/// The kinds of statement.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StmtKind {
+    /// `agreement "TITLE"`
+    Agreement {
+        /// The title.
+        title: Str,
+    },
+    /// `rounding MODE`
+    Rounding {
+        /// The mode's name.
+        mode: Ident,
+    },
+    /// `input NAME = EXPR`
+    Input {
+        /// The input's name.
+        name: Ident,
+        /// Its default.
+        value: Expr,
+    },
+    /// `NAME = EXPR` (and `price = EXPR`)
+    Cell {
+        /// The cell's name.
+        name: Ident,
+        /// Its formula.
+        value: Expr,
+    },
+    /// `fee|share NAME ["LABEL"] = EXPR [when COND]`
+    Deduction {
+        /// Fee or share.
+        kind: DeductionKind,
+        /// The keyword's span.
+        keyword: Span,
+        /// Its name.
+        name: Ident,
+        /// Its label.
+        label: Option<Str>,
+        /// Its amount.
+        value: Expr,
+        /// Its condition.
+        when: Option<Expr>,
+    },
+    /// `table NAME { KEY => VALUE … }`
+    Table {
+        /// The table's name.
+        name: Ident,
+        /// Its rows.
+        rows: Vec<TableRow>,
+    },
+    /// `require COND ["MESSAGE"]`
+    Require {
+        /// The condition.
+        cond: Expr,
+        /// The message.
+        message: Option<Str>,
+    },
+    /// `example "NAME" { given … expect … }`
+    Example {
+        /// The example's name.
+        name: Str,
+        /// Its `given` and `expect` lines.
+        items: Vec<ExampleItem>,
+    },
+}
+
+/// A row of a table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableRow {
+    /// What it matches.
+    pub key: TableKey,
+    /// What it gives.
+    pub value: Expr,
+    /// The whole row.
+    pub span: Span,
+}
+
+/// A table row's key.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TableKey {
+    /// One value.
+    Value(Expr),
+    /// `a..b`, `a..`, `..b` (ends included).
+    Range {
+        /// Lower end.
+        lo: Option<Expr>,
+        /// Upper end.
+        hi: Option<Expr>,
+        /// The whole range.
+        span: Span,
+    },
+}
+
+/// `given` or `expect`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ItemKind {
+    /// Sets an input.
+    Given,
+    /// Checks a value.
+    Expect,
+}
+
+/// A line of an example block.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExampleItem {
+    /// Given or expect.
+    pub kind: ItemKind,
+    /// The name set or checked.
+    pub name: Ident,
+    /// The value.
+    pub value: Expr,
+    /// The whole line.
+    pub span: Span,
+}
+
+/// An expression.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    /// What it is.
+    pub kind: ExprKind,
+    /// Where.
+    pub span: Span,
+}
+
+/// Binary operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+    /// `of` (same as `*`)
+    Of,
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `and`
+    And,
+    /// `or`
+    Or,
+}
+
+impl BinOp {
+    /// The operator as written.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Of => "of",
+            BinOp::Eq => "==",
+            BinOp::Ne => "!=",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+            BinOp::And => "and",
+            BinOp::Or => "or",
+        }
+    }
+
+    /// Binding power: higher binds tighter.
+    pub fn precedence(self) -> u8 {
+        match self {
+            BinOp::Or => 1,
+            BinOp::And => 2,
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => 4,
+            BinOp::Add | BinOp::Sub => 5,
+            BinOp::Mul | BinOp::Div | BinOp::Of => 6,
+        }
+    }
+
+    /// Whether it compares two values.
+    pub fn is_comparison(self) -> bool {
+        self.precedence() == 4
+    }
+}
+
+/// Unary operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    /// `-`
+    Neg,
+    /// `not`
+    Not,
+}
+
+/// The kinds of expression.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    /// `3`, `0.35`
+    Number(Decimal),
+    /// `35%`: the number as written (35), not divided.
+    Percent(Decimal),
+    /// `100.00 USD`: amount and code as written.
+    Money(Decimal, Ident),
+    /// `5.20 BRL/USD`: value, the code of the money it gives, the code it converts.
+    Rate(Decimal, Ident, Ident),
+    /// `true`, `false`
+    Bool(bool),
+    /// `2025-03-10`
+    Date(NaiveDate),
+    /// A name.
+    Name(String),
+    /// `remaining`
+    Remaining,
+    /// `-x`, `not x`
+    Unary(UnOp, Box<Expr>),
+    /// `a + b` … with the operator's span.
+    Binary(BinOp, Span, Box<Expr>, Box<Expr>),
+    /// `if c then a else b`
+    If(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `f(a, b)`: a function or a table.
+    Call(Ident, Vec<Expr>),
+    /// `(x)`
+    Paren(Box<Expr>),
+}
+
+impl Expr {
+    /// Calls `f` on this expression and every sub-expression, depth first.
+    pub fn walk<'a>(&'a self, f: &mut impl FnMut(&'a Expr)) {
+        f(self);
+        match &self.kind {
+            ExprKind::Unary(_, e) | ExprKind::Paren(e) => e.walk(f),
+            ExprKind::Binary(_, _, a, b) => {
+                a.walk(f);
+                b.walk(f);
+            }
+            ExprKind::If(c, a, b) => {
+                c.walk(f);
+                a.walk(f);
+                b.walk(f);
+            }
+            ExprKind::Call(_, args) => {
+                for a in args {
+                    a.walk(f);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The expression inside any parentheses.
+    pub fn unparen(&self) -> &Expr {
+        match &self.kind {
+            ExprKind::Paren(e) => e.unparen(),
+            _ => self,
+        }
+    }
+}

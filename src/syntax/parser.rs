@@ -1,0 +1,803 @@
+use super::ast::*;
+use crate::diag::Diagnostic;
+use crate::span::Span;
+use chrono::NaiveDate;
+use pest::error::{ErrorVariant, InputLocation};
+use pest::iterators::{Pair, Pairs};
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+use pest::Parser as _;
+use rust_decimal::Decimal;
+use std::sync::LazyLock;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/splitdsl.pest"]
+struct Grammar;
+
+/// The deepest nesting of parentheses, blocks or sub-expressions accepted.
+pub const MAX_DEPTH: usize = 1000;
+
+static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
+    PrattParser::new()
+        .op(Op::infix(Rule::kw_or, Assoc::Left))
+        .op(Op::infix(Rule::kw_and, Assoc::Left))
+        .op(Op::prefix(Rule::kw_not))
+        .op(Op::infix(Rule::op_eq, Assoc::Left)
+            | Op::infix(Rule::op_ne, Assoc::Left)
+            | Op::infix(Rule::op_lt, Assoc::Left)
+            | Op::infix(Rule::op_le, Assoc::Left)
+            | Op::infix(Rule::op_gt, Assoc::Left)
+            | Op::infix(Rule::op_ge, Assoc::Left))
+        .op(Op::infix(Rule::op_add, Assoc::Left) | Op::infix(Rule::op_sub, Assoc::Left))
+        .op(Op::infix(Rule::op_mul, Assoc::Left)
+            | Op::infix(Rule::op_div, Assoc::Left)
+            | Op::infix(Rule::kw_of, Assoc::Left))
+        .op(Op::prefix(Rule::op_neg))
+});
+
+/// Parses a whole file. Returns every statement that parsed and a
+/// diagnostic for every one that did not: one bad statement does not hide
+/// the others.
+pub fn parse(src: &str) -> (File, Vec<Diagnostic>) {
+    let mut file = File {
+        stmts: Vec::new(),
+        comments: scan_comments(src),
+    };
+    let mut diags = Vec::new();
+    if let Some(d) = check_nesting(src) {
+        diags.push(d);
+        return (file, diags);
+    }
+    let mut pos = skip_trivia(src, 0);
+    while pos < src.len() {
+        let rest = &src[pos..];
+        match Grammar::parse(Rule::one_statement, rest) {
+            Ok(mut pairs) => {
+                let Some(pair) = pairs.next() else { break };
+                let end = span_of(&pair, pos).end;
+                match build_stmt(pair, pos) {
+                    Ok(stmt) => file.stmts.push(stmt),
+                    Err(d) => diags.push(d),
+                }
+                let after = skip_inline_space(src, end);
+                if after < src.len() && !src[after..].starts_with(['\n', '#']) {
+                    diags.push(trailing_text(src, after));
+                    pos = skip_trivia(src, next_statement_line(src, after));
+                } else {
+                    pos = skip_trivia(src, after);
+                }
+            }
+            Err(e) => {
+                let at = pos
+                    + match e.location {
+                        InputLocation::Pos(p) => p,
+                        InputLocation::Span((p, _)) => p,
+                    };
+                diags.push(syntax_error(src, at, &e.variant));
+                pos = skip_trivia(src, next_statement_line(src, at.max(pos)));
+            }
+        }
+    }
+    (file, diags)
+}
+
+/// Parses one expression and nothing else (for `--set`, ledgers, the REPL).
+pub fn parse_expr(src: &str) -> Result<Expr, Diagnostic> {
+    if let Some(d) = check_nesting(src) {
+        return Err(d);
+    }
+    match Grammar::parse(Rule::one_expr, src) {
+        Ok(mut pairs) => match pairs.next() {
+            Some(p) => build_expr(p, 0),
+            None => Err(Diagnostic::error(
+                "splitdsl::syntax::expected_expression",
+                "expected an expression",
+            )
+            .primary(Span::new(0, src.len()), "here")),
+        },
+        Err(e) => {
+            let at = match e.location {
+                InputLocation::Pos(p) => p,
+                InputLocation::Span((p, _)) => p,
+            };
+            Err(syntax_error(src, at, &e.variant))
+        }
+    }
+}
+
+/// Byte spans of every `#` comment (outside string literals).
+pub fn scan_comments(src: &str) -> Vec<Span> {
+    let bytes = src.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    let mut in_string = false;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => in_string = !in_string,
+            b'\\' if in_string => i += 1,
+            b'\n' => in_string = false,
+            b'#' if !in_string => {
+                let end = src[i..].find('\n').map_or(src.len(), |n| i + n);
+                out.push(Span::new(i, end));
+                i = end;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Rejects nesting deeper than [`MAX_DEPTH`] before the recursive parser sees it.
+fn check_nesting(src: &str) -> Option<Diagnostic> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut in_comment = false;
+    let mut opened = Vec::new();
+    for (i, c) in src.char_indices() {
+        match c {
+            '\n' => {
+                in_string = false;
+                in_comment = false;
+            }
+            _ if in_comment => {}
+            '"' => in_string = !in_string,
+            _ if in_string => {}
+            '#' => in_comment = true,
+            '(' | '{' => {
+                depth += 1;
+                if opened.len() < MAX_DEPTH + 1 {
+                    opened.push(i);
+                }
+                if depth > MAX_DEPTH {
+                    let first = opened.first().copied().unwrap_or(i);
+                    return Some(
+                        Diagnostic::error(
+                            "splitdsl::limit::nesting",
+                            format!("this is nested more than {MAX_DEPTH} levels deep"),
+                        )
+                        .primary(Span::new(i, i + 1), "too deep here")
+                        .secondary(Span::new(first, first + 1), "the outermost level opens here")
+                        .help("split the expression into named cells"),
+                    );
+                }
+            }
+            ')' | '}' => {
+                depth = depth.saturating_sub(1);
+                opened.pop();
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Skips white space and comments.
+fn skip_trivia(src: &str, mut pos: usize) -> usize {
+    let bytes = src.as_bytes();
+    while pos < bytes.len() {
+        match bytes[pos] {
+            b' ' | b'\t' | b'\r' | b'\n' => pos += 1,
+            b'#' => pos = src[pos..].find('\n').map_or(src.len(), |n| pos + n),
+            _ if src[pos..].starts_with('\u{FEFF}') => pos += '\u{FEFF}'.len_utf8(),
+            _ => break,
+        }
+    }
+    pos
+}
+
+fn skip_inline_space(src: &str, mut pos: usize) -> usize {
+    let bytes = src.as_bytes();
+    while pos < bytes.len() && matches!(bytes[pos], b' ' | b'\t' | b'\r') {
+        pos += 1;
+    }
+    pos
+}
+
+const STATEMENT_KEYWORDS: [&str; 8] = [
+    "agreement", "rounding", "input", "fee", "share", "table", "require", "example",
+];
+
+/// Whether the line starting at `line` looks like the start of a statement.
+fn looks_like_statement(line: &str) -> bool {
+    let t = line.trim_start();
+    let word: String = t
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    if word.is_empty() {
+        return false;
+    }
+    if STATEMENT_KEYWORDS.contains(&word.as_str()) {
+        return true;
+    }
+    let after = t[word.len()..].trim_start();
+    after.starts_with('=') && !after.starts_with("==") && !after.starts_with("=>")
+}
+
+/// The start of the first line after the one holding `at` that looks like a statement.
+fn next_statement_line(src: &str, at: usize) -> usize {
+    let mut pos = src[at.min(src.len())..]
+        .find('\n')
+        .map_or(src.len(), |n| at + n + 1);
+    while pos < src.len() {
+        let end = src[pos..].find('\n').map_or(src.len(), |n| pos + n);
+        if looks_like_statement(&src[pos..end]) {
+            return pos;
+        }
+        pos = end + 1;
+    }
+    src.len()
+}
+
+/// The token at `at`, for messages.
+fn token_at(src: &str, at: usize) -> (Span, String) {
+    let rest = src.get(at..).unwrap_or("");
+    let Some(c) = rest.chars().next() else {
+        return (Span::new(at, at), "the end of the file".into());
+    };
+    if c == '\n' || c == '\r' {
+        return (Span::new(at, at), "the end of the line".into());
+    }
+    let len = if c.is_alphanumeric() || c == '_' || c == '.' {
+        rest.find(|ch: char| !(ch.is_alphanumeric() || ch == '_' || ch == '.'))
+            .unwrap_or(rest.len())
+    } else {
+        c.len_utf8()
+    };
+    let text = &rest[..len];
+    (Span::new(at, at + len), format!("`{text}`"))
+}
+
+fn trailing_text(src: &str, at: usize) -> Diagnostic {
+    let (span, tok) = token_at(src, at);
+    let mut d = Diagnostic::error(
+        "splitdsl::syntax::trailing_text",
+        format!("unexpected {tok} after the end of the statement"),
+    )
+    .primary(span, "this is not part of the statement");
+    let text = span.text(src);
+    d = if text == "=" {
+        d.help("to compare two values, write `==`")
+    } else if text == "%" {
+        d.help("write the percent sign right after the number: `35%`")
+    } else if text.chars().next().is_some_and(|c| c.is_alphanumeric()) {
+        d.help("a statement ends at the end of its line; is an operator such as `+` or `of` missing before this?")
+    } else {
+        d.help("a statement ends at the end of its line; put the next statement on a new line")
+    };
+    d
+}
+
+/// What a grammar rule means to a user, for "expected …" messages.
+fn describe(rule: Rule) -> Option<&'static str> {
+    use Rule::*;
+    Some(match rule {
+        expr | if_expr | call | remaining | name | paren | date | rate | money | percent
+        | number | num | boolean | kw_true | kw_false | kw_if | kw_remaining | op_neg
+        | kw_not | primary | literal | range_lo | range_hi | single_key => "an expression",
+        op_add | op_sub | op_mul | op_div | kw_of | op_eq | op_ne | op_le | op_ge | op_lt
+        | op_gt | kw_and | kw_or | infix => "an operator",
+        ident => "a name",
+        string | string_inner => "a quoted text",
+        tok_assign => "`=`",
+        tok_lbrace => "`{`",
+        tok_rbrace => "`}`",
+        tok_arrow => "`=>`",
+        tok_dotdot => "`..`",
+        tok_comma => "`,`",
+        tok_lparen => "`(`",
+        tok_rparen => "`)`",
+        kw_when => "`when`",
+        kw_then => "`then`",
+        kw_else => "`else`",
+        kw_given | given_item => "`given`",
+        kw_expect | expect_item => "`expect`",
+        currency => "a currency code such as `USD`",
+        table_row | range_key => "a table row (`KEY => VALUE`)",
+        agreement_stmt | rounding_stmt | input_stmt | deduction_stmt | table_stmt
+        | require_stmt | example_stmt | cell_stmt | kw_agreement | kw_rounding | kw_input
+        | kw_fee | kw_share | kw_table | kw_require | kw_example => "a statement",
+        EOI => "the end of the input",
+        _ => return None,
+    })
+}
+
+fn join_words(words: &[&str]) -> String {
+    match words {
+        [] => "something else".into(),
+        [one] => (*one).into(),
+        [init @ .., last] => format!("{} or {}", init.join(", "), last),
+    }
+}
+
+fn syntax_error(src: &str, at: usize, variant: &ErrorVariant<Rule>) -> Diagnostic {
+    let (span, found) = token_at(src, at);
+    let mut expected: Vec<&str> = Vec::new();
+    if let ErrorVariant::ParsingError { positives, .. } = variant {
+        for r in positives {
+            if let Some(w) = describe(*r) {
+                if !expected.contains(&w) {
+                    expected.push(w);
+                }
+            }
+        }
+    }
+    // A statement that stops early is usually missing what comes next.
+    let context = statement_context(src, at);
+    let message = if expected.is_empty() {
+        format!("unexpected {found}")
+    } else {
+        format!("expected {}{context}, found {found}", join_words(&expected))
+    };
+    let label = if expected.is_empty() {
+        "not expected here".to_string()
+    } else {
+        format!("expected {} here", join_words(&expected))
+    };
+    let d = Diagnostic::error("splitdsl::syntax::unexpected", message).primary(span, label);
+    d.maybe_help(syntax_hint(src, at, span, &expected))
+}
+
+/// " after `fee hotmart`": the words of the statement before `at`, when short.
+fn statement_context(src: &str, at: usize) -> String {
+    let line_start = src[..at.min(src.len())].rfind('\n').map_or(0, |n| n + 1);
+    let before = src[line_start..at.min(src.len())].trim();
+    if before.is_empty() || before.chars().count() > 40 || before.contains('#') {
+        String::new()
+    } else {
+        format!(" after `{before}`")
+    }
+}
+
+/// A targeted hint for common mistakes.
+fn syntax_hint(src: &str, at: usize, span: Span, expected: &[&str]) -> Option<String> {
+    let text = span.text(src);
+    let before = src[..at.min(src.len())].trim_end();
+    if text == "%" {
+        return Some("write the percent sign right after the number, with no space: `35%`".into());
+    }
+    if text == "," && before.ends_with(|c: char| c.is_ascii_digit()) {
+        return Some("decimals use a point: `9.9%`, not `9,9%`".into());
+    }
+    if text.len() == 3 && text.chars().all(|c| c.is_ascii_uppercase()) {
+        return Some(format!(
+            "write the amount before the currency code: `100.00 {text}`"
+        ));
+    }
+    if text == "=" && expected.contains(&"an operator") {
+        return Some("to compare two values, write `==`".into());
+    }
+    if found_is_end(text) && expected.contains(&"`}`") {
+        return Some("a block opened with `{` must be closed with `}`".into());
+    }
+    if expected.contains(&"an operator") && text.chars().next().is_some_and(|c| c.is_alphabetic())
+    {
+        return Some("is an operator missing? e.g. `35% of net`".into());
+    }
+    if expected == ["a name"] && !text.is_empty() {
+        return Some("names are written in snake_case, such as `net_revenue`".into());
+    }
+    None
+}
+
+fn found_is_end(text: &str) -> bool {
+    text.is_empty()
+}
+
+// ---------------------------------------------------------------- building
+
+/// The span of a pair, without the white space and comments that pest
+/// leaves at the end of a rule ending in a repetition: it ends where its
+/// last token ends.
+fn span_of(pair: &Pair<Rule>, off: usize) -> Span {
+    let s = pair.as_span();
+    let end = pair
+        .clone()
+        .into_inner()
+        .flatten()
+        .filter(|p| p.clone().into_inner().next().is_none())
+        .map(|p| p.as_span().end())
+        .max()
+        .unwrap_or(s.end());
+    Span::new(s.start() + off, end + off)
+}
+
+/// The children that carry meaning (punctuation dropped).
+fn children(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
+    pair.into_inner().filter(|p| {
+        !matches!(
+            p.as_rule(),
+            Rule::tok_assign
+                | Rule::tok_lbrace
+                | Rule::tok_rbrace
+                | Rule::tok_arrow
+                | Rule::tok_comma
+                | Rule::tok_lparen
+                | Rule::tok_rparen
+                | Rule::tok_dotdot
+        )
+    })
+}
+
+fn internal(span: Span, what: &str) -> Diagnostic {
+    Diagnostic::error(
+        "splitdsl::internal",
+        format!("internal error: malformed {what}"),
+    )
+    .primary(span, "here")
+    .help("this is a bug in splitdsl; please report it with this file")
+}
+
+struct Cursor<'i> {
+    it: std::iter::Peekable<Box<dyn Iterator<Item = Pair<'i, Rule>> + 'i>>,
+    span: Span,
+    off: usize,
+}
+
+impl<'i> Cursor<'i> {
+    fn new(pair: Pair<'i, Rule>, off: usize) -> Self {
+        let span = span_of(&pair, off);
+        let it: Box<dyn Iterator<Item = Pair<'i, Rule>> + 'i> = Box::new(children(pair));
+        Cursor {
+            it: it.peekable(),
+            span,
+            off,
+        }
+    }
+
+    fn next(&mut self, what: &str) -> Result<Pair<'i, Rule>, Diagnostic> {
+        self.it.next().ok_or_else(|| internal(self.span, what))
+    }
+
+    fn peek_rule(&mut self) -> Option<Rule> {
+        self.it.peek().map(|p| p.as_rule())
+    }
+
+    fn ident(&mut self) -> Result<Ident, Diagnostic> {
+        let p = self.next("name")?;
+        Ok(Ident {
+            name: p.as_str().to_string(),
+            span: span_of(&p, self.off),
+        })
+    }
+
+    fn string(&mut self) -> Result<Str, Diagnostic> {
+        let p = self.next("string")?;
+        Ok(build_string(&p, self.off))
+    }
+
+    fn expr(&mut self) -> Result<Expr, Diagnostic> {
+        let p = self.next("expression")?;
+        build_expr(p, self.off)
+    }
+
+    fn opt_string(&mut self) -> Option<Str> {
+        if self.peek_rule() == Some(Rule::string) {
+            self.it.next().map(|p| build_string(&p, self.off))
+        } else {
+            None
+        }
+    }
+}
+
+fn build_string(p: &Pair<Rule>, off: usize) -> Str {
+    let raw = p.as_str();
+    let inner = raw
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .unwrap_or(raw);
+    let mut value = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') => value.push('\n'),
+                Some('t') => value.push('\t'),
+                Some(other) => value.push(other),
+                None => {}
+            }
+        } else {
+            value.push(c);
+        }
+    }
+    Str {
+        value,
+        span: span_of(p, off),
+    }
+}
+
+fn build_stmt(pair: Pair<Rule>, off: usize) -> Result<Stmt, Diagnostic> {
+    let rule = pair.as_rule();
+    let span = span_of(&pair, off);
+    let mut c = Cursor::new(pair, off);
+    let kind = match rule {
+        Rule::agreement_stmt => {
+            c.next("keyword")?;
+            StmtKind::Agreement { title: c.string()? }
+        }
+        Rule::rounding_stmt => {
+            c.next("keyword")?;
+            StmtKind::Rounding { mode: c.ident()? }
+        }
+        Rule::input_stmt => {
+            c.next("keyword")?;
+            let name = c.ident()?;
+            StmtKind::Input {
+                name,
+                value: c.expr()?,
+            }
+        }
+        Rule::cell_stmt => {
+            let name = c.ident()?;
+            StmtKind::Cell {
+                name,
+                value: c.expr()?,
+            }
+        }
+        Rule::deduction_stmt => {
+            let kw = c.next("keyword")?;
+            let kind = if kw.as_rule() == Rule::kw_fee {
+                DeductionKind::Fee
+            } else {
+                DeductionKind::Share
+            };
+            let keyword = span_of(&kw, off);
+            let name = c.ident()?;
+            let label = c.opt_string();
+            let value = c.expr()?;
+            let when = match c.it.next() {
+                Some(w) => {
+                    let mut wc = Cursor::new(w, off);
+                    wc.next("when")?;
+                    Some(wc.expr()?)
+                }
+                None => None,
+            };
+            StmtKind::Deduction {
+                kind,
+                keyword,
+                name,
+                label,
+                value,
+                when,
+            }
+        }
+        Rule::table_stmt => {
+            c.next("keyword")?;
+            let name = c.ident()?;
+            let mut rows = Vec::new();
+            for row in c.it.by_ref() {
+                rows.push(build_row(row, off)?);
+            }
+            StmtKind::Table { name, rows }
+        }
+        Rule::require_stmt => {
+            c.next("keyword")?;
+            let cond = c.expr()?;
+            StmtKind::Require {
+                cond,
+                message: c.opt_string(),
+            }
+        }
+        Rule::example_stmt => {
+            c.next("keyword")?;
+            let name = c.string()?;
+            let mut items = Vec::new();
+            for item in c.it.by_ref() {
+                let kind = if item.as_rule() == Rule::given_item {
+                    ItemKind::Given
+                } else {
+                    ItemKind::Expect
+                };
+                let mut ic = Cursor::new(item, off);
+                ic.next("keyword")?;
+                let name = ic.ident()?;
+                let value = ic.expr()?;
+                items.push(ExampleItem {
+                    kind,
+                    name,
+                    value,
+                    span: ic.span,
+                });
+            }
+            StmtKind::Example { name, items }
+        }
+        _ => return Err(internal(span, "statement")),
+    };
+    Ok(Stmt { kind, span })
+}
+
+fn build_row(row: Pair<Rule>, off: usize) -> Result<TableRow, Diagnostic> {
+    let mut c = Cursor::new(row, off);
+    let key_pair = c.next("table key")?;
+    let key = if key_pair.as_rule() == Rule::range_key {
+        let kspan = span_of(&key_pair, off);
+        let mut lo = None;
+        let mut hi = None;
+        for part in children(key_pair) {
+            let is_lo = part.as_rule() == Rule::range_lo;
+            let mut pc = Cursor::new(part, off);
+            let e = pc.expr()?;
+            if is_lo {
+                lo = Some(e);
+            } else {
+                hi = Some(e);
+            }
+        }
+        TableKey::Range {
+            lo,
+            hi,
+            span: kspan,
+        }
+    } else {
+        let mut kc = Cursor::new(key_pair, off);
+        TableKey::Value(kc.expr()?)
+    };
+    let value = c.expr()?;
+    Ok(TableRow {
+        key,
+        value,
+        span: c.span,
+    })
+}
+
+fn build_expr(pair: Pair<Rule>, off: usize) -> Result<Expr, Diagnostic> {
+    let pairs: Pairs<Rule> = pair.into_inner();
+    let e = PRATT
+        .map_primary(|p| build_primary(p, off))
+        .map_prefix(|op, rhs| {
+            let rhs = rhs?;
+            let op_span = span_of(&op, off);
+            let un = if op.as_rule() == Rule::kw_not {
+                UnOp::Not
+            } else {
+                UnOp::Neg
+            };
+            Ok(Expr {
+                span: op_span.to(rhs.span),
+                kind: ExprKind::Unary(un, Box::new(rhs)),
+            })
+        })
+        .map_infix(|lhs, op, rhs| {
+            let (lhs, rhs) = (lhs?, rhs?);
+            let op_span = span_of(&op, off);
+            let bin = match op.as_rule() {
+                Rule::op_add => BinOp::Add,
+                Rule::op_sub => BinOp::Sub,
+                Rule::op_mul => BinOp::Mul,
+                Rule::op_div => BinOp::Div,
+                Rule::kw_of => BinOp::Of,
+                Rule::op_eq => BinOp::Eq,
+                Rule::op_ne => BinOp::Ne,
+                Rule::op_lt => BinOp::Lt,
+                Rule::op_le => BinOp::Le,
+                Rule::op_gt => BinOp::Gt,
+                Rule::op_ge => BinOp::Ge,
+                Rule::kw_and => BinOp::And,
+                Rule::kw_or => BinOp::Or,
+                _ => return Err(internal(op_span, "operator")),
+            };
+            if bin.is_comparison() {
+                for side in [&lhs, &rhs] {
+                    if let ExprKind::Binary(inner, ispan, _, _) = &side.kind {
+                        if inner.is_comparison() {
+                            return Err(Diagnostic::error(
+                                "splitdsl::syntax::chained_comparison",
+                                "comparisons cannot be chained",
+                            )
+                            .primary(op_span, "second comparison")
+                            .secondary(*ispan, "first comparison")
+                            .help("join two comparisons with `and`: `a < b and b < c`"));
+                        }
+                    }
+                }
+            }
+            Ok(Expr {
+                span: lhs.span.to(rhs.span),
+                kind: ExprKind::Binary(bin, op_span, Box::new(lhs), Box::new(rhs)),
+            })
+        })
+        .parse(pairs)?;
+    if depth_exceeds(&e, MAX_DEPTH) {
+        return Err(Diagnostic::error(
+            "splitdsl::limit::nesting",
+            format!("this expression is nested more than {MAX_DEPTH} levels deep"),
+        )
+        .primary(e.span, "too deep")
+        .help("split the expression into named cells"));
+    }
+    Ok(e)
+}
+
+/// Whether `e` is deeper than `limit` (stops looking at the limit).
+fn depth_exceeds(e: &Expr, limit: usize) -> bool {
+    if limit == 0 {
+        return true;
+    }
+    match &e.kind {
+        ExprKind::Unary(_, a) | ExprKind::Paren(a) => depth_exceeds(a, limit - 1),
+        ExprKind::Binary(_, _, a, b) => depth_exceeds(a, limit - 1) || depth_exceeds(b, limit - 1),
+        ExprKind::If(c, a, b) => {
+            depth_exceeds(c, limit - 1) || depth_exceeds(a, limit - 1) || depth_exceeds(b, limit - 1)
+        }
+        ExprKind::Call(_, args) => args.iter().any(|a| depth_exceeds(a, limit - 1)),
+        _ => false,
+    }
+}
+
+fn decimal(text: &str, span: Span) -> Result<Decimal, Diagnostic> {
+    let clean: String = text.chars().filter(|c| *c != '_').collect();
+    Decimal::from_str_exact(&clean).map_err(|_| {
+        Diagnostic::error(
+            "splitdsl::limit::number",
+            format!("the number `{text}` is out of range"),
+        )
+        .primary(span, "too many digits")
+        .help("numbers hold at most 28 significant digits")
+    })
+}
+
+fn build_primary(p: Pair<Rule>, off: usize) -> Result<Expr, Diagnostic> {
+    let span = span_of(&p, off);
+    let kind = match p.as_rule() {
+        Rule::number => ExprKind::Number(decimal(p.as_str(), span)?),
+        Rule::percent => {
+            let mut c = Cursor::new(p, off);
+            let n = c.next("number")?;
+            ExprKind::Percent(decimal(n.as_str(), span)?)
+        }
+        Rule::money => {
+            let mut c = Cursor::new(p, off);
+            let n = c.next("number")?;
+            let amount = decimal(n.as_str(), span)?;
+            ExprKind::Money(amount, c.ident()?)
+        }
+        Rule::rate => {
+            let mut c = Cursor::new(p, off);
+            let n = c.next("number")?;
+            let value = decimal(n.as_str(), span)?;
+            let to = c.ident()?;
+            ExprKind::Rate(value, to, c.ident()?)
+        }
+        Rule::boolean => ExprKind::Bool(p.as_str() == "true"),
+        Rule::date => match NaiveDate::parse_from_str(p.as_str(), "%Y-%m-%d") {
+            Ok(d) => ExprKind::Date(d),
+            Err(_) => {
+                return Err(Diagnostic::error(
+                    "splitdsl::syntax::bad_date",
+                    format!("`{}` is not a date", p.as_str()),
+                )
+                .primary(span, "no such day")
+                .help("dates are written YYYY-MM-DD, e.g. `2025-03-10`"))
+            }
+        },
+        Rule::name => ExprKind::Name(p.as_str().to_string()),
+        Rule::remaining => ExprKind::Remaining,
+        Rule::paren => {
+            let mut c = Cursor::new(p, off);
+            ExprKind::Paren(Box::new(c.expr()?))
+        }
+        Rule::if_expr => {
+            let mut c = Cursor::new(p, off);
+            c.next("if")?;
+            let cond = c.expr()?;
+            c.next("then")?;
+            let a = c.expr()?;
+            c.next("else")?;
+            let b = c.expr()?;
+            ExprKind::If(Box::new(cond), Box::new(a), Box::new(b))
+        }
+        Rule::call => {
+            let mut c = Cursor::new(p, off);
+            let f = c.ident()?;
+            let mut args = Vec::new();
+            while c.peek_rule().is_some() {
+                args.push(c.expr()?);
+            }
+            ExprKind::Call(f, args)
+        }
+        _ => return Err(internal(span, "expression")),
+    };
+    Ok(Expr { kind, span })
+}

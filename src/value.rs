@@ -1,0 +1,203 @@
+//! Values, their kinds, currencies and rounding.
+
+use chrono::NaiveDate;
+use iso_currency::IntoEnumIterator;
+use rust_decimal::{Decimal, RoundingStrategy};
+use std::fmt;
+
+/// An ISO 4217 currency, with its minor unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Currency(iso_currency::Currency);
+
+impl Currency {
+    /// The currency with this code, if ISO 4217 knows it.
+    pub fn from_code(code: &str) -> Option<Currency> {
+        iso_currency::Currency::from_code(code).map(Currency)
+    }
+
+    /// The three-letter code.
+    pub fn code(self) -> &'static str {
+        self.0.code()
+    }
+
+    /// Decimal places of the minor unit (USD 2, JPY 0, BHD 3). Currencies
+    /// without a minor unit (gold, funds) count as 0.
+    pub fn minor_unit(self) -> u32 {
+        u32::from(self.0.exponent().unwrap_or(0))
+    }
+
+    /// The English name.
+    pub fn name(&self) -> &str {
+        self.0.name()
+    }
+
+    /// Every ISO 4217 code, for suggestions.
+    pub fn all_codes() -> impl Iterator<Item = &'static str> {
+        iso_currency::Currency::iter().map(|c| c.code())
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// How deductions (and `round`) round to a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Rounding {
+    /// Half away from zero (the default).
+    #[default]
+    HalfUp,
+    /// Half to even (banker's).
+    HalfEven,
+    /// Half toward zero.
+    HalfDown,
+    /// Away from zero.
+    Up,
+    /// Toward zero.
+    Down,
+    /// Toward negative infinity.
+    Floor,
+    /// Toward positive infinity.
+    Ceiling,
+}
+
+impl Rounding {
+    /// Every mode with its name.
+    pub const ALL: [(&'static str, Rounding); 7] = [
+        ("half_up", Rounding::HalfUp),
+        ("half_even", Rounding::HalfEven),
+        ("half_down", Rounding::HalfDown),
+        ("up", Rounding::Up),
+        ("down", Rounding::Down),
+        ("floor", Rounding::Floor),
+        ("ceiling", Rounding::Ceiling),
+    ];
+
+    /// The mode called `name`.
+    pub fn from_name(name: &str) -> Option<Rounding> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, r)| *r)
+    }
+
+    /// The mode's name.
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, r)| *r == self)
+            .map_or("half_up", |(n, _)| n)
+    }
+
+    /// rust_decimal's strategy for this mode.
+    pub fn strategy(self) -> RoundingStrategy {
+        match self {
+            Rounding::HalfUp => RoundingStrategy::MidpointAwayFromZero,
+            Rounding::HalfEven => RoundingStrategy::MidpointNearestEven,
+            Rounding::HalfDown => RoundingStrategy::MidpointTowardZero,
+            Rounding::Up => RoundingStrategy::AwayFromZero,
+            Rounding::Down => RoundingStrategy::ToZero,
+            Rounding::Floor => RoundingStrategy::ToNegativeInfinity,
+            Rounding::Ceiling => RoundingStrategy::ToPositiveInfinity,
+        }
+    }
+
+    /// `x` rounded to `dp` decimal places, padded to exactly `dp` places.
+    pub fn round(self, x: Decimal, dp: u32) -> Decimal {
+        let mut r = x.round_dp_with_strategy(dp, self.strategy());
+        if r.scale() < dp {
+            r.rescale(dp);
+        }
+        r
+    }
+}
+
+/// The kind of a value, known before anything runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Ty {
+    /// Money in one currency.
+    Money(Currency),
+    /// A plain number (percentages included).
+    Number,
+    /// Converts money of the second currency into the first (`BRL/USD`).
+    Rate(Currency, Currency),
+    /// true or false.
+    Bool,
+    /// A calendar day.
+    Date,
+}
+
+impl fmt::Display for Ty {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Ty::Money(c) => write!(f, "money in {c}"),
+            Ty::Number => f.write_str("a number"),
+            Ty::Rate(a, b) => write!(f, "a rate {a}/{b}"),
+            Ty::Bool => f.write_str("a bool"),
+            Ty::Date => f.write_str("a date"),
+        }
+    }
+}
+
+/// A value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Value {
+    /// An amount of money.
+    Money(Decimal, Currency),
+    /// A number.
+    Number(Decimal),
+    /// A rate: value, the currency it gives, the currency it converts.
+    Rate(Decimal, Currency, Currency),
+    /// true or false.
+    Bool(bool),
+    /// A day.
+    Date(NaiveDate),
+}
+
+impl Value {
+    /// The value's kind.
+    pub fn ty(&self) -> Ty {
+        match *self {
+            Value::Money(_, c) => Ty::Money(c),
+            Value::Number(_) => Ty::Number,
+            Value::Rate(_, a, b) => Ty::Rate(a, b),
+            Value::Bool(_) => Ty::Bool,
+            Value::Date(_) => Ty::Date,
+        }
+    }
+
+    /// The decimal inside a money, number or rate.
+    pub fn decimal(&self) -> Option<Decimal> {
+        match *self {
+            Value::Money(d, _) | Value::Number(d) | Value::Rate(d, _, _) => Some(d),
+            _ => None,
+        }
+    }
+}
+
+/// A money amount as text: at least the currency's minor unit of decimals,
+/// more when the value has them (trailing zeros beyond the minor unit dropped).
+pub fn format_amount(d: Decimal, c: Currency) -> String {
+    let mut n = d.normalize();
+    let dp = c.minor_unit();
+    if n.scale() < dp {
+        n.rescale(dp);
+    }
+    n.to_string()
+}
+
+/// A number as text, without trailing zeros.
+pub fn format_number(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Value::Money(d, c) => write!(f, "{} {c}", format_amount(d, c)),
+            Value::Number(d) => f.write_str(&format_number(d)),
+            Value::Rate(d, a, b) => write!(f, "{} {a}/{b}", format_number(d)),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Date(d) => write!(f, "{}", d.format("%Y-%m-%d")),
+        }
+    }
+}
