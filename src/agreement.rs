@@ -103,11 +103,12 @@ impl Agreement {
         let slot = self.input_slot(name, name_span)?;
         let rhs = &assignment[eq + 1..];
         let expr = parse_expr(rhs).map_err(|d| d.shifted(eq + 1))?;
-        let value = self
-            .constant(&expr)
-            .map_err(|d| d.shifted(eq + 1))?;
-        let value = self
-            .fit(slot, value, Span::new(eq + 1 + expr.span.start, eq + 1 + expr.span.end))?;
+        let value = self.constant(&expr).map_err(|d| d.shifted(eq + 1))?;
+        let value = self.fit(
+            slot,
+            value,
+            Span::new(eq + 1 + expr.span.start, eq + 1 + expr.span.end),
+        )?;
         inputs.set(slot, value);
         Ok(())
     }
@@ -127,7 +128,9 @@ impl Agreement {
                     format!("`{name}` is {what}, not an input"),
                 )
                 .primary(span, "cannot be set from outside")
-                .help(format!("declare it with `input {name} = …` in the agreement to make it settable")))
+                .help(format!(
+                    "declare it with `input {name} = …` in the agreement to make it settable"
+                )))
             }
             None => {
                 let inputs = p

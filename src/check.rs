@@ -171,7 +171,9 @@ impl<'a> Checker<'a> {
                     } else {
                         let names = Rounding::ALL.map(|(n, _)| n);
                         let hint = match did_you_mean(&mode.name, names) {
-                            Some(s) => format!("did you mean `{s}`? The modes are {}", names.join(", ")),
+                            Some(s) => {
+                                format!("did you mean `{s}`? The modes are {}", names.join(", "))
+                            }
                             None => format!("the modes are {}", names.join(", ")),
                         };
                         self.err(
@@ -266,6 +268,7 @@ impl<'a> Checker<'a> {
         let n_nodes = n_defs + n_pools + self.tables.len();
         let mut edges: Vec<Vec<(Node, Span)>> = vec![Vec::new(); n_nodes];
         let mut ded_slot = vec![usize::MAX; n_deductions];
+        #[allow(clippy::needless_range_loop)]
         for i in 0..n_defs {
             let (kind, expr, when) = {
                 let d = &self.defs[i];
@@ -341,7 +344,7 @@ impl<'a> Checker<'a> {
                         tys: &tys,
                         table_tys: &table_tys,
                         deduction,
-                            };
+                    };
                     let compiled = comp.expr(expr);
                     let cwhen = when.map(|w| (w, comp.expr(w)));
                     if let Some((we, Some((_, wty)))) = &cwhen {
@@ -496,7 +499,10 @@ impl<'a> Checker<'a> {
                         )
                         .primary(item.name.span, "not an input")
                         .secondary(self.defs[i].name.span, "defined here")
-                        .help(format!("declare it with `input {} = …` to set it from outside", item.name.name)),
+                        .help(format!(
+                            "declare it with `input {} = …` to set it from outside",
+                            item.name.name
+                        )),
                     );
                     continue;
                 }
@@ -529,7 +535,7 @@ impl<'a> Checker<'a> {
                         tys: &tys,
                         table_tys: &table_tys,
                         deduction: None,
-                            };
+                    };
                     comp.expr(&item.value)
                 };
                 let (Some((ce, ty)), Some(want)) = (compiled, tys[i]) else {
@@ -543,7 +549,10 @@ impl<'a> Checker<'a> {
                     .primary(item.value.span, format!("this is {ty}"))
                     .secondary(self.defs[i].name.span, format!("{want}"));
                     if let (Ty::Money(c), Ty::Number) = (want, ty) {
-                        d = d.help(format!("add the currency: `{} {c}`", self.src_of(item.value.span)));
+                        d = d.help(format!(
+                            "add the currency: `{} {c}`",
+                            self.src_of(item.value.span)
+                        ));
                     }
                     self.err(d);
                     continue;
@@ -686,13 +695,10 @@ impl<'a> Checker<'a> {
                 NameRef::Table(t) => self.tables[t].name.span,
             };
             let d = if n == "price" {
-                Diagnostic::error(
-                    "splitdsl::price::duplicate",
-                    "the price is defined twice",
-                )
-                .primary(name.span, "second definition")
-                .secondary(prev_span, "first definition")
-                .help("an agreement has exactly one `price`; make the other an `input`")
+                Diagnostic::error("splitdsl::price::duplicate", "the price is defined twice")
+                    .primary(name.span, "second definition")
+                    .secondary(prev_span, "first definition")
+                    .help("an agreement has exactly one `price`; make the other an `input`")
             } else {
                 Diagnostic::error(
                     "splitdsl::name::duplicate",
@@ -737,19 +743,20 @@ impl<'a> Checker<'a> {
 
     fn unknown_name(&mut self, name: &str, span: Span) {
         let candidates: Vec<&str> = self.names.keys().copied().collect();
-        let mut d = Diagnostic::error(
-            "splitdsl::name::unknown",
-            format!("unknown name `{name}`"),
-        )
-        .primary(span, "not defined in this agreement");
+        let mut d = Diagnostic::error("splitdsl::name::unknown", format!("unknown name `{name}`"))
+            .primary(span, "not defined in this agreement");
         if let Some(s) = did_you_mean(name, candidates.iter().copied()) {
             d = d.help(format!("did you mean `{s}`?"));
         } else if let Some(k) = did_you_mean(name, KEYWORDS) {
             d = d.help(format!("did you mean the keyword `{k}`?"));
         } else if name.len() == 3 && name.chars().all(|c| c.is_ascii_uppercase()) {
-            d = d.help(format!("a currency code follows an amount: `100.00 {name}`"));
+            d = d.help(format!(
+                "a currency code follows an amount: `100.00 {name}`"
+            ));
         } else {
-            d = d.help(format!("define it, e.g. `{name} = …` or `input {name} = …`"));
+            d = d.help(format!(
+                "define it, e.g. `{name} = …` or `input {name} = …`"
+            ));
         }
         self.err(d);
     }
@@ -886,19 +893,25 @@ impl<'a> Checker<'a> {
     }
 
     fn report_cycle(&mut self, chain: &[(usize, Span)], node_of: &dyn Fn(usize) -> Node) {
-        let names: Vec<String> = chain.iter().map(|(x, _)| self.node_name(node_of(*x))).collect();
+        let names: Vec<String> = chain
+            .iter()
+            .map(|(x, _)| self.node_name(node_of(*x)))
+            .collect();
         let mut path = names.join(" → ");
         if let Some(first) = names.first() {
             path.push_str(" → ");
             path.push_str(first);
         }
-        let through_pool = chain.iter().any(|(x, _)| matches!(node_of(*x), Node::Pool(_)));
-        let mut d = Diagnostic::error(
-            "splitdsl::deps::cycle",
-            format!("dependency loop: {path}"),
-        );
+        let through_pool = chain
+            .iter()
+            .any(|(x, _)| matches!(node_of(*x), Node::Pool(_)));
+        let mut d = Diagnostic::error("splitdsl::deps::cycle", format!("dependency loop: {path}"));
         for (i, (x, span)) in chain.iter().enumerate() {
-            let next = names.get(i + 1).or(names.first()).cloned().unwrap_or_default();
+            let next = names
+                .get(i + 1)
+                .or(names.first())
+                .cloned()
+                .unwrap_or_default();
             let label = match node_of(*x) {
                 Node::Pool(_) => format!("the pool here is what is left after every earlier deduction, {next} among them"),
                 _ => format!("{} uses {next}", names[i]),
@@ -928,9 +941,12 @@ impl<'a> Checker<'a> {
         let span = self.tables[t].stmt.span;
         if rows.is_empty() {
             self.err(
-                Diagnostic::error("splitdsl::table::empty", format!("the table `{}` has no rows", def_name.name))
-                    .primary(span, "empty table")
-                    .help("add rows such as `1 => 0%` or `2..6 => 2.5%`"),
+                Diagnostic::error(
+                    "splitdsl::table::empty",
+                    format!("the table `{}` has no rows", def_name.name),
+                )
+                .primary(span, "empty table")
+                .help("add rows such as `1 => 0%` or `2..6 => 2.5%`"),
             );
             return None;
         }
@@ -968,7 +984,10 @@ impl<'a> Checker<'a> {
                     });
                     match (clo, chi) {
                         (Some(None), _) | (_, Some(None)) => None,
-                        (a, b) => Some(CKey::Range(a.flatten().map(|x| x.0), b.flatten().map(|x| x.0))),
+                        (a, b) => Some(CKey::Range(
+                            a.flatten().map(|x| x.0),
+                            b.flatten().map(|x| x.0),
+                        )),
                     }
                 }
             };
@@ -994,9 +1013,12 @@ impl<'a> Checker<'a> {
                     if ty == Ty::Bool && matches!(row.key, ast::TableKey::Range { .. }) {
                         ok = false;
                         self.err(
-                            Diagnostic::error("splitdsl::table::bool_range", "a range of bools has no meaning")
-                                .primary(e.span, "a bool")
-                                .help("use `true => …` and `false => …`, or an `if`"),
+                            Diagnostic::error(
+                                "splitdsl::table::bool_range",
+                                "a range of bools has no meaning",
+                            )
+                            .primary(e.span, "a bool")
+                            .help("use `true => …` and `false => …`, or an `if`"),
                         );
                     }
                 }
@@ -1020,7 +1042,11 @@ impl<'a> Checker<'a> {
                 }
             }
             match (key, value) {
-                (Some(key), Some((value, _))) => crow.push(CRow { key, value, key_text }),
+                (Some(key), Some((value, _))) => crow.push(CRow {
+                    key,
+                    value,
+                    key_text,
+                }),
                 _ => ok = false,
             }
         }
@@ -1038,7 +1064,9 @@ impl<'a> Checker<'a> {
 
     fn warn_unallocated(&mut self, file: &ast::File) {
         let last = file.stmts.iter().rev().find_map(|s| match &s.kind {
-            StmtKind::Deduction { name, value, when, .. } => Some((s, name, value, when)),
+            StmtKind::Deduction {
+                name, value, when, ..
+            } => Some((s, name, value, when)),
             _ => None,
         });
         match last {
@@ -1054,8 +1082,16 @@ impl<'a> Checker<'a> {
                         "splitdsl::warn::unallocated",
                         "this agreement can leave money unallocated",
                     )
-                    .primary(stmt.span, format!("the last deduction, `{}`, may leave money in the pool: {why}", name.name))
-                    .help("end with a share that takes the rest, e.g. `share producer = remaining`"),
+                    .primary(
+                        stmt.span,
+                        format!(
+                            "the last deduction, `{}`, may leave money in the pool: {why}",
+                            name.name
+                        ),
+                    )
+                    .help(
+                        "end with a share that takes the rest, e.g. `share producer = remaining`",
+                    ),
                 );
             }
             None => {}
@@ -1175,7 +1211,11 @@ impl Compiler<'_, '_> {
                             format!("cannot negate {ty}"),
                         )
                         .primary(x.span, format!("this is {ty}"))
-                        .help(if ty == Ty::Bool { "use `not` for bools" } else { "only money, numbers and rates have a sign" }),
+                        .help(if ty == Ty::Bool {
+                            "use `not` for bools"
+                        } else {
+                            "only money, numbers and rates have a sign"
+                        }),
                     ),
                 }
             }
@@ -1214,10 +1254,14 @@ impl Compiler<'_, '_> {
                     return self.err(
                         Diagnostic::error(
                             "splitdsl::kind::if_not_bool",
-                            format!("the condition of `if` must be true or false, but this is {tc}"),
+                            format!(
+                                "the condition of `if` must be true or false, but this is {tc}"
+                            ),
                         )
                         .primary(c.span, format!("this is {tc}"))
-                        .help("compare it with something, e.g. `if installments > 1 then … else …`"),
+                        .help(
+                            "compare it with something, e.g. `if installments > 1 then … else …`",
+                        ),
                     );
                 }
                 if ta != tb {
@@ -1245,7 +1289,15 @@ impl Compiler<'_, '_> {
         self.tys.get(p).copied().flatten()
     }
 
-    fn binary_ty(&mut self, op: BinOp, op_span: Span, a: &Expr, ta: Ty, b: &Expr, tb: Ty) -> Option<Ty> {
+    fn binary_ty(
+        &mut self,
+        op: BinOp,
+        op_span: Span,
+        a: &Expr,
+        ta: Ty,
+        b: &Expr,
+        tb: Ty,
+    ) -> Option<Ty> {
         use Ty::*;
         let mismatch = |code: &'static str, msg: String, help: String| {
             Diagnostic::error(code, msg)
@@ -1267,7 +1319,9 @@ impl Compiler<'_, '_> {
             BinOp::Mul | BinOp::Of => match (ta, tb) {
                 (Number, Number) => Some(Number),
                 (Money(c), Number) | (Number, Money(c)) => Some(Money(c)),
-                (Money(c), Rate(to, from)) | (Rate(to, from), Money(c)) if c == from => Some(Money(to)),
+                (Money(c), Rate(to, from)) | (Rate(to, from), Money(c)) if c == from => {
+                    Some(Money(to))
+                }
                 (Rate(..), Number) => Some(ta),
                 (Number, Rate(..)) => Some(tb),
                 _ => None,
@@ -1281,7 +1335,9 @@ impl Compiler<'_, '_> {
                 _ => None,
             },
             BinOp::Eq | BinOp::Ne => (ta == tb).then_some(Bool),
-            BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => (ta == tb && ta != Bool).then_some(Bool),
+            BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                (ta == tb && ta != Bool).then_some(Bool)
+            }
             BinOp::And | BinOp::Or => (ta == Bool && tb == Bool).then_some(Bool),
         };
         if result.is_some() {
@@ -1359,7 +1415,11 @@ impl Compiler<'_, '_> {
                     return self.err(
                         Diagnostic::error(
                             "splitdsl::call::arity",
-                            format!("the table `{}` takes one key, but got {}", f.name, args.len()),
+                            format!(
+                                "the table `{}` takes one key, but got {}",
+                                f.name,
+                                args.len()
+                            ),
                         )
                         .primary(e.span, format!("{} arguments", args.len()))
                         .help(format!("look up one key: `{}(key)`", f.name)),
@@ -1370,9 +1430,15 @@ impl Compiler<'_, '_> {
                     return self.err(
                         Diagnostic::error(
                             "splitdsl::table::key_mismatch",
-                            format!("the keys of table `{}` are {key_ty}, but this is {kt}", f.name),
+                            format!(
+                                "the keys of table `{}` are {key_ty}, but this is {kt}",
+                                f.name
+                            ),
                         )
-                        .primary(args.first().map_or(e.span, |a| a.span), format!("this is {kt}"))
+                        .primary(
+                            args.first().map_or(e.span, |a| a.span),
+                            format!("this is {kt}"),
+                        )
                         .secondary(self.c.tables[t].name.span, "the table")
                         .help(format!("look it up with {key_ty}")),
                     );
@@ -1386,25 +1452,41 @@ impl Compiler<'_, '_> {
                 )
                 .primary(f.span, "called here")
                 .secondary(self.c.defs[i].name.span, "defined here")
-                .help(format!("use it without parentheses, or multiply: `{} * (…)`", f.name)),
+                .help(format!(
+                    "use it without parentheses, or multiply: `{} * (…)`",
+                    f.name
+                )),
             ),
             None => None,
         }
     }
 
-    fn builtin_ty(&mut self, b: Builtin, f: &ast::Ident, e: &Expr, args: &[Expr], tys: &[Ty]) -> Option<Ty> {
+    fn builtin_ty(
+        &mut self,
+        b: Builtin,
+        f: &ast::Ident,
+        e: &Expr,
+        args: &[Expr],
+        tys: &[Ty],
+    ) -> Option<Ty> {
         let name = b.name();
         let (min_args, max_args, usage) = match b {
             Builtin::Min | Builtin::Max => (1, usize::MAX, format!("`{name}(a, b, …)`")),
             Builtin::Abs => (1, 1, "`abs(x)`".into()),
-            Builtin::Round | Builtin::Floor | Builtin::Ceil => (1, 2, format!("`{name}(x)` or `{name}(x, step)`")),
+            Builtin::Round | Builtin::Floor | Builtin::Ceil => {
+                (1, 2, format!("`{name}(x)` or `{name}(x, step)`"))
+            }
             Builtin::Clamp => (3, 3, "`clamp(x, lo, hi)`".into()),
         };
         if tys.len() < min_args || tys.len() > max_args {
             self.c.err(
                 Diagnostic::error(
                     "splitdsl::call::arity",
-                    format!("`{name}` cannot take {} argument{}", tys.len(), if tys.len() == 1 { "" } else { "s" }),
+                    format!(
+                        "`{name}` cannot take {} argument{}",
+                        tys.len(),
+                        if tys.len() == 1 { "" } else { "s" }
+                    ),
                 )
                 .primary(e.span, "wrong number of arguments")
                 .help(format!("write {usage}")),
@@ -1414,7 +1496,9 @@ impl Compiler<'_, '_> {
         let first = *tys.first()?;
         let allowed = match b {
             Builtin::Abs => matches!(first, Ty::Money(_) | Ty::Number | Ty::Rate(..)),
-            Builtin::Round | Builtin::Floor | Builtin::Ceil => matches!(first, Ty::Money(_) | Ty::Number),
+            Builtin::Round | Builtin::Floor | Builtin::Ceil => {
+                matches!(first, Ty::Money(_) | Ty::Number)
+            }
             _ => first != Ty::Bool,
         };
         if !allowed {
@@ -1423,7 +1507,10 @@ impl Compiler<'_, '_> {
                     "splitdsl::call::arg_kind",
                     format!("`{name}` cannot take {first}"),
                 )
-                .primary(args.first().map_or(e.span, |a| a.span), format!("this is {first}"))
+                .primary(
+                    args.first().map_or(e.span, |a| a.span),
+                    format!("this is {first}"),
+                )
                 .secondary(f.span, format!("`{name}`"))
                 .help(format!("`{name}` works on money and numbers")),
             );
@@ -1436,10 +1523,18 @@ impl Compiler<'_, '_> {
                         "splitdsl::call::arg_kind",
                         format!("the arguments of `{name}` mix {first} and {t}"),
                     )
-                    .primary(args.get(i).map_or(e.span, |a| a.span), format!("this is {t}"))
-                    .secondary(args.first().map_or(e.span, |a| a.span), format!("this is {first}"))
+                    .primary(
+                        args.get(i).map_or(e.span, |a| a.span),
+                        format!("this is {t}"),
+                    )
+                    .secondary(
+                        args.first().map_or(e.span, |a| a.span),
+                        format!("this is {first}"),
+                    )
                     .help(match (first, t) {
-                        (Ty::Money(c), Ty::Number) => format!("give the number its currency, e.g. `0.05 {c}`"),
+                        (Ty::Money(c), Ty::Number) => {
+                            format!("give the number its currency, e.g. `0.05 {c}`")
+                        }
                         _ => "all arguments must be of the same kind".to_string(),
                     }),
                 );

@@ -99,7 +99,10 @@ fn print_failure(f: &Failure) {
 }
 
 /// Loads an agreement and applies `--set` overrides; prints problems.
-pub fn load_with_overrides(file: &std::path::Path, set: &[String]) -> Result<(Agreement, Inputs), u8> {
+pub fn load_with_overrides(
+    file: &std::path::Path,
+    set: &[String],
+) -> Result<(Agreement, Inputs), u8> {
     let agreement = Agreement::load(file).map_err(|f| {
         print_failure(&f);
         1
@@ -175,7 +178,11 @@ fn check(files: &[PathBuf], format: CheckFormat) -> u8 {
                 println!("{}: {status}", source.name);
             }
             CheckFormat::Json => {
-                json.extend(diags.iter().map(|d| JsonDiagnostic::new(d, &source.name, &source.text)));
+                json.extend(
+                    diags
+                        .iter()
+                        .map(|d| JsonDiagnostic::new(d, &source.name, &source.text)),
+                );
             }
         }
     }
@@ -244,7 +251,9 @@ pub fn run_examples(a: &Agreement) -> Vec<(String, ExampleResult)> {
                     e.to_string(),
                     v.map_or("nothing".into(), |v| v.to_string()),
                 )),
-                (Err(d), _) => fails.push((format!("line {line_no}: {line}"), d.message, String::new())),
+                (Err(d), _) => {
+                    fails.push((format!("line {line_no}: {line}"), d.message, String::new()))
+                }
             }
         }
         let unmet: Vec<String> = p
@@ -255,7 +264,11 @@ pub fn run_examples(a: &Agreement) -> Vec<(String, ExampleResult)> {
             .map(|(r, _)| r.message.clone())
             .collect();
         for m in unmet {
-            fails.push(("require".into(), format!("holds: {m}"), "does not hold".into()));
+            fails.push((
+                "require".into(),
+                format!("holds: {m}"),
+                "does not hold".into(),
+            ));
         }
         results.push((
             ex.name.clone(),

@@ -197,12 +197,20 @@ impl Program {
                 let minor = self.currency.minor_unit();
                 if let Some(w) = &self.deductions[k].when {
                     if !matches!(self.eval(w, out)?, Value::Bool(true)) {
-                        return Ok(Value::Money(self.rounding.round(Decimal::ZERO, minor), self.currency));
+                        return Ok(Value::Money(
+                            self.rounding.round(Decimal::ZERO, minor),
+                            self.currency,
+                        ));
                     }
                 }
                 match self.eval(&slot.expr, out)? {
-                    Value::Money(d, c) => Ok(Value::Money(self.rounding.round(d, c.minor_unit()), c)),
-                    other => Err(internal(slot.stmt_span, &format!("a deduction gave {other}"))),
+                    Value::Money(d, c) => {
+                        Ok(Value::Money(self.rounding.round(d, c.minor_unit()), c))
+                    }
+                    other => Err(internal(
+                        slot.stmt_span,
+                        &format!("a deduction gave {other}"),
+                    )),
                 }
             }
         }
@@ -212,7 +220,12 @@ impl Program {
         if k == 0 {
             let p = match out.value(self.price) {
                 Some(Value::Money(d, _)) => d,
-                _ => return Err(internal(self.slots[self.price].stmt_span, "the price is not money")),
+                _ => {
+                    return Err(internal(
+                        self.slots[self.price].stmt_span,
+                        "the price is not money",
+                    ))
+                }
             };
             if p.is_sign_negative() && !p.is_zero() {
                 let s = &self.slots[self.price];
@@ -230,7 +243,12 @@ impl Program {
         let before = out.pools[k - 1];
         let amount = match out.value(d.slot) {
             Some(Value::Money(a, _)) => a,
-            _ => return Err(internal(self.slots[d.slot].stmt_span, "a deduction has no amount")),
+            _ => {
+                return Err(internal(
+                    self.slots[d.slot].stmt_span,
+                    "a deduction has no amount",
+                ))
+            }
         };
         let slot = &self.slots[d.slot];
         let what = d.kind.keyword();
@@ -258,8 +276,18 @@ impl Program {
                     Value::Money(before, c)
                 ),
             )
-            .primary(slot.stmt_span, format!("{} here, but only {} left", Value::Money(amount, c), format_amount(before, c)))
-            .help(format!("cap it at the pool with `min(…, remaining)`, or lower the deductions before `{}`", slot.name)));
+            .primary(
+                slot.stmt_span,
+                format!(
+                    "{} here, but only {} left",
+                    Value::Money(amount, c),
+                    format_amount(before, c)
+                ),
+            )
+            .help(format!(
+                "cap it at the pool with `min(…, remaining)`, or lower the deductions before `{}`",
+                slot.name
+            )));
         }
         out.pools[k] = before
             .checked_sub(amount)
@@ -291,9 +319,17 @@ impl Program {
             CExpr::Const(v) => *v,
             CExpr::Slot(i) => match out.value(*i) {
                 Some(v) => v,
-                None => return Err(internal(self.slots[*i].stmt_span, "a value was used before it was computed")),
+                None => {
+                    return Err(internal(
+                        self.slots[*i].stmt_span,
+                        "a value was used before it was computed",
+                    ))
+                }
             },
-            CExpr::Remaining(k) => Value::Money(out.pools.get(*k).copied().unwrap_or_default(), self.currency),
+            CExpr::Remaining(k) => Value::Money(
+                out.pools.get(*k).copied().unwrap_or_default(),
+                self.currency,
+            ),
             CExpr::Neg(a, span) => match self.eval(a, out)? {
                 Value::Money(d, c) => Value::Money(neg(d, *span)?, c),
                 Value::Number(d) => Value::Number(neg(d, *span)?),
@@ -334,12 +370,15 @@ impl Program {
                 CKey::Value(k) => compare(key, self.eval(k, out)?) == Some(Ordering::Equal),
                 CKey::Range(lo, hi) => {
                     let above = match lo {
-                        Some(lo) => compare(key, self.eval(lo, out)?).is_some_and(|o| o != Ordering::Less),
+                        Some(lo) => {
+                            compare(key, self.eval(lo, out)?).is_some_and(|o| o != Ordering::Less)
+                        }
                         None => true,
                     };
                     above
                         && match hi {
-                            Some(hi) => compare(key, self.eval(hi, out)?).is_some_and(|o| o != Ordering::Greater),
+                            Some(hi) => compare(key, self.eval(hi, out)?)
+                                .is_some_and(|o| o != Ordering::Greater),
                             None => true,
                         }
                 }
@@ -477,9 +516,11 @@ pub fn binary(op: BinOp, a: Value, b: Value, span: Span) -> R<Value> {
     let mul = |x: Decimal, y: Decimal| x.checked_mul(y).ok_or_else(|| overflow(span));
     let div = |x: Decimal, y: Decimal| {
         if y.is_zero() {
-            Err(Diagnostic::error("splitdsl::eval::division_by_zero", "division by zero")
-                .primary(span, format!("divides {x} by zero"))
-                .help("guard the division, e.g. `if n > 0 then x / n else 0`"))
+            Err(
+                Diagnostic::error("splitdsl::eval::division_by_zero", "division by zero")
+                    .primary(span, format!("divides {x} by zero"))
+                    .help("guard the division, e.g. `if n > 0 then x / n else 0`"),
+            )
         } else {
             x.checked_div(y).ok_or_else(|| overflow(span))
         }
@@ -510,21 +551,20 @@ pub fn binary(op: BinOp, a: Value, b: Value, span: Span) -> R<Value> {
         }
         (BinOp::Sub, Date(x), Date(y)) => Number(Decimal::from((x - y).num_days())),
         (BinOp::Mul | BinOp::Of, Number(x), Number(y)) => Number(mul(x, y)?),
-        (BinOp::Mul | BinOp::Of, Money(x, c), Number(y)) | (BinOp::Mul | BinOp::Of, Number(y), Money(x, c)) => {
-            Money(mul(x, y)?, c)
-        }
-        (BinOp::Mul | BinOp::Of, Money(x, _), Rate(r, to, _)) | (BinOp::Mul | BinOp::Of, Rate(r, to, _), Money(x, _)) => {
-            Money(mul(x, r)?, to)
-        }
-        (BinOp::Mul | BinOp::Of, Rate(r, p, q), Number(y)) | (BinOp::Mul | BinOp::Of, Number(y), Rate(r, p, q)) => {
-            Rate(mul(r, y)?, p, q)
-        }
+        (BinOp::Mul | BinOp::Of, Money(x, c), Number(y))
+        | (BinOp::Mul | BinOp::Of, Number(y), Money(x, c)) => Money(mul(x, y)?, c),
+        (BinOp::Mul | BinOp::Of, Money(x, _), Rate(r, to, _))
+        | (BinOp::Mul | BinOp::Of, Rate(r, to, _), Money(x, _)) => Money(mul(x, r)?, to),
+        (BinOp::Mul | BinOp::Of, Rate(r, p, q), Number(y))
+        | (BinOp::Mul | BinOp::Of, Number(y), Rate(r, p, q)) => Rate(mul(r, y)?, p, q),
         (BinOp::Div, Number(x), Number(y)) => Number(div(x, y)?),
         (BinOp::Div, Money(x, c), Number(y)) => Money(div(x, y)?, c),
         (BinOp::Div, Money(x, _), Money(y, _)) => Number(div(x, y)?),
         (BinOp::Div, Money(x, _), Rate(r, _, from)) => Money(div(x, r)?, from),
         (BinOp::Div, Rate(r, p, q), Number(y)) => Rate(div(r, y)?, p, q),
-        (BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge, a, b) => cmp(compare(a, b))?,
+        (BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge, a, b) => {
+            cmp(compare(a, b))?
+        }
         (op, a, b) => return Err(internal(span, &format!("`{}` on {a} and {b}", op.symbol()))),
     })
 }

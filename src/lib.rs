@@ -1,12 +1,12 @@
 #![forbid(unsafe_code)]
+pub mod agreement;
+pub mod check;
 pub mod diag;
+pub mod eval;
+pub mod program;
 pub mod span;
 pub mod syntax;
-pub mod check;
-pub mod program;
 pub mod value;
-pub mod eval;
-pub mod agreement;
 pub use agreement::Agreement;
 pub mod cli;
 pub mod report;

@@ -12,7 +12,9 @@ use serde_json::{json, Map, Value as Json};
 /// A value in the JSON contract.
 pub fn value_json(v: Value) -> Json {
     match v {
-        Value::Money(d, c) => json!({"kind": "money", "amount": format_amount(d, c), "currency": c.code()}),
+        Value::Money(d, c) => {
+            json!({"kind": "money", "amount": format_amount(d, c), "currency": c.code()})
+        }
         Value::Number(d) => json!({"kind": "number", "value": format_number(d)}),
         Value::Bool(b) => json!({"kind": "bool", "value": b}),
         Value::Date(d) => json!({"kind": "date", "value": d.format("%Y-%m-%d").to_string()}),
@@ -78,7 +80,10 @@ pub fn lines<'a>(p: &'a Program, out: &Outcome) -> Vec<Line<'a>> {
             kind: d.kind.keyword(),
             name: &p.slots[d.slot].name,
             label: d.label.as_deref(),
-            amount: out.value(d.slot).and_then(|v| v.decimal()).unwrap_or_default(),
+            amount: out
+                .value(d.slot)
+                .and_then(|v| v.decimal())
+                .unwrap_or_default(),
             remaining: out.pools.get(k + 1).copied().unwrap_or_default(),
         })
         .collect()
@@ -173,7 +178,13 @@ pub fn table(p: &Program, out: &Outcome, failures: &[Option<String>]) -> String 
     let unalloc = out.unallocated();
     let un_amount = format!("{} {c}", format_amount(unalloc, c));
     let un_pct = percent(unalloc, total);
-    let width = |i: usize, extra: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0).max(extra);
+    let width = |i: usize, extra: usize| {
+        rows.iter()
+            .map(|r| r[i].chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(extra)
+    };
     let w_kind = width(0, 0);
     let w_name = width(1, 0);
     let w_label = width(2, 0);
@@ -214,11 +225,17 @@ pub fn table(p: &Program, out: &Outcome, failures: &[Option<String>]) -> String 
 pub fn csv(p: &Program, out: &Outcome) -> String {
     let c = p.currency;
     let mut w = csv::Writer::from_writer(Vec::new());
-    let mut rows: Vec<Vec<String>> = vec![
-        ["kind", "name", "label", "amount", "currency", "share_of_price", "remaining"]
-            .map(String::from)
-            .to_vec(),
-    ];
+    let mut rows: Vec<Vec<String>> = vec![[
+        "kind",
+        "name",
+        "label",
+        "amount",
+        "currency",
+        "share_of_price",
+        "remaining",
+    ]
+    .map(String::from)
+    .to_vec()];
     let total = price(out);
     for l in lines(p, out) {
         rows.push(vec![
@@ -254,7 +271,11 @@ pub fn csv(p: &Program, out: &Outcome) -> String {
 
 /// For each requirement that does not hold: the values of its two sides
 /// (when it is a comparison) and a diagnostic at its condition.
-pub fn requirement_failures(p: &Program, out: &Outcome, src: &str) -> (Vec<Option<String>>, Vec<Diagnostic>) {
+pub fn requirement_failures(
+    p: &Program,
+    out: &Outcome,
+    src: &str,
+) -> (Vec<Option<String>>, Vec<Diagnostic>) {
     let mut texts = Vec::new();
     let mut diags = Vec::new();
     for (r, holds) in p.requirements.iter().zip(&out.requirements) {

@@ -157,7 +157,10 @@ fn check_nesting(src: &str) -> Option<Diagnostic> {
                             format!("this is nested more than {MAX_DEPTH} levels deep"),
                         )
                         .primary(Span::new(i, i + 1), "too deep here")
-                        .secondary(Span::new(first, first + 1), "the outermost level opens here")
+                        .secondary(
+                            Span::new(first, first + 1),
+                            "the outermost level opens here",
+                        )
                         .help("split the expression into named cells"),
                     );
                 }
@@ -195,7 +198,14 @@ fn skip_inline_space(src: &str, mut pos: usize) -> usize {
 }
 
 const STATEMENT_KEYWORDS: [&str; 8] = [
-    "agreement", "rounding", "input", "fee", "share", "table", "require", "example",
+    "agreement",
+    "rounding",
+    "input",
+    "fee",
+    "share",
+    "table",
+    "require",
+    "example",
 ];
 
 /// Whether the line starting at `line` looks like the start of a statement.
@@ -274,8 +284,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
     use Rule::*;
     Some(match rule {
         expr | if_expr | call | remaining | name | paren | date | rate | money | percent
-        | number | num | boolean | kw_true | kw_false | kw_if | kw_remaining | op_neg
-        | kw_not | primary | literal | range_lo | range_hi | single_key => "an expression",
+        | number | num | boolean | kw_true | kw_false | kw_if | kw_remaining | op_neg | kw_not
+        | primary | literal | range_lo | range_hi | single_key => "an expression",
         op_add | op_sub | op_mul | op_div | kw_of | op_eq | op_ne | op_le | op_ge | op_lt
         | op_gt | kw_and | kw_or | infix => "an operator",
         ident => "a name",
@@ -371,8 +381,7 @@ fn syntax_hint(src: &str, at: usize, span: Span, expected: &[&str]) -> Option<St
     if found_is_end(text) && expected.contains(&"`}`") {
         return Some("a block opened with `{` must be closed with `}`".into());
     }
-    if expected.contains(&"an operator") && text.chars().next().is_some_and(|c| c.is_alphabetic())
-    {
+    if expected.contains(&"an operator") && text.chars().next().is_some_and(|c| c.is_alphabetic()) {
         return Some("is an operator missing? e.g. `35% of net`".into());
     }
     if expected == ["a name"] && !text.is_empty() {
@@ -719,7 +728,9 @@ fn depth_exceeds(e: &Expr, limit: usize) -> bool {
         ExprKind::Unary(_, a) | ExprKind::Paren(a) => depth_exceeds(a, limit - 1),
         ExprKind::Binary(_, _, a, b) => depth_exceeds(a, limit - 1) || depth_exceeds(b, limit - 1),
         ExprKind::If(c, a, b) => {
-            depth_exceeds(c, limit - 1) || depth_exceeds(a, limit - 1) || depth_exceeds(b, limit - 1)
+            depth_exceeds(c, limit - 1)
+                || depth_exceeds(a, limit - 1)
+                || depth_exceeds(b, limit - 1)
         }
         ExprKind::Call(_, args) => args.iter().any(|a| depth_exceeds(a, limit - 1)),
         _ => false,
