@@ -43,6 +43,7 @@ pub fn check(file: &ast::File, src: &str) -> (Option<Program>, Vec<Diagnostic>) 
         names: HashMap::new(),
         defs: Vec::new(),
         tables: Vec::new(),
+        broken: &file.broken_names,
     };
     let program = c.run(file);
     let has_error = c.diags.iter().any(Diagnostic::is_error);
@@ -57,6 +58,7 @@ pub fn compile_constant(e: &Expr) -> Result<(CExpr, Ty), Diagnostic> {
         names: HashMap::new(),
         defs: Vec::new(),
         tables: Vec::new(),
+        broken: &[],
     };
     c.references(e, None, &mut Vec::new());
     if let Some(d) = c.diags.pop() {
@@ -114,6 +116,7 @@ struct Checker<'a> {
     names: HashMap<&'a str, NameRef>,
     defs: Vec<Def<'a>>,
     tables: Vec<TableDef<'a>>,
+    broken: &'a [String],
 }
 
 /// Graph nodes: defs `0..D`, pools `D..D+P`, tables after.
@@ -246,7 +249,7 @@ impl<'a> Checker<'a> {
                 StmtKind::Example { name, items } => examples.push((stmt, name, items)),
             }
         }
-        if price_defs.is_empty() {
+        if price_defs.is_empty() && !file.has_syntax_errors {
             self.err(
                 Diagnostic::error("splitdsl::price::missing", "the agreement has no `price`")
                     .help("add the gross amount of one sale, e.g. `price = 100.00 USD`"),
@@ -742,6 +745,9 @@ impl<'a> Checker<'a> {
     }
 
     fn unknown_name(&mut self, name: &str, span: Span) {
+        if self.broken.iter().any(|b| b == name) {
+            return;
+        }
         let candidates: Vec<&str> = self.names.keys().copied().collect();
         let mut d = Diagnostic::error("splitdsl::name::unknown", format!("unknown name `{name}`"))
             .primary(span, "not defined in this agreement");

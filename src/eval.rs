@@ -236,6 +236,20 @@ impl Program {
                 .primary(s.stmt_span, "the price")
                 .help("a sale's price is zero or more; a refund reverses a sale (see `--sales` with a `kind` column)"));
             }
+            let minor = self.currency.minor_unit();
+            if p.normalize().scale() > minor {
+                let s = &self.slots[self.price];
+                return Err(Diagnostic::error(
+                    "splitdsl::eval::fractional_price",
+                    format!(
+                        "the price is {}, which is not a whole number of {} minor units",
+                        Value::Money(p, self.currency),
+                        self.currency
+                    ),
+                )
+                .primary(s.stmt_span, format!("{} has more than {minor} decimals", format_amount(p, self.currency)))
+                .help("the pool must be whole cents: round the price, e.g. `price = round(list_price * rate)`"));
+            }
             out.pools[0] = p;
             return Ok(());
         }

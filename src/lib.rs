@@ -1,12 +1,46 @@
+//! # splitdsl
+//!
+//! A small language for revenue-split agreements: a creator sells a course,
+//! the platform takes its fee, an affiliate, co-producers and the creator
+//! share what is left in a fixed *deduction order*, every cent exact.
+//!
+//! The pipeline: source → [`syntax`] (pest, an AST with byte spans) →
+//! [`check`] (names, kinds and currencies, the dependency graph) →
+//! [`program::Program`] (compiled once) → [`eval`] (run many times) → front
+//! ends ([`cli`], [`report`]). Problems are [`diag::Diagnostic`] values with
+//! spans, rendered at the edge.
+//!
+//! ```
+//! use splitdsl::Agreement;
+//!
+//! let src = r#"
+//! price = 100.00 USD
+//! fee hotmart = 9.9% of price + 0.50 USD
+//! net = price - hotmart
+//! share affiliate = 35% of net
+//! share coproducer = 10% of remaining
+//! share producer = remaining
+//! "#;
+//! let agreement = Agreement::compile("hotmart.split", src).map_err(|f| f.diagnostics).unwrap();
+//! let mut inputs = agreement.inputs();
+//! agreement.set_from_text(&mut inputs, "price=100.00 USD").unwrap();
+//! let outcome = agreement.evaluate(&inputs).unwrap();
+//! let producer = agreement.program.slot("producer").unwrap();
+//! assert_eq!(outcome.value(producer).unwrap().to_string(), "52.42 USD");
+//! assert_eq!(outcome.unallocated().to_string(), "0.00");
+//! ```
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 pub mod agreement;
 pub mod check;
+pub mod cli;
 pub mod diag;
 pub mod eval;
 pub mod program;
+pub mod report;
 pub mod span;
 pub mod syntax;
 pub mod value;
+
 pub use agreement::Agreement;
-pub mod cli;
-pub mod report;

@@ -19,7 +19,7 @@ pub fn value_json(v: Value) -> Json {
         Value::Bool(b) => json!({"kind": "bool", "value": b}),
         Value::Date(d) => json!({"kind": "date", "value": d.format("%Y-%m-%d").to_string()}),
         Value::Rate(d, to, per) => {
-            json!({"kind": "rate", "value": format_number(d), "currency": to.code(), "per": per.code()})
+            json!({"kind": "rate", "value": d.to_string(), "currency": to.code(), "per": per.code()})
         }
     }
 }

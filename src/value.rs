@@ -195,7 +195,7 @@ impl fmt::Display for Value {
         match *self {
             Value::Money(d, c) => write!(f, "{} {c}", format_amount(d, c)),
             Value::Number(d) => f.write_str(&format_number(d)),
-            Value::Rate(d, a, b) => write!(f, "{} {a}/{b}", format_number(d)),
+            Value::Rate(d, a, b) => write!(f, "{d} {a}/{b}"),
             Value::Bool(b) => write!(f, "{b}"),
             Value::Date(d) => write!(f, "{}", d.format("%Y-%m-%d")),
         }

@@ -11,6 +11,11 @@ pub struct File {
     pub stmts: Vec<Stmt>,
     /// The spans of the `#` comments, in file order.
     pub comments: Vec<Span>,
+    /// Whether some text did not parse (so some definitions may be missing).
+    pub has_syntax_errors: bool,
+    /// Names that statements which did not parse seem to define: the
+    /// checker does not report them as unknown, to avoid cascades.
+    pub broken_names: Vec<String>,
 }
 
 /// A name as written.

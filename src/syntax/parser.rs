@@ -41,10 +41,12 @@ pub fn parse(src: &str) -> (File, Vec<Diagnostic>) {
     let mut file = File {
         stmts: Vec::new(),
         comments: scan_comments(src),
+        ..File::default()
     };
     let mut diags = Vec::new();
     if let Some(d) = check_nesting(src) {
         diags.push(d);
+        file.has_syntax_errors = true;
         return (file, diags);
     }
     let mut pos = skip_trivia(src, 0);
@@ -73,11 +75,29 @@ pub fn parse(src: &str) -> (File, Vec<Diagnostic>) {
                         InputLocation::Span((p, _)) => p,
                     };
                 diags.push(syntax_error(src, at, &e.variant));
+                if let Some(name) = defined_name(rest) {
+                    file.broken_names.push(name);
+                }
                 pos = skip_trivia(src, next_statement_line(src, at.max(pos)));
             }
         }
     }
+    file.has_syntax_errors = !diags.is_empty();
     (file, diags)
+}
+
+/// The name a statement that did not parse seems to define.
+fn defined_name(stmt: &str) -> Option<String> {
+    let mut words = stmt
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty());
+    let first = words.next()?;
+    let name = if ["input", "fee", "share", "table"].contains(&first) {
+        words.next()?
+    } else {
+        first
+    };
+    Some(name.to_string())
 }
 
 /// Parses one expression and nothing else (for `--set`, ledgers, the REPL).
