@@ -56,17 +56,22 @@ pub fn parse(src: &str) -> (File, Vec<Diagnostic>) {
             Ok(mut pairs) => {
                 let Some(pair) = pairs.next() else { break };
                 let end = span_of(&pair, pos).end;
+                let after = skip_inline_space(src, end);
+                if after < src.len() && !src[after..].starts_with(['\n', '#']) {
+                    // The statement is broken: keep it out of the tree so
+                    // that its half does not cause errors of its own.
+                    diags.push(trailing_text(src, pos, after));
+                    if let Some(name) = defined_name(rest) {
+                        file.broken_names.push(name);
+                    }
+                    pos = skip_trivia(src, next_statement_line(src, after));
+                    continue;
+                }
                 match build_stmt(pair, pos) {
                     Ok(stmt) => file.stmts.push(stmt),
                     Err(d) => diags.push(d),
                 }
-                let after = skip_inline_space(src, end);
-                if after < src.len() && !src[after..].starts_with(['\n', '#']) {
-                    diags.push(trailing_text(src, after));
-                    pos = skip_trivia(src, next_statement_line(src, after));
-                } else {
-                    pos = skip_trivia(src, after);
-                }
+                pos = skip_trivia(src, after);
             }
             Err(e) => {
                 let at = pos
@@ -74,7 +79,7 @@ pub fn parse(src: &str) -> (File, Vec<Diagnostic>) {
                         InputLocation::Pos(p) => p,
                         InputLocation::Span((p, _)) => p,
                     };
-                diags.push(syntax_error(src, at, &e.variant));
+                diags.push(syntax_error(src, pos, at, &e.variant));
                 if let Some(name) = defined_name(rest) {
                     file.broken_names.push(name);
                 }
@@ -119,7 +124,7 @@ pub fn parse_expr(src: &str) -> Result<Expr, Diagnostic> {
                 InputLocation::Pos(p) => p,
                 InputLocation::Span((p, _)) => p,
             };
-            Err(syntax_error(src, at, &e.variant))
+            Err(syntax_error(src, 0, at, &e.variant))
         }
     }
 }
@@ -279,24 +284,17 @@ fn token_at(src: &str, at: usize) -> (Span, String) {
     (Span::new(at, at + len), format!("`{text}`"))
 }
 
-fn trailing_text(src: &str, at: usize) -> Diagnostic {
+fn trailing_text(src: &str, stmt_start: usize, at: usize) -> Diagnostic {
     let (span, tok) = token_at(src, at);
-    let mut d = Diagnostic::error(
+    let d = Diagnostic::error(
         "splitdsl::syntax::trailing_text",
         format!("unexpected {tok} after the end of the statement"),
     )
     .primary(span, "this is not part of the statement");
-    let text = span.text(src);
-    d = if text == "=" {
-        d.help("to compare two values, write `==`")
-    } else if text == "%" {
-        d.help("write the percent sign right after the number: `35%`")
-    } else if text.chars().next().is_some_and(|c| c.is_alphanumeric()) {
-        d.help("a statement ends at the end of its line; is an operator such as `+` or `of` missing before this?")
-    } else {
-        d.help("a statement ends at the end of its line; put the next statement on a new line")
-    };
-    d
+    let help = syntax_hint(src, stmt_start, at, span, &["an operator"]).unwrap_or_else(|| {
+        "a statement ends at the end of its line; put the next statement on a new line".into()
+    });
+    d.help(help)
 }
 
 /// What a grammar rule means to a user, for "expected …" messages.
@@ -341,7 +339,12 @@ fn join_words(words: &[&str]) -> String {
     }
 }
 
-fn syntax_error(src: &str, at: usize, variant: &ErrorVariant<Rule>) -> Diagnostic {
+fn syntax_error(
+    src: &str,
+    stmt_start: usize,
+    at: usize,
+    variant: &ErrorVariant<Rule>,
+) -> Diagnostic {
     let (span, found) = token_at(src, at);
     let mut expected: Vec<&str> = Vec::new();
     if let ErrorVariant::ParsingError { positives, .. } = variant {
@@ -353,8 +356,7 @@ fn syntax_error(src: &str, at: usize, variant: &ErrorVariant<Rule>) -> Diagnosti
             }
         }
     }
-    // A statement that stops early is usually missing what comes next.
-    let context = statement_context(src, at);
+    let context = statement_context(src, stmt_start, at);
     let message = if expected.is_empty() {
         format!("unexpected {found}")
     } else {
@@ -365,14 +367,54 @@ fn syntax_error(src: &str, at: usize, variant: &ErrorVariant<Rule>) -> Diagnosti
     } else {
         format!("expected {} here", join_words(&expected))
     };
-    let d = Diagnostic::error("splitdsl::syntax::unexpected", message).primary(span, label);
-    d.maybe_help(syntax_hint(src, at, span, &expected))
+    let mut d = Diagnostic::error("splitdsl::syntax::unexpected", message).primary(span, label);
+    if expected.contains(&"`}`") {
+        if let Some(open) = unclosed_brace(src, stmt_start, at) {
+            d = d
+                .secondary(Span::new(open, open + 1), "the block opens here")
+                .help("a block opened with `{` must be closed with `}`");
+            return d;
+        }
+    }
+    if expected.contains(&"`)`") {
+        if let Some(open) = unclosed_paren(src, stmt_start, at) {
+            return d
+                .secondary(Span::new(open, open + 1), "this `(` is not closed")
+                .help("close it with `)`");
+        }
+    }
+    d.maybe_help(syntax_hint(src, stmt_start, at, span, &expected))
+}
+
+/// The `{` between `from` and `to` that is not closed.
+fn unclosed_brace(src: &str, from: usize, to: usize) -> Option<usize> {
+    unclosed(src, from, to, '{', '}')
+}
+
+fn unclosed_paren(src: &str, from: usize, to: usize) -> Option<usize> {
+    unclosed(src, from, to, '(', ')')
+}
+
+fn unclosed(src: &str, from: usize, to: usize, open: char, close: char) -> Option<usize> {
+    let mut stack = Vec::new();
+    for (i, c) in src.get(from..to)?.char_indices() {
+        if c == open {
+            stack.push(from + i);
+        } else if c == close {
+            stack.pop();
+        }
+    }
+    stack.pop()
 }
 
 /// " after `fee hotmart`": the words of the statement before `at`, when short.
-fn statement_context(src: &str, at: usize) -> String {
-    let line_start = src[..at.min(src.len())].rfind('\n').map_or(0, |n| n + 1);
-    let before = src[line_start..at.min(src.len())].trim();
+fn statement_context(src: &str, stmt_start: usize, at: usize) -> String {
+    let at = at.min(src.len());
+    let line_start = src[..at]
+        .rfind('\n')
+        .map_or(0, |n| n + 1)
+        .max(stmt_start.min(at));
+    let before = src[line_start..at].trim();
     if before.is_empty() || before.chars().count() > 40 || before.contains('#') {
         String::new()
     } else {
@@ -380,29 +422,80 @@ fn statement_context(src: &str, at: usize) -> String {
     }
 }
 
+/// The word (or number) just before `at`.
+fn word_before(src: &str, at: usize) -> &str {
+    let before = src[..at.min(src.len())].trim_end_matches([' ', '\t']);
+    let start = before
+        .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '%'))
+        .map_or(0, |i| i + 1);
+    &before[start..]
+}
+
 /// A targeted hint for common mistakes.
-fn syntax_hint(src: &str, at: usize, span: Span, expected: &[&str]) -> Option<String> {
+fn syntax_hint(
+    src: &str,
+    stmt_start: usize,
+    at: usize,
+    span: Span,
+    expected: &[&str],
+) -> Option<String> {
     let text = span.text(src);
-    let before = src[..at.min(src.len())].trim_end();
+    let prev = word_before(src, at);
+    let is_number = |w: &str| {
+        !w.is_empty()
+            && w.chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || c == '_')
+    };
+    let is_code = |w: &str| w.len() == 3 && w.chars().all(|c| c.is_ascii_uppercase());
     if text == "%" {
-        return Some("write the percent sign right after the number, with no space: `35%`".into());
-    }
-    if text == "," && before.ends_with(|c: char| c.is_ascii_digit()) {
-        return Some("decimals use a point: `9.9%`, not `9,9%`".into());
-    }
-    if text.len() == 3 && text.chars().all(|c| c.is_ascii_uppercase()) {
         return Some(format!(
-            "write the amount before the currency code: `100.00 {text}`"
+            "write the percent sign right after the number, with no space: `{prev}%`"
         ));
     }
-    if text == "=" && expected.contains(&"an operator") {
+    if text == "," && is_number(prev) {
+        let digits: String = src[span.end..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        return Some(format!(
+            "decimals use a point: `{prev}.{digits}`, not `{prev},{digits}`"
+        ));
+    }
+    if is_code(prev) && is_number(text) {
+        return Some(format!(
+            "write the amount before the currency code: `{text} {prev}`"
+        ));
+    }
+    if is_code(text) && !is_number(prev) {
+        return Some(format!(
+            "a currency code follows an amount: `100.00 {text}`"
+        ));
+    }
+    if text == "=" {
         return Some("to compare two values, write `==`".into());
     }
-    if found_is_end(text) && expected.contains(&"`}`") {
-        return Some("a block opened with `{` must be closed with `}`".into());
+    if let Some(k) = keyword_typo(src, stmt_start) {
+        return Some(format!("did you mean `{k}`?"));
     }
     if expected.contains(&"an operator") && text.chars().next().is_some_and(|c| c.is_alphabetic()) {
-        return Some("is an operator missing? e.g. `35% of net`".into());
+        return Some(if prev.ends_with('%') || is_number(prev) {
+            format!("is `of` missing? e.g. `{prev} of {text}`")
+        } else {
+            "is an operator missing? e.g. `35% of net`".into()
+        });
+    }
+    if expected.contains(&"`=`") && !text.is_empty() {
+        let before = src[stmt_start.min(at)..at].trim();
+        if !before.is_empty() && before.len() <= 40 && !before.contains('\n') {
+            return Some(format!("a definition needs `=`: `{before} = …`"));
+        }
+    }
+    if text
+        .chars()
+        .next()
+        .is_some_and(|c| !c.is_ascii() && c.is_alphabetic())
+    {
+        return Some("names use ASCII letters, digits and `_`, such as `acao`".into());
     }
     if expected == ["a name"] && !text.is_empty() {
         return Some("names are written in snake_case, such as `net_revenue`".into());
@@ -410,8 +503,17 @@ fn syntax_hint(src: &str, at: usize, span: Span, expected: &[&str]) -> Option<St
     None
 }
 
-fn found_is_end(text: &str) -> bool {
-    text.is_empty()
+/// When a statement starts with a misspelt keyword (`shre a = …`), the keyword.
+fn keyword_typo(src: &str, stmt_start: usize) -> Option<&'static str> {
+    let rest = src.get(stmt_start..)?;
+    let mut words = rest.split_whitespace();
+    let first = words.next()?;
+    let second = words.next()?;
+    // `NAME = …` is a cell; `WORD NAME …` with an unknown WORD may be a typo.
+    if second.starts_with('=') || STATEMENT_KEYWORDS.contains(&first) {
+        return None;
+    }
+    crate::diag::did_you_mean(first, STATEMENT_KEYWORDS)
 }
 
 // ---------------------------------------------------------------- building
@@ -803,7 +905,14 @@ fn build_primary(p: Pair<Rule>, off: usize) -> Result<Expr, Diagnostic> {
                 .help("dates are written YYYY-MM-DD, e.g. `2025-03-10`"))
             }
         },
-        Rule::name => ExprKind::Name(p.as_str().to_string()),
+        Rule::name => {
+            let text = p
+                .clone()
+                .into_inner()
+                .next()
+                .map_or(p.as_str(), |i| i.as_str());
+            ExprKind::Name(text.to_string())
+        }
         Rule::remaining => ExprKind::Remaining,
         Rule::paren => {
             let mut c = Cursor::new(p, off);
