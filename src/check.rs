@@ -43,9 +43,12 @@ pub fn check(file: &ast::File, src: &str) -> (Option<Program>, Vec<Diagnostic>) 
         names: HashMap::new(),
         defs: Vec::new(),
         tables: Vec::new(),
-        broken: &file.broken_names,
+        broken: file.broken_names.clone(),
     };
     let program = c.run(file);
+    if let Some(p) = &program {
+        c.diags.extend(crate::lint::lint(p, file));
+    }
     let has_error = c.diags.iter().any(Diagnostic::is_error);
     (if has_error { None } else { program }, c.diags)
 }
@@ -58,7 +61,7 @@ pub fn compile_constant(e: &Expr) -> Result<(CExpr, Ty), Diagnostic> {
         names: HashMap::new(),
         defs: Vec::new(),
         tables: Vec::new(),
-        broken: &[],
+        broken: Vec::new(),
     };
     c.references(e, None, &mut Vec::new());
     if let Some(d) = c.diags.pop() {
@@ -116,7 +119,7 @@ struct Checker<'a> {
     names: HashMap<&'a str, NameRef>,
     defs: Vec<Def<'a>>,
     tables: Vec<TableDef<'a>>,
-    broken: &'a [String],
+    broken: Vec<String>,
 }
 
 /// Graph nodes: defs `0..D`, pools `D..D+P`, tables after.
@@ -397,9 +400,10 @@ impl<'a> Checker<'a> {
                                         );
                                     }
                                     (Ty::Money(_), _) => {}
+                                    (_, None) => {}
                                     (other, _) => {
                                         let help = if other == Ty::Number {
-                                            format!("a {what} is an amount of money; did you mean `{} of net`-style, e.g. `{} of remaining`?", self.src_of(expr.span), self.src_of(expr.span))
+                                            format!("a {what} is an amount of money: take a percentage of something, e.g. `{} of net` or `{} of remaining`", self.src_of(expr.span), self.src_of(expr.span))
                                         } else {
                                             format!("a {what} is an amount of money")
                                         };
@@ -590,6 +594,7 @@ impl<'a> Checker<'a> {
                         kind: d.ded_kind.unwrap_or(DeductionKind::Share),
                         label: d.label.map(|l| l.value.clone()),
                         when: whens[i].take(),
+                        when_span: d.when.map(|w| w.span),
                     });
                     SlotKind::Deduction(k)
                 }
@@ -665,6 +670,14 @@ impl<'a> Checker<'a> {
 
     /// Checks a new name: snake_case, not reserved, not yet defined.
     fn check_name(&mut self, name: &'a ast::Ident) -> bool {
+        let ok = self.check_name_inner(name);
+        if !ok {
+            self.broken.push(name.name.clone());
+        }
+        ok
+    }
+
+    fn check_name_inner(&mut self, name: &'a ast::Ident) -> bool {
         let n = name.name.as_str();
         if Builtin::from_name(n).is_some() {
             self.err(
@@ -1016,7 +1029,7 @@ impl<'a> Checker<'a> {
                         }
                         _ => {}
                     }
-                    if ty == Ty::Bool && matches!(row.key, ast::TableKey::Range { .. }) {
+                    if ty == Ty::Bool && matches!(row.key, ast::TableKey::Range { .. }) && ok {
                         ok = false;
                         self.err(
                             Diagnostic::error(
@@ -1292,7 +1305,12 @@ impl Compiler<'_, '_> {
             Some(NameRef::Def(i)) => *i,
             _ => return None,
         };
-        self.tys.get(p).copied().flatten()
+        // Only money makes a pool; a wrong price is reported on its own.
+        self.tys
+            .get(p)
+            .copied()
+            .flatten()
+            .filter(|t| matches!(t, Ty::Money(_)))
     }
 
     fn binary_ty(

@@ -54,8 +54,11 @@ enum Command {
     /// Parse and check without running; print every error and warning.
     Check {
         /// The agreements.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "explain")]
         files: Vec<PathBuf>,
+        /// Print the explanation of a diagnostic code (e.g. `splitdsl::unit::currency_mismatch`) and exit.
+        #[arg(long, value_name = "CODE")]
+        explain: Option<String>,
         /// Output format of the diagnostics.
         #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
         format: CheckFormat,
@@ -79,7 +82,14 @@ pub fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Run { file, set, format } => run(&file, &set, format),
-        Command::Check { files, format } => check(&files, format),
+        Command::Check {
+            files,
+            format,
+            explain,
+        } => match explain {
+            Some(code) => explain_code(&code),
+            None => check(&files, format),
+        },
         Command::Test { files } => test(&files),
     };
     ExitCode::from(code)
@@ -193,6 +203,29 @@ fn check(files: &[PathBuf], format: CheckFormat) -> u8 {
         );
     }
     u8::from(any_error)
+}
+
+fn explain_code(code: &str) -> u8 {
+    let full = if code.starts_with("splitdsl::") {
+        code.to_string()
+    } else {
+        format!("splitdsl::{code}")
+    };
+    match crate::codes::explain(&full) {
+        Some(text) => {
+            println!("{full}\n\n{text}");
+            0
+        }
+        None => {
+            let codes = crate::codes::CODES.iter().map(|(c, _)| *c);
+            let near = crate::diag::did_you_mean(&full, codes);
+            eprintln!(
+                "splitdsl: no diagnostic code `{code}`{}",
+                near.map_or(String::new(), |n| format!("; did you mean `{n}`?"))
+            );
+            2
+        }
+    }
 }
 
 fn plural(n: usize) -> &'static str {

@@ -320,20 +320,30 @@ impl JsonDiagnostic {
 }
 
 /// The name in `candidates` nearest to `name`, if one is near enough to suggest.
+/// Fewest edits (a transposition counts as one) first, then most alike.
 pub fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let mut best: Option<(f64, &str)> = None;
+    let mut best: Option<(usize, f64, &str)> = None;
+    let lower = name.to_lowercase();
     for c in candidates {
         if c == name {
             continue;
         }
-        let score = strsim::jaro_winkler(&name.to_lowercase(), &c.to_lowercase());
-        let close = score >= 0.8 || strsim::damerau_levenshtein(name, c) <= 1 + name.len() / 5;
-        if close && best.is_none_or(|(s, _)| score > s) {
-            best = Some((score, c));
+        let cl = c.to_lowercase();
+        // Edits count double, but swapped letters (`UDS` for `USD`) count one.
+        let mut a: Vec<char> = lower.chars().collect();
+        let mut b: Vec<char> = cl.chars().collect();
+        a.sort_unstable();
+        b.sort_unstable();
+        let edits = 2 * strsim::damerau_levenshtein(&lower, &cl) - usize::from(a == b);
+        let score = strsim::jaro_winkler(&lower, &c.to_lowercase());
+        let close = edits <= 2 * (1 + name.chars().count() / 4) || score >= 0.85;
+        let better = best.is_none_or(|(e, s, _)| edits < e || (edits == e && score > s));
+        if close && better {
+            best = Some((edits, score, c));
         }
     }
-    best.map(|(_, c)| c)
+    best.map(|(_, _, c)| c)
 }

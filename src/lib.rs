@@ -35,8 +35,10 @@
 pub mod agreement;
 pub mod check;
 pub mod cli;
+pub mod codes;
 pub mod diag;
 pub mod eval;
+pub mod lint;
 pub mod program;
 pub mod report;
 pub mod span;

@@ -48,6 +48,8 @@ pub struct Deduction {
     pub label: Option<String>,
     /// Its condition.
     pub when: Option<CExpr>,
+    /// Where the condition is written.
+    pub when_span: Option<Span>,
 }
 
 /// A built-in function.

@@ -69,7 +69,12 @@ pub fn parse(src: &str) -> (File, Vec<Diagnostic>) {
                 }
                 match build_stmt(pair, pos) {
                     Ok(stmt) => file.stmts.push(stmt),
-                    Err(d) => diags.push(d),
+                    Err(d) => {
+                        diags.push(d);
+                        if let Some(name) = defined_name(rest) {
+                            file.broken_names.push(name);
+                        }
+                    }
                 }
                 pos = skip_trivia(src, after);
             }
@@ -345,6 +350,9 @@ fn syntax_error(
     at: usize,
     variant: &ErrorVariant<Rule>,
 ) -> Diagnostic {
+    if let Some(d) = non_ascii_name(src, stmt_start, at) {
+        return d;
+    }
     let (span, found) = token_at(src, at);
     let mut expected: Vec<&str> = Vec::new();
     if let ErrorVariant::ParsingError { positives, .. } = variant {
@@ -384,6 +392,52 @@ fn syntax_error(
         }
     }
     d.maybe_help(syntax_hint(src, stmt_start, at, span, &expected))
+}
+
+/// A name with letters outside ASCII (`comissão`): the whole word, with an ASCII spelling.
+fn non_ascii_name(src: &str, stmt_start: usize, at: usize) -> Option<Diagnostic> {
+    let rest = src.get(at..)?;
+    let first = rest.chars().next()?;
+    if first.is_ascii() || !first.is_alphabetic() {
+        return None;
+    }
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    let start = src[stmt_start.min(at)..at]
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| is_word(*c))
+        .last()
+        .map_or(at, |(i, _)| stmt_start.min(at) + i);
+    let end = at + rest.find(|c: char| !is_word(c)).unwrap_or(rest.len());
+    let word = &src[start..end];
+    let ascii: String = word.chars().map(fold_accent).collect();
+    Some(
+        Diagnostic::error(
+            "splitdsl::name::not_ascii",
+            format!("`{word}` is not a valid name"),
+        )
+        .primary(
+            Span::new(start, end),
+            "names use ASCII letters, digits and `_`",
+        )
+        .help(format!(
+            "write `{ascii}`; labels in quotes may use any letters: `share {ascii} \"{word}\" = …`"
+        )),
+    )
+}
+
+fn fold_accent(c: char) -> char {
+    match c {
+        'á' | 'à' | 'â' | 'ã' | 'ä' | 'å' => 'a',
+        'é' | 'è' | 'ê' | 'ë' => 'e',
+        'í' | 'ì' | 'î' | 'ï' => 'i',
+        'ó' | 'ò' | 'ô' | 'õ' | 'ö' => 'o',
+        'ú' | 'ù' | 'û' | 'ü' => 'u',
+        'ç' => 'c',
+        'ñ' => 'n',
+        c if c.is_ascii_alphanumeric() => c.to_ascii_lowercase(),
+        _ => '_',
+    }
 }
 
 /// The `{` between `from` and `to` that is not closed.
