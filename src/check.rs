@@ -584,6 +584,9 @@ impl<'a> Checker<'a> {
         let mut slots = Vec::with_capacity(n_defs);
         let mut deductions = Vec::with_capacity(n_deductions);
         let mut deps = Vec::with_capacity(n_defs);
+        let mut reads_pool = Vec::with_capacity(n_defs);
+        // `seen[id] == i + 1` marks a node visited for slot `i`: no clearing between slots.
+        let mut seen = vec![0usize; n_nodes];
         for (i, d) in self.defs.iter().enumerate() {
             let kind = match d.kind {
                 DefKind::Input | DefKind::Price => SlotKind::Input,
@@ -607,21 +610,24 @@ impl<'a> Checker<'a> {
                 stmt_span: d.stmt.span,
                 expr: cexprs[i].take()?,
             });
-            // Direct slot dependencies, through tables and pools.
+            // Direct slot dependencies, through tables (a pool is a
+            // dependency of its own kind: `reads_pool`).
             let mut ds = Vec::new();
+            let mut pool = false;
             let mut stack: Vec<Node> = edges[i].iter().map(|(n, _)| *n).collect();
-            let mut seen = vec![false; n_nodes];
             while let Some(n) = stack.pop() {
                 let id = node_id(n);
-                if seen[id] {
+                if seen[id] == i + 1 {
                     continue;
                 }
-                seen[id] = true;
+                seen[id] = i + 1;
                 match n {
                     Node::Def(j) => ds.push(j),
-                    _ => stack.extend(edges[id].iter().map(|(n, _)| *n)),
+                    Node::Pool(_) => pool = true,
+                    Node::Table(_) => stack.extend(edges[id].iter().map(|(n, _)| *n)),
                 }
             }
+            reads_pool.push(pool);
             ds.sort_unstable();
             ds.dedup();
             deps.push(ds);
@@ -650,6 +656,7 @@ impl<'a> Checker<'a> {
             examples: cexamples,
             order: steps,
             deps,
+            reads_pool,
         })
     }
 

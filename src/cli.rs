@@ -1,7 +1,7 @@
 //! The `splitdsl` command line.
 
 use crate::agreement::{Agreement, Failure, Source};
-use crate::diag::{render, Diagnostic, JsonDiagnostic, Style};
+use crate::diag::{Diagnostic, JsonDiagnostic, SourceView, Style};
 use crate::eval::{compare, Inputs};
 use crate::report;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -95,12 +95,24 @@ pub fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
+/// At most this many diagnostics are rendered per file; the rest are counted.
+pub const MAX_SHOWN: usize = 200;
+
 /// Prints diagnostics against their source to stderr.
 pub fn print_diagnostics(source: &Source, diags: &[Diagnostic]) {
     let style = Style::for_stderr();
+    let view = SourceView::new(&source.name, &source.text);
     let mut err = std::io::stderr().lock();
-    for d in diags {
-        let _ = write!(err, "{}", render(d, &source.name, &source.text, style));
+    for d in diags.iter().take(MAX_SHOWN) {
+        let _ = write!(err, "{}", view.render(d, style));
+    }
+    if diags.len() > MAX_SHOWN {
+        let _ = writeln!(
+            err,
+            "… and {} more diagnostics in {} (`splitdsl check --format json` lists them all)",
+            diags.len() - MAX_SHOWN,
+            source.name
+        );
     }
 }
 

@@ -5,8 +5,11 @@
 //! message, labelled byte spans, and an optional help line. They carry no
 //! source text; [`render`] pairs them with the text they point into.
 
-use crate::span::{line_col, Span};
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use crate::span::Span;
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
 use serde::Serialize;
 use std::fmt;
 
@@ -153,9 +156,111 @@ impl Style {
     }
 }
 
+/// A source text prepared for rendering many diagnostics: its line starts
+/// are found once, so each diagnostic costs only its own lines.
+#[derive(Clone, Debug)]
+pub struct SourceView<'a> {
+    name: &'a str,
+    text: &'a str,
+    line_starts: Vec<usize>,
+}
+
+impl<'a> SourceView<'a> {
+    /// Indexes `text`, shown under `name`.
+    pub fn new(name: &'a str, text: &'a str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        SourceView {
+            name,
+            text,
+            line_starts,
+        }
+    }
+
+    /// The 0-based line holding byte `offset`.
+    fn line_of(&self, offset: usize) -> usize {
+        self.line_starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1)
+    }
+
+    /// The end of line `line`, its newline included.
+    fn line_end(&self, line: usize) -> usize {
+        self.line_starts
+            .get(line + 1)
+            .copied()
+            .unwrap_or(self.text.len())
+    }
+
+    /// The 1-based line and column (in characters) of byte `offset`.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_of(offset);
+        let start = self.line_starts.get(line).copied().unwrap_or(0);
+        let col = self
+            .text
+            .get(start..offset)
+            .map_or(0, |s| s.chars().count());
+        (line + 1, col + 1)
+    }
+
+    /// Renders one diagnostic.
+    pub fn render(&self, diag: &Diagnostic, style: Style) -> String {
+        render_with(diag, self, style)
+    }
+}
+
+impl SourceCode for SourceView<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let start = span.offset();
+        let end = start + span.len();
+        if end > self.text.len() {
+            return Err(MietteError::OutOfBounds);
+        }
+        let first_line = self.line_of(start);
+        let last_line = self.line_of(end.saturating_sub(1).max(start));
+        let (data_start, line, column) = if before == 0 {
+            let (_, col) = self.line_col(start);
+            (start, first_line, col - 1)
+        } else {
+            let l = first_line.saturating_sub(before);
+            (self.line_starts.get(l).copied().unwrap_or(0), l, 0)
+        };
+        let last = (last_line + after).min(self.line_starts.len() - 1);
+        let data_end = if before == 0 && after == 0 {
+            end
+        } else {
+            self.line_end(last)
+        };
+        let data = self
+            .text
+            .as_bytes()
+            .get(data_start..data_end)
+            .unwrap_or(&[]);
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.to_string(),
+            data,
+            (data_start, data_end - data_start).into(),
+            line,
+            column,
+            last + 1,
+        )))
+    }
+}
+
 struct Adapter<'a> {
     diag: &'a Diagnostic,
-    source: NamedSource<String>,
+    source: &'a SourceView<'a>,
     len: usize,
 }
 
@@ -196,7 +301,7 @@ impl miette::Diagnostic for Adapter<'_> {
         if self.diag.labels.is_empty() {
             None
         } else {
-            Some(&self.source)
+            Some(self.source)
         }
     }
 
@@ -218,8 +323,14 @@ impl miette::Diagnostic for Adapter<'_> {
     }
 }
 
-/// Renders `diag` against the source text it points into.
+/// Renders `diag` against the source text it points into (for many
+/// diagnostics against one text, use [`SourceView`]).
 pub fn render(diag: &Diagnostic, source_name: &str, source: &str, style: Style) -> String {
+    render_with(diag, &SourceView::new(source_name, source), style)
+}
+
+fn render_with(diag: &Diagnostic, view: &SourceView<'_>, style: Style) -> String {
+    let source = view.text;
     // Spans must fall on character boundaries for miette; widen if needed.
     let mut diag = diag.clone();
     for l in &mut diag.labels {
@@ -240,7 +351,7 @@ pub fn render(diag: &Diagnostic, source_name: &str, source: &str, style: Style) 
         .with_links(false);
     let adapter = Adapter {
         diag: &diag,
-        source: NamedSource::new(source_name, source.to_string()),
+        source: view,
         len: source.len(),
     };
     let mut out = String::new();
@@ -291,6 +402,13 @@ pub struct JsonSpan {
 impl JsonDiagnostic {
     /// Converts `diag` for the file `file` whose text is `source`.
     pub fn new(diag: &Diagnostic, file: &str, source: &str) -> Self {
+        Self::with_view(diag, &SourceView::new(file, source))
+    }
+
+    /// Converts `diag` against an indexed source.
+    pub fn with_view(diag: &Diagnostic, view: &SourceView<'_>) -> Self {
+        let (file, source) = (view.name, view.text);
+        let _ = source;
         JsonDiagnostic {
             file: file.to_string(),
             code: diag.code,
@@ -300,8 +418,8 @@ impl JsonDiagnostic {
                 .labels
                 .iter()
                 .map(|l| {
-                    let (line, column) = line_col(source, l.span.start);
-                    let (end_line, end_column) = line_col(source, l.span.end);
+                    let (line, column) = view.line_col(l.span.start);
+                    let (end_line, end_column) = view.line_col(l.span.end);
                     JsonSpan {
                         start: l.span.start,
                         end: l.span.end,

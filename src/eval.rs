@@ -148,7 +148,12 @@ impl Program {
         for step in &self.order {
             match *step {
                 Step::Slot(i) => {
+                    let pool_changed = match self.slots[i].kind {
+                        SlotKind::Deduction(k) => self.reads_pool[i] && pool_dirty[k],
+                        _ => false,
+                    };
                     let needs = dirty[i]
+                        || pool_changed
                         || out.values[i].is_none()
                         || self.deps[i].iter().any(|&d| dirty[d]);
                     if needs {

@@ -219,8 +219,11 @@ pub struct Program {
     /// Evaluation order: every slot and pool after what it depends on.
     pub order: Vec<Step>,
     /// For each slot, the slots whose values it reads directly (through
-    /// tables and `remaining` included).
+    /// tables included).
     pub deps: Vec<Vec<SlotId>>,
+    /// For each slot, whether it reads `remaining` (the pool before it,
+    /// which depends on every earlier deduction).
+    pub reads_pool: Vec<bool>,
 }
 
 impl Program {
