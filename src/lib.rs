@@ -8,5 +8,8 @@ pub mod span;
 pub mod syntax;
 pub mod value;
 pub use agreement::Agreement;
+pub mod chart;
 pub mod cli;
+pub mod cli_fmtchart;
+pub mod fmt;
 pub mod report;
