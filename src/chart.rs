@@ -199,7 +199,11 @@ pub fn terminal(w: &Waterfall, unicode: bool, width: usize) -> String {
         rows.push([
             s.kind.into(),
             s.name.clone(),
-            s.label.clone().unwrap_or_default(),
+            clip_with(
+                s.label.as_deref().unwrap_or_default(),
+                24,
+                if unicode { "…" } else { "..." },
+            ),
             amount(s.amount),
             pct(s.amount),
             bar(s.after, s.before, w.price, width, unicode, true),
@@ -282,11 +286,17 @@ pub fn xml_escape(s: &str) -> String {
 
 /// `s`, cut to `max` characters with an ellipsis.
 fn clip(s: &str, max: usize) -> String {
+    clip_with(s, max, "…")
+}
+
+/// `s`, cut to `max` characters ending with `ellipsis`.
+fn clip_with(s: &str, max: usize, ellipsis: &str) -> String {
     if s.chars().count() <= max {
         s.to_string()
     } else {
-        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
-        t.push('…');
+        let keep = max.saturating_sub(ellipsis.chars().count());
+        let mut t: String = s.chars().take(keep).collect();
+        t.push_str(ellipsis);
         t
     }
 }
@@ -308,7 +318,7 @@ const TOP: usize = 96;
 /// A pixel position `v` of the price along the bar area, to the hundredth.
 fn x_of(v: Decimal, price: Decimal) -> Decimal {
     let px = scale(v, price, BAR_W * 100);
-    Decimal::new(i64::try_from(px).unwrap_or(0), 2) + Decimal::from(BAR_X)
+    (Decimal::new(i64::try_from(px).unwrap_or(0), 2) + Decimal::from(BAR_X)).normalize()
 }
 
 /// The waterfall as a standalone SVG document: the title, a bar for the
@@ -333,7 +343,7 @@ pub fn svg(w: &Waterfall) -> String {
     ));
     s.push_str(&format!(
         "  <text class=\"title\" x=\"{LABEL_X}\" y=\"40\" font-size=\"22\" font-weight=\"700\" fill=\"#1f2933\">{}</text>\n",
-        xml_escape(&clip(&w.title, 70))
+        xml_escape(&clip(&w.title, 60))
     ));
     s.push_str(&format!(
         "  <text class=\"subtitle\" x=\"{LABEL_X}\" y=\"66\" font-size=\"14\" fill=\"#616e7c\">Where one sale of {} goes, deduction by deduction</text>\n",
@@ -348,7 +358,7 @@ pub fn svg(w: &Waterfall) -> String {
         "  <g class=\"price\">\n    <text x=\"{LABEL_X}\" y=\"{}\" font-size=\"15\" font-weight=\"700\" fill=\"#1f2933\">Price</text>\n    <rect x=\"{x0}\" y=\"{}\" width=\"{}\" height=\"{BAR_H}\" rx=\"3\" fill=\"#3e4c59\"/>\n    <text x=\"{AMOUNT_X}\" y=\"{}\" font-size=\"15\" font-weight=\"700\" fill=\"#1f2933\">{}</text>\n  </g>\n",
         text_y(0),
         bar_top(0),
-        xp - x0,
+        (xp - x0).normalize(),
         text_y(0),
         money(w.price)
     ));
@@ -370,7 +380,7 @@ pub fn svg(w: &Waterfall) -> String {
         };
         let xa = x_of(st.after, w.price);
         let xb = x_of(st.before, w.price);
-        let mut bw = xb - xa;
+        let mut bw = (xb - xa).normalize();
         if st.amount > Decimal::ZERO && bw < Decimal::ONE {
             bw = Decimal::ONE; // a hairline, so that a small fee is still seen
         }
@@ -388,15 +398,15 @@ pub fn svg(w: &Waterfall) -> String {
         s.push_str(&format!(
             "    <text x=\"{LABEL_X}\" y=\"{}\" font-size=\"15\" font-weight=\"600\" fill=\"#1f2933\">{}</text>\n    <text x=\"{LABEL_X}\" y=\"{}\" font-size=\"11\" fill=\"#7b8794\">{} · {}</text>\n",
             ty - 6,
-            xml_escape(&clip(st.title(), 32)),
+            xml_escape(&clip(st.title(), 26)),
             ty + 9,
             st.kind,
-            xml_escape(&clip(&st.name, 36)),
+            xml_escape(&clip(&st.name, 34)),
         ));
         if st.after > Decimal::ZERO {
             s.push_str(&format!(
                 "    <rect class=\"pool\" x=\"{x0}\" y=\"{y}\" width=\"{}\" height=\"{BAR_H}\" rx=\"3\" fill=\"#e4e7eb\"/>\n",
-                xa - x0
+                (xa - x0).normalize()
             ));
         }
         s.push_str(&format!(
@@ -423,7 +433,7 @@ pub fn svg(w: &Waterfall) -> String {
             "  <g class=\"unallocated\">\n    <text x=\"{LABEL_X}\" y=\"{}\" font-size=\"15\" font-weight=\"600\" fill=\"#b44d12\">Unallocated</text>\n    <rect x=\"{x0}\" y=\"{}\" width=\"{}\" height=\"{BAR_H}\" rx=\"3\" fill=\"none\" stroke=\"#b44d12\" stroke-width=\"2\" stroke-dasharray=\"4 3\"/>\n    <text x=\"{AMOUNT_X}\" y=\"{}\" font-size=\"15\" font-weight=\"600\" fill=\"#b44d12\">{} <tspan font-weight=\"400\">{}</tspan></text>\n  </g>\n",
             text_y(row),
             bar_top(row),
-            xu - x0,
+            (xu - x0).normalize(),
             text_y(row),
             money(w.unallocated),
             pct(w.unallocated),

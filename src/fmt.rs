@@ -571,7 +571,8 @@ fn column(src: &str, at: usize) -> usize {
         .get(..at)
         .and_then(|s| s.rfind('\n'))
         .map_or(0, |n| n + 1);
-    src.get(line_start..at).map_or(0, |s| s.chars().count())
+    src.get(line_start..at)
+        .map_or(0, |s| s.trim_start_matches('\u{FEFF}').chars().count())
 }
 
 // ---------------------------------------------------------------- expressions
@@ -591,6 +592,18 @@ fn quote(s: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// An expression in the canonical layout, on one line (`src` is the text it
+/// was parsed from, for literals' digits as written).
+///
+/// ```
+/// let src = "producer>=30%of net";
+/// let e = splitdsl::syntax::parse_expr(src).unwrap();
+/// assert_eq!(splitdsl::fmt::expr_text(&e, src), "producer >= 30% of net");
+/// ```
+pub fn expr_text(e: &Expr, src: &str) -> String {
+    Printer { src }.expr(e)
 }
 
 struct Printer<'s> {
@@ -651,6 +664,10 @@ impl Printer<'_> {
             ExprKind::Remaining => out.push_str("remaining"),
             ExprKind::Unary(op, x) => {
                 match op {
+                    // `- -x`, not `--x`: easier to read.
+                    UnOp::Neg if matches!(x.kind, ExprKind::Unary(UnOp::Neg, _)) => {
+                        out.push_str("- ")
+                    }
                     UnOp::Neg => out.push('-'),
                     UnOp::Not => out.push_str("not "),
                 }
