@@ -249,3 +249,12 @@ fn cli_chart_conflicts_with_format() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn docs_picture_is_current() {
+    // docs/fmt-and-chart.md shows this file: regenerate it with
+    // `splitdsl run examples/hotmart.split --svg docs/hotmart-waterfall.svg`.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/hotmart-waterfall.svg");
+    let on_disk = std::fs::read_to_string(path).unwrap();
+    assert_eq!(on_disk, chart::svg(&waterfall(&hotmart_src())));
+}
