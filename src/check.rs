@@ -477,7 +477,12 @@ impl<'a> Checker<'a> {
                 sides,
                 message: message
                     .as_ref()
-                    .map_or_else(|| self.src_of(cond.span).to_string(), |m| m.value.clone()),
+                    // Without a message, the condition in its canonical layout
+                    // (so that `splitdsl fmt` never changes what a report says).
+                    .map_or_else(
+                        || crate::fmt::expr_text(cond, self.src),
+                        |m| m.value.clone(),
+                    ),
                 span: cond.span,
             });
         }

@@ -50,6 +50,12 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// Print the split as a waterfall chart instead of the table.
+        #[arg(long, conflicts_with = "format")]
+        chart: bool,
+        /// Also write the waterfall as an SVG image to this file.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
     },
     /// Parse and check without running; print every error and warning.
     Check {
@@ -69,6 +75,15 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Rewrite files in the canonical layout.
+    Fmt {
+        /// The agreements.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Change nothing; show a diff and exit 1 when a file is not formatted.
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 /// Runs the command line with the process's arguments.
@@ -81,7 +96,18 @@ pub fn main() -> ExitCode {
         }
     };
     let code = match cli.command {
-        Command::Run { file, set, format } => run(&file, &set, format),
+        Command::Run {
+            file,
+            set,
+            format,
+            chart,
+            svg,
+        } => run(
+            &file,
+            &set,
+            format,
+            crate::cli_fmtchart::Chart { chart, svg },
+        ),
         Command::Check {
             files,
             format,
@@ -91,6 +117,7 @@ pub fn main() -> ExitCode {
             None => check(&files, format),
         },
         Command::Test { files } => test(&files),
+        Command::Fmt { files, check } => crate::cli_fmtchart::fmt(&files, check),
     };
     ExitCode::from(code)
 }
@@ -148,7 +175,12 @@ pub fn load_with_overrides(
     }
 }
 
-fn run(file: &std::path::Path, set: &[String], format: Format) -> u8 {
+fn run(
+    file: &std::path::Path,
+    set: &[String],
+    format: Format,
+    chart: crate::cli_fmtchart::Chart,
+) -> u8 {
     let (agreement, inputs) = match load_with_overrides(file, set) {
         Ok(x) => x,
         Err(code) => return code,
@@ -162,7 +194,11 @@ fn run(file: &std::path::Path, set: &[String], format: Format) -> u8 {
     };
     let p = &agreement.program;
     let (texts, failures) = report::requirement_failures(p, &out, &agreement.source.text);
+    if let Err(code) = chart.write_svg(&agreement, &out) {
+        return code;
+    }
     let text = match format {
+        Format::Table if chart.chart => chart.terminal(&agreement, &out),
         Format::Table => report::table(p, &out, &texts),
         Format::Json => report::json(p, &out) + "\n",
         Format::Csv => report::csv(p, &out),

@@ -26,6 +26,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("splitdsl::input::not_input", "Only inputs (`input NAME = …`, and `price`) can be set from outside."),
     ("splitdsl::input::unknown", "The agreement has no input of this name."),
     ("splitdsl::internal", "A bug in splitdsl: please report it with the file that caused it."),
+    ("splitdsl::internal::fmt", "A bug in `splitdsl fmt`: its output did not mean the same as the input, so nothing was written. Please report it with the file."),
     ("splitdsl::io::binary", "The file holds NUL bytes: it is not a text agreement."),
     ("splitdsl::io::is_directory", "A directory was given where a .split file was expected."),
     ("splitdsl::io::not_utf8", "The file is not UTF-8 text."),

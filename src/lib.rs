@@ -33,11 +33,14 @@
 #![warn(missing_docs)]
 
 pub mod agreement;
+pub mod chart;
 pub mod check;
 pub mod cli;
+pub mod cli_fmtchart;
 pub mod codes;
 pub mod diag;
 pub mod eval;
+pub mod fmt;
 pub mod lint;
 pub mod program;
 pub mod report;

@@ -1,0 +1,733 @@
+//! `splitdsl fmt`: the canonical layout of a `.split` file.
+//!
+//! The formatter prints the syntax tree again ([`format_source`]):
+//!
+//! - one statement per line, one space around operators and `=`, literals
+//!   spelt canonically (`100.00 USD`, `35%`, `5.20 BRL/USD`) with their
+//!   digits kept as written (`100.00` stays `100.00`), strings re-escaped;
+//! - the `=` of consecutive fees and shares aligned, and the `=>` of the
+//!   rows of a table;
+//! - `table` and `example` blocks with one row or line per line, indented
+//!   by two spaces;
+//! - the user's parentheses kept; a blank line kept wherever the source had
+//!   one or more between two statements (or rows), none at the start of a
+//!   block or before its `}`;
+//! - every comment kept: an own-line comment stays before what it preceded
+//!   (inside blocks too), a trailing comment stays on its line, at its
+//!   column when the code fits before it, else two spaces after the code.
+//!   A comment inside a statement that spans several lines moves onto its
+//!   own line before the statement.
+//!
+//! The result is checked before it is returned: it must parse to the same
+//! tree (spans aside) and hold the same comments, or formatting fails with
+//! an internal error rather than change the meaning of a file.
+
+use crate::diag::Diagnostic;
+use crate::span::Span;
+use crate::syntax::ast::*;
+use crate::syntax::parse;
+use rust_decimal::Decimal;
+
+/// Formats `src`. Fails with the syntax errors of `src` (nothing is
+/// formatted when the file does not parse).
+///
+/// ```
+/// let out = splitdsl::fmt::format_source("price=100.00USD\nshare p=remaining\n").unwrap();
+/// assert_eq!(out, "price = 100.00 USD\nshare p = remaining\n");
+/// ```
+pub fn format_source(src: &str) -> Result<String, Vec<Diagnostic>> {
+    let (file, diags) = parse(src);
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(diags);
+    }
+    let out = format_file(&file, src);
+    verify(&file, src, &out)?;
+    Ok(out)
+}
+
+/// Whether `src` is already in the canonical layout (`Err` when it does not parse).
+pub fn is_formatted(src: &str) -> Result<bool, Vec<Diagnostic>> {
+    format_source(src).map(|out| out == src)
+}
+
+/// A unified diff from `old` to `new`, with file headers named `name`.
+pub fn diff(name: &str, old: &str, new: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(2)
+        .header(name, &format!("{name} (formatted)"))
+        .to_string()
+}
+
+/// The output must parse to the same tree and keep every comment.
+fn verify(file: &File, src: &str, out: &str) -> Result<(), Vec<Diagnostic>> {
+    let (again, diags) = parse(out);
+    let same_tree =
+        !diags.iter().any(Diagnostic::is_error) && strip_spans(&again) == strip_spans(file);
+    let comments = |f: &File, s: &str| -> Vec<String> {
+        f.comments
+            .iter()
+            .map(|c| c.text(s).trim_end().to_string())
+            .collect()
+    };
+    if same_tree && comments(&again, out) == comments(file, src) {
+        Ok(())
+    } else {
+        Err(vec![Diagnostic::error(
+            "splitdsl::internal::fmt",
+            "internal error: formatting would change this file's meaning or comments; it was left alone",
+        )
+        .primary(Span::new(0, 0), "in this file")
+        .help("this is a bug in splitdsl fmt; please report it with this file")])
+    }
+}
+
+// ---------------------------------------------------------------- span-free trees
+
+/// A copy of `file` with every span zeroed (and no comments), for comparing
+/// two trees by structure alone.
+pub fn strip_spans(file: &File) -> File {
+    File {
+        stmts: file.stmts.iter().map(strip_stmt).collect(),
+        ..File::default()
+    }
+}
+
+fn strip_ident(i: &Ident) -> Ident {
+    Ident {
+        name: i.name.clone(),
+        span: Span::default(),
+    }
+}
+
+fn strip_str(s: &Str) -> Str {
+    Str {
+        value: s.value.clone(),
+        span: Span::default(),
+    }
+}
+
+fn strip_stmt(s: &Stmt) -> Stmt {
+    let kind = match &s.kind {
+        StmtKind::Agreement { title } => StmtKind::Agreement {
+            title: strip_str(title),
+        },
+        StmtKind::Rounding { mode } => StmtKind::Rounding {
+            mode: strip_ident(mode),
+        },
+        StmtKind::Input { name, value } => StmtKind::Input {
+            name: strip_ident(name),
+            value: strip_expr(value),
+        },
+        StmtKind::Cell { name, value } => StmtKind::Cell {
+            name: strip_ident(name),
+            value: strip_expr(value),
+        },
+        StmtKind::Deduction {
+            kind,
+            name,
+            label,
+            value,
+            when,
+            ..
+        } => StmtKind::Deduction {
+            kind: *kind,
+            keyword: Span::default(),
+            name: strip_ident(name),
+            label: label.as_ref().map(strip_str),
+            value: strip_expr(value),
+            when: when.as_ref().map(strip_expr),
+        },
+        StmtKind::Table { name, rows } => StmtKind::Table {
+            name: strip_ident(name),
+            rows: rows
+                .iter()
+                .map(|r| TableRow {
+                    key: match &r.key {
+                        TableKey::Value(e) => TableKey::Value(strip_expr(e)),
+                        TableKey::Range { lo, hi, .. } => TableKey::Range {
+                            lo: lo.as_ref().map(strip_expr),
+                            hi: hi.as_ref().map(strip_expr),
+                            span: Span::default(),
+                        },
+                    },
+                    value: strip_expr(&r.value),
+                    span: Span::default(),
+                })
+                .collect(),
+        },
+        StmtKind::Require { cond, message } => StmtKind::Require {
+            cond: strip_expr(cond),
+            message: message.as_ref().map(strip_str),
+        },
+        StmtKind::Example { name, items } => StmtKind::Example {
+            name: strip_str(name),
+            items: items
+                .iter()
+                .map(|i| ExampleItem {
+                    kind: i.kind,
+                    name: strip_ident(&i.name),
+                    value: strip_expr(&i.value),
+                    span: Span::default(),
+                })
+                .collect(),
+        },
+    };
+    Stmt {
+        kind,
+        span: Span::default(),
+    }
+}
+
+fn strip_expr(e: &Expr) -> Expr {
+    let b = |e: &Expr| Box::new(strip_expr(e));
+    let kind = match &e.kind {
+        ExprKind::Money(d, c) => ExprKind::Money(*d, strip_ident(c)),
+        ExprKind::Rate(d, a, c) => ExprKind::Rate(*d, strip_ident(a), strip_ident(c)),
+        ExprKind::Unary(op, x) => ExprKind::Unary(*op, b(x)),
+        ExprKind::Binary(op, _, x, y) => ExprKind::Binary(*op, Span::default(), b(x), b(y)),
+        ExprKind::If(c, x, y) => ExprKind::If(b(c), b(x), b(y)),
+        ExprKind::Call(f, args) => {
+            ExprKind::Call(strip_ident(f), args.iter().map(strip_expr).collect())
+        }
+        ExprKind::Paren(x) => ExprKind::Paren(b(x)),
+        other => other.clone(),
+    };
+    Expr {
+        kind,
+        span: Span::default(),
+    }
+}
+
+// ---------------------------------------------------------------- layout units
+
+/// How a unit's line is split for alignment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Align {
+    /// Not aligned.
+    None,
+    /// A fee or share: `HEAD = REST`.
+    Deduction,
+    /// A table row: `KEY => VALUE`.
+    Row,
+}
+
+/// One output line of code and the source it came from.
+#[derive(Debug)]
+struct Unit {
+    /// The source span comments are placed against.
+    span: Span,
+    /// The code before the aligned separator (or all of it).
+    head: String,
+    /// The separator and the code after it (empty when not aligned).
+    rest: String,
+    /// What aligns with what.
+    align: Align,
+    /// Indentation of the line.
+    indent: usize,
+    /// Indentation of the comments placed before it.
+    comment_indent: usize,
+    /// Opens a block: no blank line after it.
+    opens: bool,
+    /// Closes a block: no blank line before it.
+    closes: bool,
+    /// Own-line comments before it (and comments hoisted out of it).
+    leading: Vec<Span>,
+    /// The comment at the end of its line.
+    trailing: Option<Span>,
+}
+
+impl Unit {
+    fn new(span: Span, text: String) -> Self {
+        Unit {
+            span,
+            head: text,
+            rest: String::new(),
+            align: Align::None,
+            indent: 0,
+            comment_indent: 0,
+            opens: false,
+            closes: false,
+            leading: Vec::new(),
+            trailing: None,
+        }
+    }
+}
+
+fn format_file(file: &File, src: &str) -> String {
+    let mut units = Vec::new();
+    for s in &file.stmts {
+        stmt_units(s, src, &mut units);
+    }
+    let file_trailer = place_comments(&file.comments, src, &mut units);
+    render(&units, &file_trailer, src)
+}
+
+fn stmt_units(s: &Stmt, src: &str, units: &mut Vec<Unit>) {
+    let p = Printer { src };
+    match &s.kind {
+        StmtKind::Agreement { title } => {
+            units.push(Unit::new(
+                s.span,
+                format!("agreement {}", quote(&title.value)),
+            ));
+        }
+        StmtKind::Rounding { mode } => {
+            units.push(Unit::new(s.span, format!("rounding {}", mode.name)));
+        }
+        StmtKind::Input { name, value } => {
+            units.push(Unit::new(
+                s.span,
+                format!("input {} = {}", name.name, p.expr(value)),
+            ));
+        }
+        StmtKind::Cell { name, value } => {
+            units.push(Unit::new(
+                s.span,
+                format!("{} = {}", name.name, p.expr(value)),
+            ));
+        }
+        StmtKind::Deduction {
+            kind,
+            name,
+            label,
+            value,
+            when,
+            ..
+        } => {
+            let mut head = format!("{} {}", kind.keyword(), name.name);
+            if let Some(l) = label {
+                head.push(' ');
+                head.push_str(&quote(&l.value));
+            }
+            let mut rest = format!("= {}", p.expr(value));
+            if let Some(w) = when {
+                rest.push_str(" when ");
+                rest.push_str(&p.expr(w));
+            }
+            let mut u = Unit::new(s.span, head);
+            u.rest = rest;
+            u.align = Align::Deduction;
+            units.push(u);
+        }
+        StmtKind::Require { cond, message } => {
+            let mut text = format!("require {}", p.expr(cond));
+            if let Some(m) = message {
+                text.push(' ');
+                text.push_str(&quote(&m.value));
+            }
+            units.push(Unit::new(s.span, text));
+        }
+        StmtKind::Table { name, rows } => {
+            let brace = open_brace(src, name.span.end, s.span);
+            let mut header = Unit::new(
+                Span::new(s.span.start, brace),
+                format!("table {} {{", name.name),
+            );
+            header.opens = true;
+            units.push(header);
+            for r in rows {
+                let key = match &r.key {
+                    TableKey::Value(e) => p.expr(e),
+                    TableKey::Range { lo, hi, .. } => format!(
+                        "{}..{}",
+                        lo.as_ref().map(|e| p.expr(e)).unwrap_or_default(),
+                        hi.as_ref().map(|e| p.expr(e)).unwrap_or_default()
+                    ),
+                };
+                let mut u = Unit::new(r.span, key);
+                u.rest = format!("=> {}", p.expr(&r.value));
+                u.align = Align::Row;
+                u.indent = 2;
+                u.comment_indent = 2;
+                units.push(u);
+            }
+            units.push(close_unit(s.span));
+        }
+        StmtKind::Example { name, items } => {
+            let brace = open_brace(src, name.span.end, s.span);
+            let mut header = Unit::new(
+                Span::new(s.span.start, brace),
+                format!("example {} {{", quote(&name.value)),
+            );
+            header.opens = true;
+            units.push(header);
+            for i in items {
+                let kw = match i.kind {
+                    ItemKind::Given => "given",
+                    ItemKind::Expect => "expect",
+                };
+                let mut u = Unit::new(
+                    i.span,
+                    format!("{kw} {} = {}", i.name.name, p.expr(&i.value)),
+                );
+                u.indent = 2;
+                u.comment_indent = 2;
+                units.push(u);
+            }
+            units.push(close_unit(s.span));
+        }
+    }
+}
+
+fn close_unit(stmt: Span) -> Unit {
+    let mut u = Unit::new(Span::new(stmt.end.saturating_sub(1), stmt.end), "}".into());
+    u.closes = true;
+    u.comment_indent = 2;
+    u
+}
+
+/// One past the `{` that follows `from` (skipping blanks and comments).
+fn open_brace(src: &str, from: usize, stmt: Span) -> usize {
+    let bytes = src.as_bytes();
+    let mut i = from;
+    while i < stmt.end {
+        match bytes.get(i) {
+            Some(b'{') => return i + 1,
+            Some(b'#') => {
+                i = src
+                    .get(i..)
+                    .and_then(|r| r.find('\n'))
+                    .map_or(stmt.end, |n| i + n);
+            }
+            Some(_) => i += 1,
+            None => break,
+        }
+    }
+    from
+}
+
+/// Attaches each comment to a unit; returns the comments after the last one.
+fn place_comments(comments: &[Span], src: &str, units: &mut [Unit]) -> Vec<Span> {
+    let mut trailer = Vec::new();
+    for &c in comments {
+        // Inside a unit (a statement written over several lines): hoist it.
+        if let Some(u) = units
+            .iter_mut()
+            .find(|u| u.span.start < c.start && c.start < u.span.end)
+        {
+            u.leading.push(c);
+            continue;
+        }
+        let line_start = src
+            .get(..c.start)
+            .and_then(|s| s.rfind('\n'))
+            .map_or(0, |n| n + 1);
+        let code_before = !src.get(line_start..c.start).unwrap_or("").trim().is_empty();
+        if code_before {
+            if let Some(u) = units
+                .iter_mut()
+                .rev()
+                .find(|u| u.span.end <= c.start && u.span.end >= line_start && u.trailing.is_none())
+            {
+                u.trailing = Some(c);
+                continue;
+            }
+        }
+        match units.iter_mut().find(|u| u.span.start >= c.end) {
+            Some(u) => u.leading.push(c),
+            None => trailer.push(c),
+        }
+    }
+    for u in units.iter_mut() {
+        u.leading.sort();
+    }
+    trailer
+}
+
+/// Whether the source between `from` and `to` holds a blank line.
+fn blank_between(src: &str, from: usize, to: usize) -> bool {
+    if from >= to {
+        return false;
+    }
+    let gap = src.get(from..to).unwrap_or("");
+    let pieces = gap.split('\n').count();
+    // The pieces between two newlines are whole lines.
+    pieces >= 3
+        && gap
+            .split('\n')
+            .skip(1)
+            .take(pieces - 2)
+            .any(|line| line.trim().is_empty())
+}
+
+fn render(units: &[Unit], trailer: &[Span], src: &str) -> String {
+    // Blank lines: decided per emitted item (comment or code line).
+    let mut lines: Vec<String> = Vec::new();
+    let mut prev_end: Option<usize> = None;
+    let mut prev_opens = false;
+    // Alignment widths: per unit, the width of the head column.
+    let widths = align_widths(units, src);
+    for (k, u) in units.iter().enumerate() {
+        for &c in &u.leading {
+            if let Some(pe) = prev_end {
+                if !prev_opens && blank_between(src, pe, c.start) {
+                    lines.push(String::new());
+                }
+            }
+            lines.push(format!(
+                "{}{}",
+                " ".repeat(u.comment_indent),
+                comment_text(c, src)
+            ));
+            prev_end = Some(c.end);
+            prev_opens = false;
+        }
+        if let Some(pe) = prev_end {
+            if !prev_opens && !u.closes && blank_between(src, pe, u.span.start) {
+                lines.push(String::new());
+            }
+        }
+        let mut code = " ".repeat(u.indent);
+        code.push_str(&u.head);
+        if !u.rest.is_empty() {
+            let w = widths.get(k).copied().unwrap_or(0);
+            let pad = w.saturating_sub(u.head.chars().count());
+            code.push_str(&" ".repeat(pad + 1));
+            code.push_str(&u.rest);
+        }
+        let mut end = u.span.end;
+        if let Some(c) = u.trailing {
+            let width = code.chars().count();
+            let col = column(src, c.start);
+            let at = if col >= width + 2 { col } else { width + 2 };
+            code.push_str(&" ".repeat(at - width));
+            code.push_str(comment_text(c, src));
+            end = c.end;
+        }
+        lines.push(code);
+        prev_end = Some(end.max(prev_end.unwrap_or(0)));
+        prev_opens = u.opens;
+    }
+    for &c in trailer {
+        if let Some(pe) = prev_end {
+            if blank_between(src, pe, c.start) {
+                lines.push(String::new());
+            }
+        }
+        lines.push(comment_text(c, src).to_string());
+        prev_end = Some(c.end);
+    }
+    let mut out = lines.join("\n");
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out
+}
+
+/// The head-column width of each aligned unit: the widest head of its group
+/// (consecutive units of the same kind, not parted by a blank line).
+fn align_widths(units: &[Unit], src: &str) -> Vec<usize> {
+    let mut widths = vec![0; units.len()];
+    let mut start = 0;
+    while start < units.len() {
+        let kind = units.get(start).map_or(Align::None, |u| u.align);
+        let mut end = start + 1;
+        if kind != Align::None {
+            while let (Some(prev), Some(next)) = (units.get(end - 1), units.get(end)) {
+                if next.align != kind || parted(prev, next, src) {
+                    break;
+                }
+                end += 1;
+            }
+        }
+        let group = units.get(start..end).unwrap_or(&[]);
+        let w = group
+            .iter()
+            .map(|u| u.head.chars().count())
+            .max()
+            .unwrap_or(0);
+        for slot in widths.iter_mut().take(end).skip(start) {
+            *slot = w;
+        }
+        start = end;
+    }
+    widths
+}
+
+/// Whether a blank line will stand between two consecutive units.
+fn parted(prev: &Unit, next: &Unit, src: &str) -> bool {
+    let mut pe = prev
+        .trailing
+        .map_or(prev.span.end, |c| c.end)
+        .max(prev.span.end);
+    for &c in &next.leading {
+        if blank_between(src, pe, c.start) {
+            return true;
+        }
+        pe = c.end;
+    }
+    blank_between(src, pe, next.span.start)
+}
+
+/// A comment's text without trailing white space.
+fn comment_text(c: Span, src: &str) -> &str {
+    c.text(src).trim_end()
+}
+
+/// The 0-based column (in characters) of byte `at`.
+fn column(src: &str, at: usize) -> usize {
+    let line_start = src
+        .get(..at)
+        .and_then(|s| s.rfind('\n'))
+        .map_or(0, |n| n + 1);
+    src.get(line_start..at)
+        .map_or(0, |s| s.trim_start_matches('\u{FEFF}').chars().count())
+}
+
+// ---------------------------------------------------------------- expressions
+
+/// A string literal with `"`, `\`, newline and tab escaped.
+fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// An expression in the canonical layout, on one line (`src` is the text it
+/// was parsed from, for literals' digits as written).
+///
+/// ```
+/// let src = "producer>=30%of net";
+/// let e = splitdsl::syntax::parse_expr(src).unwrap();
+/// assert_eq!(splitdsl::fmt::expr_text(&e, src), "producer >= 30% of net");
+/// ```
+pub fn expr_text(e: &Expr, src: &str) -> String {
+    Printer { src }.expr(e)
+}
+
+struct Printer<'s> {
+    src: &'s str,
+}
+
+/// Binding power of an expression as an operand (higher binds tighter).
+fn power(e: &Expr) -> u8 {
+    match &e.kind {
+        ExprKind::Binary(op, ..) => op.precedence(),
+        ExprKind::Unary(UnOp::Not, _) => 3,
+        ExprKind::If(..) => 0,
+        _ => 10,
+    }
+}
+
+impl Printer<'_> {
+    fn expr(&self, e: &Expr) -> String {
+        let mut out = String::new();
+        self.write(e, &mut out);
+        out
+    }
+
+    /// Writes `e`, in parentheses when `need` says so (only for trees not
+    /// made by the parser: the parser keeps the user's parentheses).
+    fn operand(&self, e: &Expr, need: bool, out: &mut String) {
+        if need {
+            out.push('(');
+            self.write(e, out);
+            out.push(')');
+        } else {
+            self.write(e, out);
+        }
+    }
+
+    fn write(&self, e: &Expr, out: &mut String) {
+        match &e.kind {
+            ExprKind::Number(d) => out.push_str(&self.digits(e.span, *d)),
+            ExprKind::Percent(d) => {
+                out.push_str(&self.digits(e.span, *d));
+                out.push('%');
+            }
+            ExprKind::Money(d, c) => {
+                out.push_str(&self.digits(e.span, *d));
+                out.push(' ');
+                out.push_str(&c.name);
+            }
+            ExprKind::Rate(d, to, per) => {
+                out.push_str(&self.digits(e.span, *d));
+                out.push(' ');
+                out.push_str(&to.name);
+                out.push('/');
+                out.push_str(&per.name);
+            }
+            ExprKind::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            ExprKind::Date(d) => out.push_str(&d.format("%Y-%m-%d").to_string()),
+            ExprKind::Name(n) => out.push_str(n),
+            ExprKind::Remaining => out.push_str("remaining"),
+            ExprKind::Unary(op, x) => {
+                match op {
+                    // `- -x`, not `--x`: easier to read.
+                    UnOp::Neg if matches!(x.kind, ExprKind::Unary(UnOp::Neg, _)) => {
+                        out.push_str("- ")
+                    }
+                    UnOp::Neg => out.push('-'),
+                    UnOp::Not => out.push_str("not "),
+                }
+                let need = match op {
+                    UnOp::Neg => power(x) < 10,
+                    UnOp::Not => power(x) < 3,
+                };
+                self.operand(x, need, out);
+            }
+            ExprKind::Binary(op, _, a, b) => {
+                let p = op.precedence();
+                self.operand(a, power(a) < p, out);
+                out.push(' ');
+                out.push_str(op.symbol());
+                out.push(' ');
+                let need_b = match &b.kind {
+                    ExprKind::Unary(UnOp::Not, _) | ExprKind::If(..) => false,
+                    _ => power(b) <= p,
+                };
+                self.operand(b, need_b, out);
+            }
+            ExprKind::If(c, a, b) => {
+                out.push_str("if ");
+                self.write(c, out);
+                out.push_str(" then ");
+                self.write(a, out);
+                out.push_str(" else ");
+                self.write(b, out);
+            }
+            ExprKind::Call(f, args) => {
+                out.push_str(&f.name);
+                out.push('(');
+                for (i, a) in args.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    self.write(a, out);
+                }
+                out.push(')');
+            }
+            ExprKind::Paren(x) => {
+                out.push('(');
+                self.write(x, out);
+                out.push(')');
+            }
+        }
+    }
+
+    /// The digits of a literal as written (`1_000.50`), or `d` when the
+    /// source does not hold them.
+    fn digits(&self, span: Span, d: Decimal) -> String {
+        let written: String = span
+            .text(self.src)
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '_' || *c == '.')
+            .collect();
+        let clean: String = written.chars().filter(|c| *c != '_').collect();
+        match Decimal::from_str_exact(&clean) {
+            Ok(v) if v == d && v.scale() == d.scale() && !written.ends_with('.') => written,
+            _ => d.to_string(),
+        }
+    }
+}
