@@ -9,30 +9,7 @@ use crate::value::{Currency, Rounding, Ty, Value};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 
-/// Words that cannot name a value.
-pub const KEYWORDS: [&str; 21] = [
-    "agreement",
-    "rounding",
-    "input",
-    "fee",
-    "share",
-    "table",
-    "require",
-    "example",
-    "given",
-    "expect",
-    "when",
-    "if",
-    "then",
-    "else",
-    "and",
-    "or",
-    "not",
-    "of",
-    "remaining",
-    "true",
-    "false",
-];
+pub use crate::syntax::KEYWORDS;
 
 /// Checks a parsed file. Returns the program when there is no error, and
 /// every error and warning found.

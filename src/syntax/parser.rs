@@ -227,7 +227,8 @@ fn skip_inline_space(src: &str, mut pos: usize) -> usize {
     pos
 }
 
-const STATEMENT_KEYWORDS: [&str; 8] = [
+/// Words that cannot name a value; the first eight start statements.
+pub const KEYWORDS: [&str; 21] = [
     "agreement",
     "rounding",
     "input",
@@ -236,6 +237,31 @@ const STATEMENT_KEYWORDS: [&str; 8] = [
     "table",
     "require",
     "example",
+    "given",
+    "expect",
+    "when",
+    "if",
+    "then",
+    "else",
+    "and",
+    "or",
+    "not",
+    "of",
+    "remaining",
+    "true",
+    "false",
+];
+
+/// The keywords that start a statement.
+const STATEMENT_KEYWORDS: [&str; 8] = [
+    KEYWORDS[0],
+    KEYWORDS[1],
+    KEYWORDS[2],
+    KEYWORDS[3],
+    KEYWORDS[4],
+    KEYWORDS[5],
+    KEYWORDS[6],
+    KEYWORDS[7],
 ];
 
 /// Whether the line starting at `line` looks like the start of a statement.
