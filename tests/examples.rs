@@ -34,3 +34,14 @@ fn shipped_examples_check_and_pass() {
     }
     assert!(n >= 10, "only {n} examples");
 }
+
+/// The breakdown of every shipped example at its default inputs, as `run` prints it.
+#[test]
+fn shipped_examples_breakdowns() {
+    insta::glob!("../examples", "*.split", |path| {
+        let a = Agreement::load(path).unwrap();
+        let out = a.evaluate(&a.inputs()).unwrap();
+        let (texts, _) = splitdsl::report::requirement_failures(&a.program, &out, &a.source.text);
+        insta::assert_snapshot!(splitdsl::report::table(&a.program, &out, &texts));
+    });
+}
