@@ -10,3 +10,5 @@ pub mod value;
 pub use agreement::Agreement;
 pub mod cli;
 pub mod report;
+pub mod explain;
+pub mod repl;
