@@ -257,8 +257,15 @@ impl<'a> Explainer<'a> {
                 if is_literal(e) {
                     return Node::leaf(text);
                 }
+                let table = match &e.kind {
+                    ExprKind::Call(f, _) => self.p.tables.iter().find(|t| t.name == f.name),
+                    _ => None,
+                };
+                let note = table
+                    .map(|t| format!("  [table {}, line {}]", t.name, self.line(t.span)))
+                    .unwrap_or_default();
                 Node {
-                    text: format!("{text} = {v}"),
+                    text: format!("{text} = {v}{note}"),
                     children: self.operands(e, ded),
                 }
             }

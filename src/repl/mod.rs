@@ -179,15 +179,18 @@ fn map_back(
 ) -> Diags {
     let mut out = Vec::new();
     for d in diags.into_iter().filter(Diagnostic::is_error) {
-        let home = inserts.iter().find(|(at, from)| {
-            !d.labels.is_empty()
-                && d.labels
-                    .iter()
-                    .all(|l| l.span.start >= *at && l.span.end <= at + from.len())
+        let inside = |at: usize, len: usize, sp: Span| sp.start >= at && sp.end <= at + len;
+        // Home: the insert holding the main label; labels elsewhere (the
+        // hidden probe cell, other statements) are dropped.
+        let home = d.main_span().and_then(|m| {
+            inserts
+                .iter()
+                .find(|(at, from)| inside(*at, from.len(), m))
         });
         match home {
             Some(&(at, from)) => {
                 let mut d = d;
+                d.labels.retain(|l| inside(at, from.len(), l.span));
                 for l in &mut d.labels {
                     l.span = Span::new(l.span.start - at + from.start, l.span.end - at + from.start);
                 }
@@ -979,6 +982,9 @@ fn placement(existing: &[Stmt], new: &Stmt, text: &str, from: Span) -> (Option<S
                 }
             }
             return (Some(old.span), from, format!("replaced {old_kind} `{name}`"));
+        }
+        if kind == "price" {
+            return (None, from, "added the price".into());
         }
         return (None, from, format!("added {kind} `{name}`"));
     }

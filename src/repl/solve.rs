@@ -412,20 +412,15 @@ pub(super) fn sweep(s: &Session, input: &str, span: Span) -> Result<Reply, Diags
                 rows.push(row);
             }
             Err(d) => {
-                rows.push(vec![label.clone(), format!("error: {}", d.message)]);
-                errors.push(label);
+                errors.push((v, d.message));
+                rows.push(vec![label, format!("error [{}]", errors.len())]);
             }
         }
     }
     let mut text = format!("  amounts in {c}\n");
     text.push_str(&align(&rows, 0));
-    if !errors.is_empty() {
-        text.push_str(&format!(
-            "  {} row{} failed: try `set {name} = {}` to see the error in full\n",
-            errors.len(),
-            if errors.len() == 1 { "" } else { "s" },
-            errors[0]
-        ));
+    for (i, (v, msg)) in errors.iter().enumerate() {
+        text.push_str(&format!("  [{}] {name} = {v}: {msg}\n", i + 1));
     }
     Ok(Reply::text(text))
 }
