@@ -303,10 +303,7 @@ impl<'a> Explainer<'a> {
         match &e.kind {
             ExprKind::Paren(x) => self.eval(x, ded),
             ExprKind::Name(n) => self.out.value(p.slot(n)?),
-            ExprKind::Remaining => Some(Value::Money(
-                *self.out.pools.get(ded?)?,
-                self.p.currency,
-            )),
+            ExprKind::Remaining => Some(Value::Money(*self.out.pools.get(ded?)?, self.p.currency)),
             ExprKind::Unary(UnOp::Not, x) => match self.eval(x, ded)? {
                 Value::Bool(b) => Some(Value::Bool(!b)),
                 _ => None,
@@ -373,6 +370,7 @@ fn is_literal(e: &Expr) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -385,9 +383,18 @@ mod tests {
         let out = a.evaluate(&inputs).unwrap();
         let slot = a.program.slot("coproducer").unwrap();
         let text = explain(&a, &inputs, &out, slot);
-        assert!(text.starts_with("coproducer = 5.82 USD  [share \"Bruno\", line 10: 10% of remaining]"), "{text}");
-        assert!(text.contains("10% of remaining = 5.824 USD, rounded half_up: 5.824 → 5.82 USD"), "{text}");
-        assert!(text.contains("pool: 58.24 USD before, 52.42 USD after"), "{text}");
+        assert!(
+            text.starts_with("coproducer = 5.82 USD  [share \"Bruno\", line 10: 10% of remaining]"),
+            "{text}"
+        );
+        assert!(
+            text.contains("10% of remaining = 5.824 USD, rounded half_up: 5.824 → 5.82 USD"),
+            "{text}"
+        );
+        assert!(
+            text.contains("pool: 58.24 USD before, 52.42 USD after"),
+            "{text}"
+        );
         assert!(text.contains("price = 100.00 USD  (see above)"), "{text}");
     }
 }

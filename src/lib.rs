@@ -9,6 +9,6 @@ pub mod syntax;
 pub mod value;
 pub use agreement::Agreement;
 pub mod cli;
-pub mod report;
 pub mod explain;
 pub mod repl;
+pub mod report;

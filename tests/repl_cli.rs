@@ -1,6 +1,8 @@
 //! The REPL and `explain` through the binary: piped sessions print only
 //! answers on stdout and diagnostics on stderr.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use assert_cmd::Command;
 
 fn splitdsl() -> Command {
@@ -18,8 +20,14 @@ fn piped_what_if_prints_only_the_answer() {
         .expect("runs");
     assert!(out.status.success());
     let stdout = String::from_utf8(out.stdout).expect("utf-8");
-    assert!(stdout.starts_with("  (USD)"), "no prompt or banner: {stdout}");
-    assert!(stdout.contains("share producer    Carla        52.42 105.12     +52.70"), "{stdout}");
+    assert!(
+        stdout.starts_with("  (USD)"),
+        "no prompt or banner: {stdout}"
+    );
+    assert!(
+        stdout.contains("share producer    Carla        52.42 105.12     +52.70"),
+        "{stdout}"
+    );
     assert!(!stdout.contains('\x1b'), "no colour");
     assert!(out.stderr.is_empty());
 }
@@ -47,7 +55,10 @@ fn piped_multi_line_entries() {
         .write_stdin("affiliate +\n  coproducer\nmin(\n producer,\n 10.00 USD)\n")
         .output()
         .expect("runs");
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "37.18 USD\n10.00 USD\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "37.18 USD\n10.00 USD\n"
+    );
 }
 
 #[test]
@@ -67,14 +78,26 @@ fn explain_prints_the_derivation() {
         .expect("runs");
     assert!(out.status.success());
     let stdout = String::from_utf8(out.stdout).expect("utf-8");
-    assert!(stdout.contains("10% of remaining = 5.824 USD, rounded half_up: 5.824 → 5.82 USD"), "{stdout}");
-    assert!(stdout.contains("pool: 58.24 USD before, 52.42 USD after"), "{stdout}");
+    assert!(
+        stdout.contains("10% of remaining = 5.824 USD, rounded half_up: 5.824 → 5.82 USD"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("pool: 58.24 USD before, 52.42 USD after"),
+        "{stdout}"
+    );
 }
 
 #[test]
 fn explain_with_set_and_unknown_names() {
     let out = splitdsl()
-        .args(["explain", "examples/hotmart.split", "producer", "--set", "price=197"])
+        .args([
+            "explain",
+            "examples/hotmart.split",
+            "producer",
+            "--set",
+            "price=197",
+        ])
         .output()
         .expect("runs");
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("producer = 103.54 USD"));

@@ -3,6 +3,7 @@
 //! Ctrl-D. HOME and the XDG directories point at a temporary directory, so
 //! the history file goes there.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 #![cfg(unix)]
 
 use expectrl::{session::OsSession as Session, Eof, Expect};
@@ -16,7 +17,10 @@ const UP: &str = "\x1b[A";
 fn spawn(home: &Path) -> Session {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_splitdsl"));
     cmd.arg("repl")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/hotmart.split"))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/hotmart.split"
+        ))
         .env("HOME", home)
         .env("XDG_DATA_HOME", home.join("data"))
         .env("XDG_CACHE_HOME", home.join("cache"))
@@ -57,7 +61,8 @@ fn completion_multiline_and_history_in_a_terminal() {
     s.send(format!("table bonus {{{ENTER}")).expect("send");
     s.send(format!("  ..100 => 1.00 USD{ENTER}")).expect("send");
     s.send(format!("}}{ENTER}")).expect("send");
-    s.expect("added table `bonus`").expect("the table was added");
+    s.expect("added table `bonus`")
+        .expect("the table was added");
     s.expect("split> ").expect("prompt");
 
     // Ctrl-C clears the line and the session goes on.

@@ -7,6 +7,8 @@
 //! the entries and compares the whole transcript; run with
 //! `UPDATE_TRANSCRIPTS=1` to rewrite the files (then read the diff).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use splitdsl::diag::Style;
 use splitdsl::repl::{is_incomplete, Session};
 use std::path::Path;
@@ -19,7 +21,8 @@ fn replay(text: &str) -> String {
         if let Some(path) = first.strip_prefix("# file: ") {
             out.push_str(first);
             out.push('\n');
-            session = Session::open(Path::new(path.trim())).expect("the transcript's agreement loads");
+            session =
+                Session::open(Path::new(path.trim())).expect("the transcript's agreement loads");
             lines.next();
         }
     }
@@ -30,7 +33,10 @@ fn replay(text: &str) -> String {
                 v.push(e.to_string());
             } else if let Some(c) = l.strip_prefix("| ").or_else(|| (l == "|").then_some("")) {
                 let last = v.last_mut().expect("a `|` line continues an entry");
-                assert!(is_incomplete(last), "`{last}` is complete, yet a `|` line follows");
+                assert!(
+                    is_incomplete(last),
+                    "`{last}` is complete, yet a `|` line follows"
+                );
                 last.push('\n');
                 last.push_str(c);
             }
@@ -53,7 +59,9 @@ fn replay(text: &str) -> String {
         }
     }
     // Trailing spaces are not kept in the files.
-    out.lines().map(|l| l.trim_end().to_string() + "\n").collect()
+    out.lines()
+        .map(|l| l.trim_end().to_string() + "\n")
+        .collect()
 }
 
 #[test]
@@ -65,7 +73,10 @@ fn transcripts() {
         .filter(|p| p.extension().is_some_and(|x| x == "txt"))
         .collect();
     files.sort();
-    assert!(files.len() >= 8, "expected the transcripts, found {files:?}");
+    assert!(
+        files.len() >= 8,
+        "expected the transcripts, found {files:?}"
+    );
     for f in files {
         let expected = std::fs::read_to_string(&f).expect("readable");
         let actual = replay(&expected);

@@ -50,7 +50,12 @@ pub fn run(file: Option<&Path>) -> u8 {
         interactive(session)
     } else {
         let stdin = std::io::stdin();
-        piped(session, stdin.lock(), &mut std::io::stdout(), &mut std::io::stderr())
+        piped(
+            session,
+            stdin.lock(),
+            &mut std::io::stdout(),
+            &mut std::io::stderr(),
+        )
     }
 }
 
@@ -340,7 +345,9 @@ pub fn highlight_line(line: &str, names: &[String]) -> String {
                 }
             }
             let word = &line[i..end];
-            let color = if c.is_ascii_digit() || word.chars().all(|x| x.is_ascii_uppercase()) && word.len() == 3 {
+            let color = if c.is_ascii_digit()
+                || word.chars().all(|x| x.is_ascii_uppercase()) && word.len() == 3
+            {
                 Some(LITERAL)
             } else if KEYWORDS.contains(&word) || COMMAND_WORDS.contains(&word) || c == ':' {
                 Some(KEYWORD)
@@ -422,7 +429,10 @@ mod tests {
     #[test]
     fn completes_names_keywords_functions_and_commands() {
         let h = ReplHelper::new(vec!["coproducer".into(), "cost".into()], false);
-        assert_eq!(h.candidates("copro", 5), (0, vec!["coproducer".to_string()]));
+        assert_eq!(
+            h.candidates("copro", 5),
+            (0, vec!["coproducer".to_string()])
+        );
         assert_eq!(h.candidates("x + co", 6).1, vec!["coproducer", "cost"]);
         assert_eq!(h.candidates("rou", 3).1, vec!["round(", "rounding"]);
         assert_eq!(h.candidates(":re", 3).1, vec![":reload"]);

@@ -94,8 +94,11 @@ pub fn is_incomplete(text: &str) -> bool {
     if braces > 0 {
         return true;
     }
-    let blank_last =
-        text.contains('\n') && text.rsplit('\n').next().is_some_and(|l| l.trim().is_empty());
+    let blank_last = text.contains('\n')
+        && text
+            .rsplit('\n')
+            .next()
+            .is_some_and(|l| l.trim().is_empty());
     if blank_last {
         return false;
     }
@@ -103,9 +106,9 @@ pub fn is_incomplete(text: &str) -> bool {
         return true;
     }
     match last.as_deref() {
-        Some(
-            "+" | "-" | "*" | "/" | "=" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "=>" | ",",
-        ) => true,
+        Some("+" | "-" | "*" | "/" | "=" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "=>" | ",") => {
+            true
+        }
         Some(w) => CONTINUES.contains(&w),
         None => false,
     }
@@ -225,7 +228,10 @@ mod tests {
         assert!(!is_incomplete("share x = 10% of remaining"));
         assert!(!is_incomplete("producer # a comment with +"));
         assert!(!is_incomplete("agreement \"a { b\""));
-        assert!(!is_incomplete("affiliate +\n"), "a blank line ends the entry");
+        assert!(
+            !is_incomplete("affiliate +\n"),
+            "a blank line ends the entry"
+        );
         assert!(is_incomplete("table t {\n\n"), "but not inside braces");
         assert!(!is_incomplete(""));
         assert!(!is_incomplete("what if price = 1"));
@@ -239,7 +245,10 @@ mod tests {
         assert_eq!(parts.len(), 2);
         assert_eq!(parts[1].text(s), " b = 3");
         assert_eq!(find_assign("x >= 3 = 4", Span::new(0, 10)), Some(7));
-        assert_eq!(find_word("solve p so that q = 1", Span::new(0, 21), "so"), Some(8));
+        assert_eq!(
+            find_word("solve p so that q = 1", Span::new(0, 21), "so"),
+            Some(8)
+        );
         assert_eq!(word_at("  abc def", 0), Some(Span::new(2, 5)));
     }
 }

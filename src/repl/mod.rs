@@ -182,17 +182,16 @@ fn map_back(
         let inside = |at: usize, len: usize, sp: Span| sp.start >= at && sp.end <= at + len;
         // Home: the insert holding the main label; labels elsewhere (the
         // hidden probe cell, other statements) are dropped.
-        let home = d.main_span().and_then(|m| {
-            inserts
-                .iter()
-                .find(|(at, from)| inside(*at, from.len(), m))
-        });
+        let home = d
+            .main_span()
+            .and_then(|m| inserts.iter().find(|(at, from)| inside(*at, from.len(), m)));
         match home {
             Some(&(at, from)) => {
                 let mut d = d;
                 d.labels.retain(|l| inside(at, from.len(), l.span));
                 for l in &mut d.labels {
-                    l.span = Span::new(l.span.start - at + from.start, l.span.end - at + from.start);
+                    l.span =
+                        Span::new(l.span.start - at + from.start, l.span.end - at + from.start);
                 }
                 out.push((d, line_source(input)));
             }
@@ -269,7 +268,9 @@ impl Session {
     /// The breakdown of one sale with the session's values.
     pub fn breakdown(&self) -> Reply {
         let Some(st) = &self.state else {
-            return Reply::text("no agreement loaded: `:load FILE`, or type `price = 100.00 USD`\n");
+            return Reply::text(
+                "no agreement loaded: `:load FILE`, or type `price = 100.00 USD`\n",
+            );
         };
         match &st.outcome {
             Ok(out) => {
@@ -408,7 +409,10 @@ impl Session {
             }
             ":move" => self.move_deduction(input, arg_span),
             _ => {
-                let names = COMMANDS.iter().map(|(c, _)| *c).filter(|c| c.starts_with(':'));
+                let names = COMMANDS
+                    .iter()
+                    .map(|(c, _)| *c)
+                    .filter(|c| c.starts_with(':'));
                 let help = match did_you_mean(cmd, names) {
                     Some(s) => format!("did you mean `{s}`? `:help` lists the commands"),
                     None => "`:help` lists the commands".into(),
@@ -433,7 +437,9 @@ impl Session {
                         let (inputs, dropped) = old.carry_inputs(&new.agreement);
                         *new = State::new(new.agreement.clone(), inputs);
                         for d in dropped {
-                            notes.push_str(&format!("note: the override of `{d}` no longer fits and was dropped\n"));
+                            notes.push_str(&format!(
+                                "note: the override of `{d}` no longer fits and was dropped\n"
+                            ));
                         }
                     }
                 }
@@ -497,9 +503,8 @@ impl Session {
         let at = combined.len();
         combined.push_str(text);
         combined.push('\n');
-        let a = Agreement::compile(&self.name, &combined).map_err(|f| {
-            map_back(f.diagnostics, input, &[(at, span)], &f.source)
-        })?;
+        let a = Agreement::compile(&self.name, &combined)
+            .map_err(|f| map_back(f.diagnostics, input, &[(at, span)], &f.source))?;
         let (inputs, _) = st.carry_inputs(&a);
         let out = a
             .evaluate(&inputs)
@@ -511,7 +516,12 @@ impl Session {
     }
 
     /// The value of `input[span]` for the input `slot`, fitted to its kind.
-    pub(crate) fn input_value(&self, input: &str, span: Span, slot: SlotId) -> Result<Value, Diags> {
+    pub(crate) fn input_value(
+        &self,
+        input: &str,
+        span: Span,
+        slot: SlotId,
+    ) -> Result<Value, Diags> {
         let st = self.state(input)?;
         let v = self.eval_in(input, span)?;
         st.agreement
@@ -542,7 +552,9 @@ impl Session {
                     return self.statements(input, start, &file.stmts);
                 }
                 if looks_like_statement(body) {
-                    let diags = diags.into_iter().map(|d| (d.shifted(start), line_source(input)));
+                    let diags = diags
+                        .into_iter()
+                        .map(|d| (d.shifted(start), line_source(input)));
                     Err(diags.collect())
                 } else {
                     Err(err_at(input, expr_err.shifted(start)))
@@ -683,29 +695,34 @@ impl Session {
                 }
             }
         }
-        let after = if formulas.is_empty() {
+        if formulas.is_empty() {
+            // Only inputs change: recalculate what depends on them.
             let mut inputs = st.inputs.clone();
             let mut changed = Vec::new();
             for (s, v) in &overrides {
                 inputs.set(*s, *v);
                 changed.push(*s);
             }
+            let p = &st.agreement.program;
             let outcome = match &st.outcome {
                 Ok(base) => {
                     let mut out = base.clone();
-                    st.agreement
-                        .program
-                        .reevaluate(&inputs, &changed, &mut out)
-                        .map(|_| out)
+                    p.reevaluate(&inputs, &changed, &mut out).map(|_| out)
                 }
                 Err(_) => st.agreement.evaluate(&inputs),
             };
-            State {
-                agreement: st.agreement.clone(),
-                inputs,
-                outcome,
-            }
-        } else {
+            return match outcome {
+                Ok(out) => Ok(Reply::text(table::compare(
+                    p,
+                    st.outcome.as_ref().ok(),
+                    p,
+                    &out,
+                    true,
+                ))),
+                Err(d) => Err(vec![(d, st.agreement.source.clone())]),
+            };
+        }
+        let after = {
             // Formulas change: edit a copy of the text and recompile.
             let mut text = st.agreement.source.text.clone();
             let mut inserts: Vec<(usize, Span)> = Vec::new();
@@ -721,7 +738,12 @@ impl Session {
                     ));
                 };
                 let new_text = value_span.text(input);
-                text = format!("{}{}{}", &text[..target.start], new_text, &text[target.end..]);
+                text = format!(
+                    "{}{}{}",
+                    &text[..target.start],
+                    new_text,
+                    &text[target.end..]
+                );
                 for (off, _) in &mut inserts {
                     if *off >= target.end {
                         *off = *off + new_text.len() - target.len();
@@ -813,26 +835,20 @@ impl Session {
         changed: &[SlotId],
     ) -> Result<Reply, Diags> {
         let st = self.state(input)?;
+        let p = &st.agreement.program;
         let outcome = match &st.outcome {
             Ok(base) => {
                 let mut out = base.clone();
-                st.agreement
-                    .program
-                    .reevaluate(&inputs, changed, &mut out)
-                    .map(|_| out)
+                p.reevaluate(&inputs, changed, &mut out).map(|_| out)
             }
             Err(_) => st.agreement.evaluate(&inputs),
         };
-        let new = State {
-            agreement: st.agreement.clone(),
-            inputs,
-            outcome,
-        };
-        if let Err(d) = &new.outcome {
-            return Err(vec![(d.clone(), new.agreement.source.clone())]);
+        let out = outcome.map_err(|d| vec![(d, st.agreement.source.clone())])?;
+        let text = table::compare(p, st.outcome.as_ref().ok(), p, &out, false);
+        if let Some(st) = &mut self.state {
+            st.inputs = inputs;
+            st.outcome = Ok(out);
         }
-        let text = table::changes(st, &new, false);
-        self.state = Some(new);
         Ok(Reply::text(text))
     }
 
@@ -904,9 +920,9 @@ impl Session {
         let text = &st.agreement.source.text;
         let (file, _) = parse(text);
         let find = |n: &str| {
-            file.stmts.iter().find(|s| {
-                matches!(&s.kind, StmtKind::Deduction { name, .. } if name.name == n)
-            })
+            file.stmts
+                .iter()
+                .find(|s| matches!(&s.kind, StmtKind::Deduction { name, .. } if name.name == n))
         };
         let (Some(a), Some(b)) = (find(who.text(input)), find(other.text(input))) else {
             return Err(bad());
@@ -924,7 +940,13 @@ impl Session {
         };
         rest.push_str(&text[..a.span.start]);
         rest.push_str(&text[a_end..]);
-        let shift = |pos: usize| if pos >= a_end { pos - (a_end - a.span.start) } else { pos };
+        let shift = |pos: usize| {
+            if pos >= a_end {
+                pos - (a_end - a.span.start)
+            } else {
+                pos
+            }
+        };
         let at = if before {
             shift(b.span.start)
         } else {
@@ -951,7 +973,12 @@ impl Session {
 /// Where a typed statement goes in the agreement's text: the span it
 /// replaces (None: appended), the part of the input to put there, and a
 /// sentence saying what happened.
-fn placement(existing: &[Stmt], new: &Stmt, text: &str, from: Span) -> (Option<Span>, Span, String) {
+fn placement(
+    existing: &[Stmt],
+    new: &Stmt,
+    text: &str,
+    from: Span,
+) -> (Option<Span>, Span, String) {
     let _ = text;
     let defined = |s: &Stmt| -> Option<(String, &'static str)> {
         match &s.kind {
@@ -968,20 +995,36 @@ fn placement(existing: &[Stmt], new: &Stmt, text: &str, from: Span) -> (Option<S
     let same_kind = |s: &Stmt| match (&s.kind, &new.kind) {
         (StmtKind::Agreement { .. }, StmtKind::Agreement { .. })
         | (StmtKind::Rounding { .. }, StmtKind::Rounding { .. }) => true,
-        (StmtKind::Example { name: a, .. }, StmtKind::Example { name: b, .. }) => a.value == b.value,
+        (StmtKind::Example { name: a, .. }, StmtKind::Example { name: b, .. }) => {
+            a.value == b.value
+        }
         _ => false,
     };
     if let Some((name, kind)) = defined(new) {
-        if let Some(old) = existing.iter().find(|s| defined(s).is_some_and(|(n, _)| n == name)) {
+        if let Some(old) = existing
+            .iter()
+            .find(|s| defined(s).is_some_and(|(n, _)| n == name))
+        {
             let (_, old_kind) = defined(old).unwrap_or_default();
             // `NAME = EXPR` on an input, fee or share changes only its formula.
             if let (StmtKind::Cell { value, .. }, Some(f)) = (&new.kind, formula_span(old, &name)) {
                 if old_kind != "cell" {
-                    let vs = Span::new(from.start + (value.span.start - new.span.start), from.start + (value.span.end - new.span.start));
-                    return (Some(f), vs, format!("changed the formula of {old_kind} `{name}`"));
+                    let vs = Span::new(
+                        from.start + (value.span.start - new.span.start),
+                        from.start + (value.span.end - new.span.start),
+                    );
+                    return (
+                        Some(f),
+                        vs,
+                        format!("changed the formula of {old_kind} `{name}`"),
+                    );
                 }
             }
-            return (Some(old.span), from, format!("replaced {old_kind} `{name}`"));
+            return (
+                Some(old.span),
+                from,
+                format!("replaced {old_kind} `{name}`"),
+            );
         }
         if kind == "price" {
             return (None, from, "added the price".into());

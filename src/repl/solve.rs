@@ -139,7 +139,10 @@ pub(super) fn solve(s: &Session, input: &str, span: Span) -> Result<Reply, Diags
                 "splitdsl::repl::solve_kind",
                 format!("`{name}` is {ty}: solve changes a money or number input"),
             )
-            .primary(trim_span(input, Span::new(span.start, so)), "not money or a number"),
+            .primary(
+                trim_span(input, Span::new(span.start, so)),
+                "not money or a number",
+            ),
         ));
     }
     let base = match &st.outcome {
@@ -216,11 +219,14 @@ pub(super) fn solve(s: &Session, input: &str, span: Span) -> Result<Reply, Diags
         }
     }
     let Some((mut a, mut b)) = bracket else {
-        let lo = seen.iter().min_by(|x, y| compare(x.1, y.1).unwrap_or(Ordering::Equal));
-        let hi = seen.iter().max_by(|x, y| compare(x.1, y.1).unwrap_or(Ordering::Equal));
-        let mut text = format!(
-            "no value of `{name}` gives {target_name} = {goal}: it is out of reach\n"
-        );
+        let lo = seen
+            .iter()
+            .min_by(|x, y| compare(x.1, y.1).unwrap_or(Ordering::Equal));
+        let hi = seen
+            .iter()
+            .max_by(|x, y| compare(x.1, y.1).unwrap_or(Ordering::Equal));
+        let mut text =
+            format!("no value of `{name}` gives {target_name} = {goal}: it is out of reach\n");
         if let (Some(lo), Some(hi)) = (lo, hi) {
             text.push_str(&format!(
                 "  over the values tried, {target_name} goes from {} ({name} = {}) to {} ({name} = {})\n",
@@ -376,7 +382,13 @@ pub(super) fn sweep(s: &Session, input: &str, span: Span) -> Result<Reply, Diags
     let mut errors = Vec::new();
     for i in 0..=count {
         let off = Decimal::from(i as u64).checked_mul(ds);
-        let x = off.and_then(|o| if down { da.checked_sub(o) } else { da.checked_add(o) });
+        let x = off.and_then(|o| {
+            if down {
+                da.checked_sub(o)
+            } else {
+                da.checked_add(o)
+            }
+        });
         let Some(x) = x else { break };
         let v = match a {
             Value::Money(_, cur) => Value::Money(x, cur),
@@ -388,7 +400,7 @@ pub(super) fn sweep(s: &Session, input: &str, span: Span) -> Result<Reply, Diags
             other => other.to_string(),
         };
         let outcome = if st.outcome.is_ok() {
-            prober.run(v).map(Clone::clone)
+            prober.run(v).cloned()
         } else {
             let mut inputs = st.inputs.clone();
             inputs.set(slot, v);

@@ -72,11 +72,26 @@ fn signed(d: Decimal, c: Currency) -> String {
 /// and share, the unallocated rest and every requirement (`all`), or only
 /// the rows that changed.
 pub(crate) fn changes(before: &State, after: &State, all: bool) -> String {
-    let (bp, ap) = (&before.agreement.program, &after.agreement.program);
-    let bo = before.outcome.as_ref().ok();
-    let Ok(ao) = after.outcome.as_ref() else {
-        return String::new();
-    };
+    match &after.outcome {
+        Ok(ao) => compare(
+            &before.agreement.program,
+            before.outcome.as_ref().ok(),
+            &after.agreement.program,
+            ao,
+            all,
+        ),
+        Err(_) => String::new(),
+    }
+}
+
+/// [`changes`] on programs and outcomes.
+pub(crate) fn compare(
+    bp: &Program,
+    bo: Option<&Outcome>,
+    ap: &Program,
+    ao: &Outcome,
+    all: bool,
+) -> String {
     let (bc, ac) = (bp.currency, ap.currency);
     let mut rows = vec![Row {
         kind: "",
@@ -177,12 +192,20 @@ pub(crate) fn changes(before: &State, after: &State, all: bool) -> String {
     };
     let mut req_lines = Vec::new();
     for (r, h) in ap.requirements.iter().zip(&ao.requirements) {
-        let b = b_reqs.iter().find(|(m, _)| *m == r.message).map(|(_, h)| *h);
+        let b = b_reqs
+            .iter()
+            .find(|(m, _)| *m == r.message)
+            .map(|(_, h)| *h);
         if !all && b == Some(*h) {
             unchanged += 1;
             continue;
         }
-        req_lines.push(format!("  {} → {}  {}\n", mark(b), mark(Some(*h)), r.message));
+        req_lines.push(format!(
+            "  {} → {}  {}\n",
+            mark(b),
+            mark(Some(*h)),
+            r.message
+        ));
     }
     for (m, h) in &b_reqs {
         if !ap.requirements.iter().any(|r| r.message == *m) {
