@@ -84,6 +84,21 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Show how a value was derived, as a tree down to inputs and literals.
+    Explain {
+        /// The agreement.
+        file: PathBuf,
+        /// The input, cell, fee or share to explain.
+        name: String,
+        /// Override an input, e.g. `--set price=197.00USD` (repeatable).
+        #[arg(long = "set", value_name = "NAME=EXPR")]
+        set: Vec<String>,
+    },
+    /// The interactive what-if session (reads stdin as a script when it is not a terminal).
+    Repl {
+        /// The agreement to load.
+        file: Option<PathBuf>,
+    },
 }
 
 /// Runs the command line with the process's arguments.
@@ -118,6 +133,8 @@ pub fn main() -> ExitCode {
         },
         Command::Test { files } => test(&files),
         Command::Fmt { files, check } => crate::cli_fmtchart::fmt(&files, check),
+        Command::Explain { file, name, set } => explain(&file, &name, &set),
+        Command::Repl { file } => crate::repl::front::run(file.as_deref()),
     };
     ExitCode::from(code)
 }
@@ -405,4 +422,49 @@ fn test(files: &[PathBuf]) -> u8 {
     }
     println!("{passed} passed, {failed} failed");
     u8::from(failed > 0 || broken)
+}
+
+fn explain(file: &std::path::Path, name: &str, set: &[String]) -> u8 {
+    let (agreement, inputs) = match load_with_overrides(file, set) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let p = &agreement.program;
+    let Some(slot) = p.slot(name) else {
+        let names = p.slots.iter().map(|s| s.name.as_str());
+        let help = match crate::diag::did_you_mean(name, names) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => "give the name of an input, cell, fee or share".into(),
+        };
+        let src = Source {
+            name: "NAME".into(),
+            text: name.to_string(),
+        };
+        let d = Diagnostic::error(
+            "splitdsl::name::unknown",
+            format!("the agreement has no value named `{name}`"),
+        )
+        .primary(crate::span::Span::new(0, name.len()), "unknown name")
+        .help(help);
+        print_diagnostics(&src, &[d]);
+        return 1;
+    };
+    let out = match agreement.evaluate(&inputs) {
+        Ok(o) => o,
+        Err(d) => {
+            print_diagnostics(&agreement.source, &[d]);
+            return 1;
+        }
+    };
+    let text = crate::explain::explain(&agreement, &inputs, &out, slot);
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+    let (_, failures) = report::requirement_failures(p, &out, &agreement.source.text);
+    if failures.is_empty() {
+        0
+    } else {
+        print_diagnostics(&agreement.source, &failures);
+        1
+    }
 }

@@ -14,6 +14,14 @@ use std::path::Path;
 
 /// Codes that no `.split` file can produce, and where they are tested instead.
 const ELSEWHERE: &[(&str, &str)] = &[
+    ("splitdsl::repl::edit_rejected", "tests/repl/statements.txt"),
+    ("splitdsl::repl::no_agreement", "tests/repl/empty.txt"),
+    ("splitdsl::repl::solve_kind", "tests/repl/solve.txt"),
+    ("splitdsl::repl::usage", "tests/repl/meta.txt and others"),
+    (
+        "splitdsl::repl::solve_failed",
+        "reached only when the agreement fails between two values that evaluate; no transcript yet",
+    ),
     (
         "splitdsl::internal::fmt",
         "a bug by definition: fmt refuses to write output that changes meaning",
