@@ -25,8 +25,10 @@ pub enum Format {
     Table,
     /// The JSON contract of LANGUAGE.md section 7.
     Json,
-    /// One CSV row per deduction.
+    /// One CSV row per deduction (with --sales: one CSV row per sale, the default).
     Csv,
+    /// With --sales: one JSON object per sale.
+    Jsonl,
 }
 
 /// Output format of `check`.
@@ -47,9 +49,12 @@ enum Command {
         /// Override an input, e.g. `--set price=197.00USD` (repeatable).
         #[arg(long = "set", value_name = "NAME=EXPR")]
         set: Vec<String>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        /// Output format [default: table; with --sales: csv].
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// Batch mode: settle a sales ledger.
+        #[command(flatten)]
+        batch: crate::batch::BatchArgs,
     },
     /// Parse and check without running; print every error and warning.
     Check {
@@ -78,7 +83,15 @@ pub fn main() -> ExitCode {
         }
     };
     let code = match cli.command {
-        Command::Run { file, set, format } => run(&file, &set, format),
+        Command::Run {
+            file,
+            set,
+            format,
+            batch,
+        } => match batch.sales {
+            Some(_) => crate::batch::run_cli(&file, &set, format, &batch),
+            None => run(&file, &set, format.unwrap_or(Format::Table)),
+        },
         Command::Check { files, format } => check(&files, format),
         Command::Test { files } => test(&files),
     };
@@ -144,6 +157,10 @@ fn run(file: &std::path::Path, set: &[String], format: Format) -> u8 {
         Format::Table => report::table(p, &out, &texts),
         Format::Json => report::json(p, &out) + "\n",
         Format::Csv => report::csv(p, &out),
+        Format::Jsonl => {
+            eprintln!("error: `--format jsonl` is for a sales ledger (`--sales FILE`); for one sale use `--format json`");
+            return 2;
+        }
     };
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(text.as_bytes());

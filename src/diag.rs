@@ -155,8 +155,35 @@ impl Style {
 
 struct Adapter<'a> {
     diag: &'a Diagnostic,
-    source: NamedSource<String>,
+    source: Numbered,
     len: usize,
+}
+
+/// A named source whose first line has the number `first_line` (a ledger row
+/// shown alone keeps its line number in the file).
+struct Numbered {
+    inner: NamedSource<String>,
+    name: String,
+    first_line: usize,
+}
+
+impl miette::SourceCode for Numbered {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let c = self.inner.read_span(span, before, after)?;
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            c.data(),
+            *c.span(),
+            c.line() + self.first_line.saturating_sub(1),
+            c.column(),
+            c.line_count(),
+        )))
+    }
 }
 
 impl fmt::Debug for Adapter<'_> {
@@ -220,6 +247,18 @@ impl miette::Diagnostic for Adapter<'_> {
 
 /// Renders `diag` against the source text it points into.
 pub fn render(diag: &Diagnostic, source_name: &str, source: &str, style: Style) -> String {
+    render_at(diag, source_name, source, 1, style)
+}
+
+/// Renders `diag` against `source`, an excerpt of a file that starts at line
+/// `first_line` of it (line numbers are shown as in the file).
+pub fn render_at(
+    diag: &Diagnostic,
+    source_name: &str,
+    source: &str,
+    first_line: usize,
+    style: Style,
+) -> String {
     // Spans must fall on character boundaries for miette; widen if needed.
     let mut diag = diag.clone();
     for l in &mut diag.labels {
@@ -240,7 +279,11 @@ pub fn render(diag: &Diagnostic, source_name: &str, source: &str, style: Style) 
         .with_links(false);
     let adapter = Adapter {
         diag: &diag,
-        source: NamedSource::new(source_name, source.to_string()),
+        source: Numbered {
+            inner: NamedSource::new(source_name, source.to_string()),
+            name: source_name.to_string(),
+            first_line,
+        },
         len: source.len(),
     };
     let mut out = String::new();

@@ -1,5 +1,6 @@
 #![forbid(unsafe_code)]
 pub mod agreement;
+pub mod batch;
 pub mod check;
 pub mod diag;
 pub mod eval;
