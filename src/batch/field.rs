@@ -84,45 +84,65 @@ pub fn units(d: Decimal, dp: u32) -> Option<i128> {
     }
 }
 
+const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
 /// Writes `units × 10^-dp` with exactly `dp` decimals (`1040, 2` → `10.40`),
 /// without allocating.
 pub fn write_units(out: &mut Vec<u8>, units: i128, dp: u32) {
-    // Digits, least significant first; u128 has at most 39 digits.
-    let mut digits = [0u8; 64];
-    let mut n = 0usize;
-    let mut push = |n: &mut usize, d: u8| {
-        if let Some(slot) = digits.get_mut(*n) {
-            *slot = d;
-            *n += 1;
+    let neg = units < 0;
+    let dp = dp.min(30) as usize;
+    // Digits from the right into a stack buffer: at most 39 digits for a
+    // u128, a point and a sign (and zeros to pad `dp`).
+    let mut buf = [0u8; 72];
+    let mut i = buf.len();
+    let mut written = 0usize;
+    let u = units.unsigned_abs();
+    match u64::try_from(u) {
+        Ok(mut v) if dp == 2 => {
+            // The common case (cents): two digits, a point, then pairs.
+            let pair = (v % 100) as usize * 2;
+            v /= 100;
+            i -= 3;
+            buf[i] = b'.';
+            buf[i + 1..i + 3].copy_from_slice(&PAIRS[pair..pair + 2]);
+            while v >= 100 {
+                let pair = (v % 100) as usize * 2;
+                v /= 100;
+                i -= 2;
+                buf[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+            }
+            if v >= 10 {
+                let pair = v as usize * 2;
+                i -= 2;
+                buf[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+            } else {
+                i -= 1;
+                buf[i] = b'0' + v as u8;
+            }
         }
-    };
-    let mut u = units.unsigned_abs();
-    while u > u128::from(u64::MAX) {
-        push(&mut n, (u % 10) as u8);
-        u /= 10;
-    }
-    // The common case: 64-bit division is much faster.
-    let mut v = u as u64;
-    loop {
-        push(&mut n, (v % 10) as u8);
-        v /= 10;
-        if v == 0 {
-            break;
+        _ => {
+            let mut u = u;
+            while written < dp || u > 0 || written == dp {
+                i -= 1;
+                buf[i] = b'0' + (u % 10) as u8;
+                u /= 10;
+                written += 1;
+                if written == dp {
+                    i -= 1;
+                    buf[i] = b'.';
+                }
+            }
         }
     }
-    let dp = (dp as usize).min(63);
-    while n <= dp {
-        push(&mut n, 0);
+    if neg {
+        i -= 1;
+        buf[i] = b'-';
     }
-    if units < 0 {
-        out.push(b'-');
-    }
-    for k in (0..n).rev() {
-        out.push(b'0' + digits.get(k).copied().unwrap_or(0));
-        if k == dp && dp > 0 {
-            out.push(b'.');
-        }
-    }
+    out.extend_from_slice(&buf[i..]);
 }
 
 /// Reads one cell for the input `slot` of kind `ty`: a plain decimal, an
@@ -243,6 +263,10 @@ fn money_with_code(
         return Ok(None);
     }
     let split = text.len() - letters;
+    let spaced = split > 0 && text.get(split - 1).is_some_and(u8::is_ascii_whitespace);
+    if letters != 3 && !spaced {
+        return Ok(None); // `12.3x`: a typo, not a currency
+    }
     let (amount, code) = (
         trim(text.get(..split).unwrap_or_default()),
         text.get(split..),
@@ -328,6 +352,15 @@ mod tests {
         assert_eq!(w(1500, 0), "1500");
         assert_eq!(w(0, 0), "0");
         assert_eq!(w(1, 3), "0.001");
+        assert_eq!(w(7, 2), "0.07");
+        assert_eq!(w(99, 2), "0.99");
+        assert_eq!(w(100, 2), "1.00");
+        assert_eq!(w(999, 2), "9.99");
+        assert_eq!(w(1000, 2), "10.00");
+        assert_eq!(w(123456789, 2), "1234567.89");
+        assert_eq!(w(12345678, 2), "123456.78");
+        assert_eq!(w(i128::from(u64::MAX), 2), "184467440737095516.15");
+        assert_eq!(w(-10, 3), "-0.010");
         assert_eq!(
             w(i128::from(u64::MAX) * 10 + 7, 2),
             "1844674407370955161.57"

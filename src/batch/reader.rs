@@ -26,6 +26,8 @@ pub struct Block {
     pub first_line: u64,
     /// The records' bytes, each ended by a newline (the last one maybe not).
     pub data: Vec<u8>,
+    /// Whether `data` holds a double quote (else every newline ends a record).
+    pub quoted: bool,
 }
 
 /// A fatal problem while reading (an I/O error, a record without end).
@@ -193,10 +195,12 @@ impl<R: Read> BlockReader<R> {
             rest.extend_from_slice(self.buf.get(cut..).unwrap_or_default());
             self.buf.truncate(cut);
             let data = std::mem::replace(&mut self.buf, rest);
+            let quoted = self.quotes && memchr::memchr(b'"', &data).is_some();
             let block = Block {
                 seq: self.seq,
                 first_line: self.line,
                 data,
+                quoted,
             };
             self.line += count_newlines(&block.data);
             self.seq += 1;
@@ -206,7 +210,7 @@ impl<R: Read> BlockReader<R> {
 }
 
 fn count_newlines(b: &[u8]) -> u64 {
-    b.iter().filter(|&&c| c == b'\n').count() as u64
+    memchr::memchr_iter(b'\n', b).count() as u64
 }
 
 fn strip_cr(b: &[u8]) -> &[u8] {
@@ -216,7 +220,7 @@ fn strip_cr(b: &[u8]) -> &[u8] {
 /// The index of the newline that ends the first record, if any.
 fn record_end(b: &[u8], quotes: bool) -> Option<usize> {
     if !quotes {
-        return b.iter().position(|&c| c == b'\n');
+        return memchr::memchr(b'\n', b);
     }
     let mut inside = false;
     for (i, &c) in b.iter().enumerate() {
@@ -231,8 +235,8 @@ fn record_end(b: &[u8], quotes: bool) -> Option<usize> {
 
 /// The index of the newline that ends the last whole record, if any.
 fn last_record_end(b: &[u8], quotes: bool) -> Option<usize> {
-    if !quotes || !b.contains(&b'"') {
-        return b.iter().rposition(|&c| c == b'\n');
+    if !quotes || memchr::memchr(b'"', b).is_none() {
+        return memchr::memrchr(b'\n', b);
     }
     let mut inside = false;
     let mut last = None;
@@ -270,7 +274,7 @@ impl<'a> Records<'a> {
             data: &block.data,
             pos: 0,
             line: block.first_line,
-            quotes: format == SalesFormat::Csv,
+            quotes: format == SalesFormat::Csv && block.quoted,
         }
     }
 }
@@ -292,7 +296,10 @@ impl<'a> Iterator for Records<'a> {
             bytes: strip_cr(whole),
             line: self.line,
         };
-        self.line += count_newlines(whole) + 1;
+        self.line += 1;
+        if self.quotes {
+            self.line += count_newlines(whole);
+        }
         self.pos += next;
         Some(rec)
     }
@@ -302,7 +309,7 @@ impl<'a> Iterator for Records<'a> {
 #[derive(Clone, Debug, Default)]
 pub struct Fields {
     buf: Vec<u8>,
-    ends: Vec<usize>,
+    bounds: Vec<(usize, usize)>,
     /// Where each field is in the record's bytes (for diagnostics).
     pub spans: Vec<(usize, usize)>,
     /// For JSON Lines: whether the field was a JSON string (else its raw JSON text).
@@ -312,37 +319,37 @@ pub struct Fields {
 impl Fields {
     /// The number of fields.
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.bounds.len()
     }
 
     /// Whether there is no field.
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.bounds.is_empty()
     }
 
     /// Field `i`'s bytes (unquoted, unescaped).
     pub fn get(&self, i: usize) -> Option<&[u8]> {
-        let end = *self.ends.get(i)?;
-        let start = if i == 0 { 0 } else { *self.ends.get(i - 1)? };
+        let &(start, end) = self.bounds.get(i)?;
         self.buf.get(start..end)
     }
 
-    /// Field `i` as a JSON string (`false` for CSV input, and for a JSON
-    /// number, bool, object or array, whose raw text is kept).
+    /// Whether field `i` is raw JSON (a number, bool, object or array of a
+    /// JSON Lines ledger) rather than text.
     pub fn is_json_raw(&self, i: usize) -> bool {
         self.is_string.get(i).is_some_and(|s| !s)
     }
 
     fn clear(&mut self) {
         self.buf.clear();
-        self.ends.clear();
+        self.bounds.clear();
         self.spans.clear();
         self.is_string.clear();
     }
 
     fn push(&mut self, bytes: &[u8], span: (usize, usize)) {
+        let start = self.buf.len();
         self.buf.extend_from_slice(bytes);
-        self.ends.push(self.buf.len());
+        self.bounds.push((start, self.buf.len()));
         self.spans.push(span);
     }
 }
@@ -364,6 +371,18 @@ pub struct SyntaxError {
 /// unquoted field is kept as it is).
 pub fn split_csv(rec: &[u8], fields: &mut Fields) -> Result<(), SyntaxError> {
     fields.clear();
+    if memchr::memchr(b'"', rec).is_none() {
+        // The common case: no quoting, every comma separates.
+        fields.buf.extend_from_slice(rec);
+        let mut start = 0;
+        for comma in memchr::memchr_iter(b',', rec) {
+            fields.bounds.push((start, comma));
+            start = comma + 1;
+        }
+        fields.bounds.push((start, rec.len()));
+        fields.spans.extend_from_slice(&fields.bounds);
+        return Ok(());
+    }
     let mut i = 0;
     loop {
         let start = i;
@@ -396,7 +415,7 @@ pub fn split_csv(rec: &[u8], fields: &mut Fields) -> Result<(), SyntaxError> {
                     }
                 }
             }
-            fields.ends.push(fields.buf.len());
+            fields.bounds.push((content_start, fields.buf.len()));
             fields.spans.push((start, j + 1));
             i = j + 1;
             match rec.get(i) {
@@ -595,7 +614,10 @@ mod tests {
         let mut r = BlockReader::with_sizes(small.as_bytes(), 64, 1024);
         assert!(r.first_record(true).is_ok());
         // At the end of the input the rest is one (bad) record.
-        assert_eq!(r.next_block().ok().flatten().map(|b| b.data.len()), Some(501));
+        assert_eq!(
+            r.next_block().ok().flatten().map(|b| b.data.len()),
+            Some(501)
+        );
         let big = format!("id\n\"{}", "x".repeat(5000));
         let mut r = BlockReader::with_sizes(
             std::io::Read::chain(big.as_bytes(), std::io::repeat(b'y')),
