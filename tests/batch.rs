@@ -405,3 +405,64 @@ fn crlf_bom_and_quoted_fields() {
     assert_eq!(rejects.len(), 1);
     assert_eq!(rejects[0].line, 5, "the quoted newline counts as a line");
 }
+
+#[test]
+fn more_bad_cells_and_header_warnings() {
+    let a = agreement(TIERED);
+    let ledger = "sale_id,kind,price,installments,affiliate_of\n\
+                  A,gift,10.00,1,x\n\
+                  B,sale,,1,x\n\
+                  C,sale,10.001,1,x\n\
+                  D,sale,10.00,many,x\n\
+                  E,sale,10.00,35%,x\n";
+    struct Obs(Vec<Reject>, Vec<&'static str>);
+    impl splitdsl::batch::Observer for Obs {
+        fn reject(&mut self, r: &Reject) -> std::io::Result<()> {
+            self.0.push(r.clone());
+            Ok(())
+        }
+        fn warning(&mut self, d: &splitdsl::diag::Diagnostic, _header: &str) {
+            self.1.push(d.code);
+        }
+    }
+    let mut obs = Obs(Vec::new(), Vec::new());
+    let mut out = Vec::new();
+    let s = settle(
+        &a,
+        &a.inputs(),
+        ledger.as_bytes(),
+        &mut out,
+        OutFormat::Csv,
+        1,
+        &mut obs,
+    )
+    .unwrap_or_else(|f| panic!("{:?}", f.diagnostic()));
+    let got: Vec<(u64, &str)> = obs.0.iter().map(|r| (r.line, r.diagnostic.code)).collect();
+    assert_eq!(
+        got,
+        [
+            (2, "splitdsl::batch::bad_kind"),
+            (3, "splitdsl::batch::empty_value"),
+            (4, "splitdsl::batch::too_precise"),
+            (5, "splitdsl::batch::bad_value"),
+        ]
+    );
+    // `35%` is a number written as the language writes it: read through the expression parser.
+    assert_eq!(s.statement.settled(), 1);
+    // `affiliate_of` looks like the input `affiliate_on`: it passes through, with a warning.
+    assert_eq!(obs.1, ["splitdsl::batch::near_input"]);
+    let kind = agreement("price = 1.00 USD\ninput kind = 1\nshare p = remaining\n");
+    let r = settle(
+        &kind,
+        &kind.inputs(),
+        &b"price,kind\n1,sale\n"[..],
+        Vec::new(),
+        OutFormat::Csv,
+        1,
+        &mut Vec::new(),
+    );
+    assert_eq!(
+        r.err().map(|f| f.diagnostic().0.code),
+        Some("splitdsl::batch::kind_clash")
+    );
+}

@@ -12,6 +12,7 @@
 //! the workers in the same order, so no reordering buffer is needed; the
 //! bounded channels give back-pressure in both directions.
 
+pub mod codes;
 pub mod field;
 pub mod reader;
 pub mod settle;
