@@ -48,7 +48,9 @@ BENCH_DIR="$(cd -- "$BENCH_DIR" && pwd)"
 
 LEDGER="$BENCH_DIR/ledger-$N.csv"
 FLOOR_BIN="$ROOT/bench/floor/target/release/splitdsl-floor"
-MAIN_BIN="${SPLITDSL_BIN:-$ROOT/target/release/splitdsl}"
+# The main crate builds into $CARGO_TARGET_DIR when it is set (as in the team's worktrees).
+MAIN_TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+MAIN_BIN="${SPLITDSL_BIN:-$MAIN_TARGET/release/splitdsl}"
 AGREEMENT="examples/hotmart.split"
 
 STATUS=0
@@ -64,7 +66,7 @@ else
 fi
 
 # Results, by key: floor, python, st1, st2.
-declare -A WALL=() RSS=() OK=() LABEL=()
+declare -A WALL=() RSS=() OK=() LABEL=() CPU=()
 
 # run_timed KEY LABEL OUTFILE CMD...: runs CMD with stdout+stderr to $BENCH_DIR/KEY.log and
 # the timing report to $BENCH_DIR/KEY.time; sets WALL[KEY] (seconds), RSS[KEY] (KiB), OK[KEY].
@@ -85,18 +87,22 @@ run_timed() {
     "$GNU_TIME" -v -o "$tfile" "$@" >"$log" 2>&1 || rc=$?
     t1="$(now)"
     RSS[$key]="$(awk -F': ' '/Maximum resident set size/ {print $NF}' "$tfile" 2>/dev/null || true)"
+    # User + system CPU seconds: steadier than the wall time on a shared machine.
+    CPU[$key]="$(awk -F': ' '/User time|System time/ {s += $NF} END {printf "%.2f", s}' "$tfile" 2>/dev/null || true)"
   else
     local TIMEFORMAT='real %R'
     { time "$@" >"$log" 2>&1; } 2>"$tfile" || rc=$?
     t1="$(now)"
     RSS[$key]=""
+    CPU[$key]=""
   fi
   WALL[$key]="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')"
   [[ -n "${WALL[$key]}" ]] || WALL[$key]="n/a"
   [[ -n "${RSS[$key]}" ]] || RSS[$key]="n/a"
+  [[ -n "${CPU[$key]}" ]] || CPU[$key]="n/a"
   if [[ $rc -eq 0 && -f "$out" ]]; then
     OK[$key]=1
-    say "   ok: wall ${WALL[$key]} s, peak RSS $(fmt_rss "${RSS[$key]}")"
+    say "   ok: wall ${WALL[$key]} s, CPU ${CPU[$key]} s, peak RSS $(fmt_rss "${RSS[$key]}")"
     if [[ -s "$log" ]]; then sed 's/^/   | /' "$log" | tail -n 5; fi
   else
     OK[$key]=0
@@ -139,6 +145,8 @@ ratio() {
 # --- 1. the ledger -----------------------------------------------------------------------
 say "splitdsl ledger benchmark: N=$N rows, files in $BENCH_DIR"
 say "machine: $(nproc 2>/dev/null || echo '?') CPUs, $(uname -srm)"
+# The machine may be shared: the load average says how far to trust the wall times.
+say "load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo n/a)"
 say ""
 say "== generating $LEDGER"
 if ! "$PYTHON" bench/gen_ledger.py "$N" "$LEDGER"; then
@@ -150,7 +158,8 @@ say "   $(wc -l <"$LEDGER") lines, $(du -h "$LEDGER" | cut -f1)"
 # --- 2. builds ---------------------------------------------------------------------------
 say ""
 say "== building the floor (release)"
-if ! cargo build --release --quiet --manifest-path bench/floor/Cargo.toml; then
+# --target-dir: the floor stays in bench/floor/target even when CARGO_TARGET_DIR is set.
+if ! cargo build --release --quiet --manifest-path bench/floor/Cargo.toml --target-dir bench/floor/target; then
   fail "cargo build of bench/floor failed"
   exit 1
 fi
@@ -242,13 +251,13 @@ fi
 # --- 5. summary --------------------------------------------------------------------------
 say ""
 say "== summary (N=$N)"
-printf '   %-38s %10s %12s  %s\n' "run" "wall (s)" "peak RSS" "output vs floor"
+printf '   %-38s %10s %8s %12s  %s\n' "run" "wall (s)" "CPU (s)" "peak RSS" "output vs floor"
 for key in floor python st1 st2; do
   case $key in floor) same="(reference)" ;; *) same="${SAME[$key]}" ;; esac
   if [[ "${OK[$key]}" == 1 ]]; then
-    printf '   %-38s %10s %12s  %s\n' "${LABEL[$key]}" "${WALL[$key]}" "$(fmt_rss "${RSS[$key]}")" "$same"
+    printf '   %-38s %10s %8s %12s  %s\n' "${LABEL[$key]}" "${WALL[$key]}" "${CPU[$key]}" "$(fmt_rss "${RSS[$key]}")" "$same"
   else
-    printf '   %-38s %10s %12s  %s\n' "${LABEL[$key]}" "FAILED" "-" "$same"
+    printf '   %-38s %10s %8s %12s  %s\n' "${LABEL[$key]}" "FAILED" "-" "-" "$same"
   fi
 done
 
@@ -258,6 +267,9 @@ say "   splitdsl-1thread  / floor             $(ratio "$(w st1)" "$(w floor)")"
 say "   splitdsl-2threads / floor             $(ratio "$(w st2)" "$(w floor)")"
 say "   python            / splitdsl-2threads $(ratio "$(w python)" "$(w st2)")"
 say "   python            / floor             $(ratio "$(w python)" "$(w floor)")"
+c() { if [[ "${OK[$1]}" == 1 ]]; then printf '%s' "${CPU[$1]}"; else printf 'n/a'; fi; }
+say "   CPU time: splitdsl-1thread / floor    $(ratio "$(c st1)" "$(c floor)")"
+say "   load average after the runs: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo n/a)"
 
 if [[ $STATUS -ne 0 ]]; then
   say ""

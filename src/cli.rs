@@ -25,8 +25,10 @@ pub enum Format {
     Table,
     /// The JSON contract of LANGUAGE.md section 7.
     Json,
-    /// One CSV row per deduction.
+    /// One CSV row per deduction (with --sales: one CSV row per sale, the default).
     Csv,
+    /// With --sales: one JSON object per sale.
+    Jsonl,
 }
 
 /// Output format of `check`.
@@ -47,15 +49,18 @@ enum Command {
         /// Override an input, e.g. `--set price=197.00USD` (repeatable).
         #[arg(long = "set", value_name = "NAME=EXPR")]
         set: Vec<String>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        /// Output format [default: table; with --sales: csv].
+        #[arg(long, value_enum)]
+        format: Option<Format>,
         /// Print the split as a waterfall chart instead of the table.
-        #[arg(long, conflicts_with = "format")]
+        #[arg(long, conflicts_with_all = ["format", "sales"])]
         chart: bool,
         /// Also write the waterfall as an SVG image to this file.
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", conflicts_with = "sales")]
         svg: Option<PathBuf>,
+        /// Batch mode: settle a sales ledger.
+        #[command(flatten)]
+        batch: crate::batch::BatchArgs,
     },
     /// Parse and check without running; print every error and warning.
     Check {
@@ -117,12 +122,16 @@ pub fn main() -> ExitCode {
             format,
             chart,
             svg,
-        } => run(
-            &file,
-            &set,
-            format,
-            crate::cli_fmtchart::Chart { chart, svg },
-        ),
+            batch,
+        } => match batch.sales {
+            Some(_) => crate::batch::run_cli(&file, &set, format, &batch),
+            None => run(
+                &file,
+                &set,
+                format.unwrap_or(Format::Table),
+                crate::cli_fmtchart::Chart { chart, svg },
+            ),
+        },
         Command::Check {
             files,
             format,
@@ -219,6 +228,10 @@ fn run(
         Format::Table => report::table(p, &out, &texts),
         Format::Json => report::json(p, &out) + "\n",
         Format::Csv => report::csv(p, &out),
+        Format::Jsonl => {
+            eprintln!("error: `--format jsonl` is for a sales ledger (`--sales FILE`); for one sale use `--format json`");
+            return 2;
+        }
     };
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(text.as_bytes());
@@ -282,7 +295,7 @@ fn explain_code(code: &str) -> u8 {
             0
         }
         None => {
-            let codes = crate::codes::CODES.iter().map(|(c, _)| *c);
+            let codes = crate::codes::all().map(|(c, _)| *c);
             let near = crate::diag::did_you_mean(&full, codes);
             eprintln!(
                 "splitdsl: no diagnostic code `{code}`{}",

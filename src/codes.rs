@@ -86,7 +86,12 @@ pub const CODES: &[(&str, &str)] = &[
     ("splitdsl::warn::when_never", "A `when` that is false whatever the sale: the deduction is always 0."),
 ];
 
+/// Every code: the language's and batch settlement's.
+pub fn all() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    CODES.iter().chain(crate::batch::codes::CODES)
+}
+
 /// The explanation of `code`.
 pub fn explain(code: &str) -> Option<&'static str> {
-    CODES.iter().find(|(c, _)| *c == code).map(|(_, e)| *e)
+    all().find(|(c, _)| *c == code).map(|(_, e)| *e)
 }

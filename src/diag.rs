@@ -163,6 +163,8 @@ pub struct SourceView<'a> {
     name: &'a str,
     text: &'a str,
     line_starts: Vec<usize>,
+    /// Lines before `text` in its file (for an excerpt such as a ledger row).
+    line_offset: usize,
 }
 
 impl<'a> SourceView<'a> {
@@ -179,6 +181,16 @@ impl<'a> SourceView<'a> {
             name,
             text,
             line_starts,
+            line_offset: 0,
+        }
+    }
+
+    /// Indexes `text`, an excerpt of a file that starts at line `first_line`
+    /// (1-based) of it: line numbers are shown as in the file.
+    pub fn excerpt(name: &'a str, text: &'a str, first_line: usize) -> Self {
+        SourceView {
+            line_offset: first_line.saturating_sub(1),
+            ..SourceView::new(name, text)
         }
     }
 
@@ -206,7 +218,7 @@ impl<'a> SourceView<'a> {
             .text
             .get(start..offset)
             .map_or(0, |s| s.chars().count());
-        (line + 1, col + 1)
+        (line + 1 + self.line_offset, col + 1)
     }
 
     /// Renders one diagnostic.
@@ -231,7 +243,7 @@ impl SourceCode for SourceView<'_> {
         let last_line = self.line_of(end.saturating_sub(1).max(start));
         let (data_start, line, column) = if before == 0 {
             let (_, col) = self.line_col(start);
-            (start, first_line, col - 1)
+            (start, first_line, col.saturating_sub(1))
         } else {
             let l = first_line.saturating_sub(before);
             (self.line_starts.get(l).copied().unwrap_or(0), l, 0)
@@ -251,9 +263,9 @@ impl SourceCode for SourceView<'_> {
             self.name.to_string(),
             data,
             (data_start, data_end - data_start).into(),
-            line,
+            line + self.line_offset,
             column,
-            last + 1,
+            last + 1 + self.line_offset,
         )))
     }
 }
@@ -327,6 +339,22 @@ impl miette::Diagnostic for Adapter<'_> {
 /// diagnostics against one text, use [`SourceView`]).
 pub fn render(diag: &Diagnostic, source_name: &str, source: &str, style: Style) -> String {
     render_with(diag, &SourceView::new(source_name, source), style)
+}
+
+/// Renders `diag` against `source`, an excerpt of a file that starts at line
+/// `first_line` of it (line numbers are shown as in the file).
+pub fn render_at(
+    diag: &Diagnostic,
+    source_name: &str,
+    source: &str,
+    first_line: usize,
+    style: Style,
+) -> String {
+    render_with(
+        diag,
+        &SourceView::excerpt(source_name, source, first_line),
+        style,
+    )
 }
 
 fn render_with(diag: &Diagnostic, view: &SourceView<'_>, style: Style) -> String {

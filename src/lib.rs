@@ -33,6 +33,7 @@
 #![warn(missing_docs)]
 
 pub mod agreement;
+pub mod batch;
 pub mod chart;
 pub mod check;
 pub mod cli;

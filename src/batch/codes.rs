@@ -1,0 +1,56 @@
+//! The diagnostic codes of batch settlement, with their explanations, to be
+//! listed with the others in the code registry (`splitdsl check --explain`).
+
+/// (code, explanation) for every diagnostic `run --sales` emits.
+pub const CODES: &[(&str, &str)] = &[
+    ("splitdsl::batch::bad_csv", "A ledger row is not valid CSV: a quoted field without its closing quote, or text after a closing quote."),
+    ("splitdsl::batch::bad_json", "A line of a JSON Lines ledger is not a JSON object."),
+    ("splitdsl::batch::bad_kind", "A row's `kind` is not `sale` (or empty), `refund` or `chargeback`."),
+    ("splitdsl::batch::bad_value", "A ledger cell cannot be read as the kind of its input (e.g. `12.3x` for an amount)."),
+    ("splitdsl::batch::column_count", "A row has more fields than the header (or, in JSON Lines, a key the first line does not have)."),
+    ("splitdsl::batch::currency_mismatch", "A ledger amount is in another currency than its input."),
+    ("splitdsl::batch::duplicate_column", "Two columns of the ledger's header have the same name."),
+    ("splitdsl::batch::empty", "The ledger is empty: it has no header line."),
+    ("splitdsl::batch::empty_line", "A ledger has an empty line where a row was expected."),
+    ("splitdsl::batch::empty_value", "A ledger cell for an input is empty."),
+    ("splitdsl::batch::io", "The ledger (or an output file) could not be opened."),
+    ("splitdsl::batch::kind_clash", "The ledger has a `kind` column (sale, refund, chargeback) and the agreement also has a value named `kind`."),
+    ("splitdsl::batch::missing_column", "A row has fewer fields than the header (or, in JSON Lines, lacks a key of the first line)."),
+    ("splitdsl::batch::near_input", "A ledger column passes through unread, but its name is close to an input's: a misspelt column?"),
+    ("splitdsl::batch::no_price", "The ledger has no column for the price, and no `--set` gives one."),
+    ("splitdsl::batch::output_clash", "A ledger column has the name of an output column (a fee, a share, `unallocated`)."),
+    ("splitdsl::batch::overflow", "The ledger's totals exceed what can be added exactly."),
+    ("splitdsl::batch::read", "Reading the ledger failed, or a record is too long (an unclosed quote?)."),
+    ("splitdsl::batch::too_precise", "A sale's price has more decimals than its currency's minor unit."),
+    ("splitdsl::batch::unknown_currency", "A ledger amount has a code that is not an ISO 4217 currency."),
+    ("splitdsl::batch::write", "Writing the per-sale rows or the rejected rows failed."),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::CODES;
+
+    #[test]
+    fn every_batch_code_is_listed() {
+        let sources = [
+            include_str!("mod.rs"),
+            include_str!("field.rs"),
+            include_str!("reader.rs"),
+            include_str!("settle.rs"),
+            include_str!("statement.rs"),
+        ];
+        let mut used = std::collections::BTreeSet::new();
+        for s in sources {
+            for piece in s.split("\"splitdsl::batch::").skip(1) {
+                let name: String = piece
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                used.insert(format!("splitdsl::batch::{name}"));
+            }
+        }
+        let listed: std::collections::BTreeSet<String> =
+            CODES.iter().map(|(c, _)| c.to_string()).collect();
+        assert_eq!(used, listed);
+    }
+}

@@ -1,0 +1,381 @@
+//! One ledger cell to a [`Value`], and amounts back to text: the hot path of
+//! settlement, written so that a plain decimal neither goes through the
+//! expression parser nor allocates.
+
+use crate::agreement::Agreement;
+use crate::diag::did_you_mean;
+use crate::program::SlotId;
+use crate::syntax::parse_expr;
+use crate::value::{Currency, Ty, Value};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+/// Why a cell could not be read: a stable code, a message and a help line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    /// A stable code such as `splitdsl::batch::bad_value`.
+    pub code: &'static str,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub help: Option<String>,
+}
+
+impl FieldError {
+    fn new(code: &'static str, message: String, help: impl Into<Option<String>>) -> Self {
+        FieldError {
+            code,
+            message,
+            help: help.into(),
+        }
+    }
+}
+
+/// Parses a plain decimal (`123`, `-4.50`, `+.5`, `7.`) without allocating.
+/// `None` when the text is anything else (or does not fit a decimal exactly).
+pub fn parse_plain_decimal(s: &[u8]) -> Option<Decimal> {
+    let (neg, digits) = match s.first() {
+        Some(b'-') => (true, s.get(1..)?),
+        Some(b'+') => (false, s.get(1..)?),
+        _ => (false, s),
+    };
+    let mut mantissa: u64 = 0;
+    let mut count = 0u32; // digits seen
+    let mut scale = 0u32;
+    let mut dot = false;
+    for &b in digits {
+        match b {
+            b'0'..=b'9' => {
+                count += 1;
+                if count > 18 {
+                    // Too long for the u64 fast path: the exact slow path.
+                    let text = std::str::from_utf8(s).ok()?;
+                    return Decimal::from_str_exact(text.trim_start_matches('+')).ok();
+                }
+                mantissa = mantissa * 10 + u64::from(b - b'0');
+                if dot {
+                    scale += 1;
+                }
+            }
+            b'.' if !dot => dot = true,
+            _ => return None,
+        }
+    }
+    if count == 0 {
+        return None;
+    }
+    // 18 digits fit in 60 bits: the high word is zero.
+    let lo = (mantissa & 0xFFFF_FFFF) as u32;
+    let mid = (mantissa >> 32) as u32;
+    Some(Decimal::from_parts(lo, mid, 0, neg, scale))
+}
+
+/// `d` as an integer count of `10^-dp` units, when that is exact.
+pub fn units(d: Decimal, dp: u32) -> Option<i128> {
+    let s = d.scale();
+    let m = d.mantissa();
+    if s == dp {
+        Some(m)
+    } else if s < dp {
+        m.checked_mul(10i128.checked_pow(dp - s)?)
+    } else {
+        let f = 10i128.checked_pow(s - dp)?;
+        (m % f == 0).then(|| m / f)
+    }
+}
+
+const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// Writes `units × 10^-dp` with exactly `dp` decimals (`1040, 2` → `10.40`),
+/// without allocating.
+pub fn write_units(out: &mut Vec<u8>, units: i128, dp: u32) {
+    let neg = units < 0;
+    let dp = dp.min(30) as usize;
+    // Digits from the right into a stack buffer: at most 39 digits for a
+    // u128, a point and a sign (and zeros to pad `dp`).
+    let mut buf = [0u8; 72];
+    let mut i = buf.len();
+    let mut written = 0usize;
+    let u = units.unsigned_abs();
+    match u64::try_from(u) {
+        Ok(mut v) if dp == 2 => {
+            // The common case (cents): two digits, a point, then pairs.
+            let pair = (v % 100) as usize * 2;
+            v /= 100;
+            i -= 3;
+            buf[i] = b'.';
+            buf[i + 1..i + 3].copy_from_slice(&PAIRS[pair..pair + 2]);
+            while v >= 100 {
+                let pair = (v % 100) as usize * 2;
+                v /= 100;
+                i -= 2;
+                buf[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+            }
+            if v >= 10 {
+                let pair = v as usize * 2;
+                i -= 2;
+                buf[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+            } else {
+                i -= 1;
+                buf[i] = b'0' + v as u8;
+            }
+        }
+        _ => {
+            let mut u = u;
+            while written < dp || u > 0 || written == dp {
+                i -= 1;
+                buf[i] = b'0' + (u % 10) as u8;
+                u /= 10;
+                written += 1;
+                if written == dp {
+                    i -= 1;
+                    buf[i] = b'.';
+                }
+            }
+        }
+    }
+    if neg {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+/// Reads one cell for the input `slot` of kind `ty`: a plain decimal, an
+/// amount with a currency code (`100.00 USD`) or, for anything else, a
+/// constant expression as `--set` takes it (`35%`, `5.20 BRL/USD`, `2025-03-10`).
+/// `is_price`: the price may not have more decimals than its currency's minor unit.
+pub fn parse_cell(
+    agreement: &Agreement,
+    slot: SlotId,
+    column: &str,
+    text: &[u8],
+    is_price: bool,
+) -> Result<Value, FieldError> {
+    let ty = agreement
+        .program
+        .slots
+        .get(slot)
+        .map_or(Ty::Number, |s| s.ty);
+    let text = trim(text);
+    if text.is_empty() {
+        return Err(FieldError::new(
+            "splitdsl::batch::empty_value",
+            format!("the `{column}` cell is empty"),
+            format!("give {ty} for `{column}` on every row"),
+        ));
+    }
+    match ty {
+        Ty::Money(c) => {
+            if let Some(d) = parse_plain_decimal(text) {
+                return money(d, c, column, is_price);
+            }
+            if let Some(v) = money_with_code(text, c, column, is_price)? {
+                return Ok(v);
+            }
+        }
+        Ty::Number => {
+            if let Some(d) = parse_plain_decimal(text) {
+                return Ok(Value::Number(d));
+            }
+        }
+        Ty::Bool => {
+            if text.eq_ignore_ascii_case(b"true") {
+                return Ok(Value::Bool(true));
+            }
+            if text.eq_ignore_ascii_case(b"false") {
+                return Ok(Value::Bool(false));
+            }
+        }
+        Ty::Date => {
+            if let Some(d) = std::str::from_utf8(text)
+                .ok()
+                .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+            {
+                return Ok(Value::Date(d));
+            }
+        }
+        Ty::Rate(..) => {}
+    }
+    // The general case: a constant expression, as `--set` reads it.
+    let shown = String::from_utf8_lossy(text);
+    let bad = || {
+        let example = match ty {
+            Ty::Money(c) => format!("e.g. `100.00` or `100.00 {c}`"),
+            Ty::Number => "e.g. `3`, `0.35` or `35%`".into(),
+            Ty::Bool => "`true` or `false`".into(),
+            Ty::Date => "a date such as `2025-03-10`".into(),
+            Ty::Rate(a, b) => format!("e.g. `5.20 {a}/{b}`"),
+        };
+        FieldError::new(
+            "splitdsl::batch::bad_value",
+            format!("`{column}` is {ty}, but the cell holds `{shown}`"),
+            format!("write {example}"),
+        )
+    };
+    let Ok(text) = std::str::from_utf8(text) else {
+        return Err(bad());
+    };
+    let expr = parse_expr(text).map_err(|_| bad())?;
+    let value = agreement.constant(&expr).map_err(|_| bad())?;
+    let value = crate::eval::coerce(value, ty).ok_or_else(bad)?;
+    if let Value::Money(d, c) = value {
+        return money(d, c, column, is_price);
+    }
+    Ok(value)
+}
+
+fn money(d: Decimal, c: Currency, column: &str, is_price: bool) -> Result<Value, FieldError> {
+    if is_price && d.scale() > c.minor_unit() && units(d, c.minor_unit()).is_none() {
+        return Err(FieldError::new(
+            "splitdsl::batch::too_precise",
+            format!(
+                "the `{column}` {} {c} has more decimals than the {c} minor unit ({})",
+                d,
+                c.minor_unit()
+            ),
+            format!(
+                "a sale's price is in whole minor units of {c}; round it to {} decimals",
+                c.minor_unit()
+            ),
+        ));
+    }
+    Ok(Value::Money(d, c))
+}
+
+/// `100.00 USD`, `100.00USD`: an amount followed by a three-letter code.
+fn money_with_code(
+    text: &[u8],
+    want: Currency,
+    column: &str,
+    is_price: bool,
+) -> Result<Option<Value>, FieldError> {
+    let letters = text
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_alphabetic())
+        .count();
+    if letters == 0 {
+        return Ok(None);
+    }
+    let split = text.len() - letters;
+    let spaced = split > 0 && text.get(split - 1).is_some_and(u8::is_ascii_whitespace);
+    if letters != 3 && !spaced {
+        return Ok(None); // `12.3x`: a typo, not a currency
+    }
+    let (amount, code) = (
+        trim(text.get(..split).unwrap_or_default()),
+        text.get(split..),
+    );
+    let (Some(d), Some(code)) = (parse_plain_decimal(amount), code) else {
+        return Ok(None);
+    };
+    let code = String::from_utf8_lossy(code).to_ascii_uppercase();
+    let Some(c) = Currency::from_code(&code) else {
+        let help = match did_you_mean(&code, Currency::all_codes()) {
+            Some(s) => format!("did you mean `{s}`? `{column}` is in {want}"),
+            None => format!("`{column}` is in {want}; write e.g. `100.00 {want}` or just `100.00`"),
+        };
+        return Err(FieldError::new(
+            "splitdsl::batch::unknown_currency",
+            format!("`{code}` is not an ISO 4217 currency code"),
+            help,
+        ));
+    };
+    if c != want {
+        return Err(FieldError::new(
+            "splitdsl::batch::currency_mismatch",
+            format!("`{column}` is money in {want}, but the cell is in {c}"),
+            format!(
+                "convert the amount to {want} first, or settle {c} sales with an agreement in {c}"
+            ),
+        ));
+    }
+    money(d, c, column, is_price).map(Some)
+}
+
+/// `text` without leading and trailing ASCII whitespace.
+pub fn trim(text: &[u8]) -> &[u8] {
+    let start = text
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(text.len());
+    let end = text
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
+    text.get(start..end).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap_or_default()
+    }
+
+    #[test]
+    fn plain_decimals() {
+        for s in ["0", "100.00", "-4.50", "+7.25", ".5", "7.", "000123.4500"] {
+            let want = d(s.trim_start_matches('+'));
+            let got = parse_plain_decimal(s.as_bytes());
+            assert_eq!(got, Some(want), "{s}");
+            assert_eq!(got.map(|g| g.scale()), Some(want.scale()), "{s}");
+        }
+        assert_eq!(
+            parse_plain_decimal(b"1234567890123456789.12"),
+            Some(d("1234567890123456789.12"))
+        );
+        for s in ["", "-", ".", "1.2.3", "1e5", "abc", "1,5", " 1", "--1"] {
+            assert_eq!(parse_plain_decimal(s.as_bytes()), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn writes_units() {
+        let w = |u: i128, dp: u32| {
+            let mut v = Vec::new();
+            write_units(&mut v, u, dp);
+            String::from_utf8(v).unwrap_or_default()
+        };
+        assert_eq!(w(1040, 2), "10.40");
+        assert_eq!(w(0, 2), "0.00");
+        assert_eq!(w(5, 2), "0.05");
+        assert_eq!(w(-5, 2), "-0.05");
+        assert_eq!(w(-123456, 2), "-1234.56");
+        assert_eq!(w(1500, 0), "1500");
+        assert_eq!(w(0, 0), "0");
+        assert_eq!(w(1, 3), "0.001");
+        assert_eq!(w(7, 2), "0.07");
+        assert_eq!(w(99, 2), "0.99");
+        assert_eq!(w(100, 2), "1.00");
+        assert_eq!(w(999, 2), "9.99");
+        assert_eq!(w(1000, 2), "10.00");
+        assert_eq!(w(123456789, 2), "1234567.89");
+        assert_eq!(w(12345678, 2), "123456.78");
+        assert_eq!(w(i128::from(u64::MAX), 2), "184467440737095516.15");
+        assert_eq!(w(-10, 3), "-0.010");
+        assert_eq!(
+            w(i128::from(u64::MAX) * 10 + 7, 2),
+            "1844674407370955161.57"
+        );
+        assert_eq!(
+            w(-(i128::from(u64::MAX) * 1000), 2),
+            "-184467440737095516150.00"
+        );
+    }
+
+    #[test]
+    fn units_are_exact() {
+        assert_eq!(units(d("10.4"), 2), Some(1040));
+        assert_eq!(units(d("10.400"), 2), Some(1040));
+        assert_eq!(units(d("10.401"), 2), None);
+        assert_eq!(units(d("-3"), 2), Some(-300));
+    }
+}

@@ -1,0 +1,620 @@
+//! Settling rows: the ledger's header decides what each column is; each
+//! record is read into the agreement's inputs, evaluated, checked, added to
+//! the statement and written out. A row that fails becomes a [`Reject`].
+
+use super::field::{parse_cell, trim, units, write_units, FieldError};
+use super::reader::{split_csv, split_json, Block, Fields, Record, Records, SalesFormat};
+use super::statement::{Kind, Statement};
+use crate::agreement::Agreement;
+use crate::diag::{did_you_mean, Diagnostic};
+use crate::eval::{Inputs, Outcome};
+use crate::program::{SlotId, SlotKind};
+use crate::report::requirement_failures;
+use crate::span::Span;
+use crate::value::Value;
+
+/// The format of the per-sale output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutFormat {
+    /// CSV with a header line.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+/// What a ledger column is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Sets the input in this slot.
+    Input(SlotId),
+    /// The sale's kind: `sale`, `refund` or `chargeback` (it also passes through).
+    Kind,
+    /// Passes through to the output.
+    Pass,
+}
+
+/// The ledger's columns and what each is for.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    /// The format of the ledger.
+    pub format: SalesFormat,
+    /// Column names, in order.
+    pub names: Vec<String>,
+    /// Each column's role.
+    pub roles: Vec<Role>,
+    /// The columns written before the amounts, in input order.
+    pub pass: Vec<usize>,
+    /// The column that identifies a row in reports (`id`, or the first `…_id`).
+    pub id: Option<usize>,
+    /// The `kind` column.
+    pub kind: Option<usize>,
+    /// Notes about the header (a column that looks like a misspelt input).
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// A header problem: the run cannot start.
+#[derive(Clone, Debug)]
+pub struct HeaderError {
+    /// What is wrong; spans point into the header line.
+    pub diagnostic: Diagnostic,
+}
+
+impl Layout {
+    /// Reads the header: `names` with their `spans` in the header line.
+    /// `price_set`: the price has a `--set` override (then the ledger need not have a `price` column).
+    pub fn new(
+        agreement: &Agreement,
+        format: SalesFormat,
+        names: Vec<String>,
+        spans: &[(usize, usize)],
+        price_set: bool,
+    ) -> Result<Layout, HeaderError> {
+        let p = &agreement.program;
+        let span = |i: usize| {
+            spans
+                .get(i)
+                .map_or(Span::new(0, 0), |&(a, b)| Span::new(a, b))
+        };
+        let fail = |d: Diagnostic| Err(HeaderError { diagnostic: d });
+        let deduction_names: Vec<&str> = p
+            .deductions
+            .iter()
+            .filter_map(|d| p.slots.get(d.slot).map(|s| s.name.as_str()))
+            .collect();
+        let mut roles = Vec::with_capacity(names.len());
+        let mut pass = Vec::new();
+        let mut warnings = Vec::new();
+        for (i, name) in names.iter().enumerate() {
+            if let Some(j) = names.iter().take(i).position(|n| n == name) {
+                return fail(
+                    Diagnostic::error(
+                        "splitdsl::batch::duplicate_column",
+                        format!("the column `{name}` appears twice in the header"),
+                    )
+                    .primary(span(i), "again here")
+                    .secondary(span(j), "first here")
+                    .help("give every column its own name"),
+                );
+            }
+            let role = if name == "kind" {
+                if p.slot("kind").is_some() {
+                    return fail(
+                        Diagnostic::error(
+                            "splitdsl::batch::kind_clash",
+                            "the column `kind` gives each row's kind (sale, refund, chargeback), but the agreement also has a value `kind`",
+                        )
+                        .primary(span(i), "this column")
+                        .help("rename the agreement's `kind`"),
+                    );
+                }
+                Role::Kind
+            } else if let Some(slot) = p.slot(name) {
+                match agreement.input_slot(name, span(i)) {
+                    Ok(slot) => Role::Input(slot),
+                    Err(d) => {
+                        let what = match p.slots.get(slot).map(|s| s.kind) {
+                            Some(SlotKind::Deduction(_)) => "its amount is computed for every row and written under this name; rename the column, e.g. `ledger_",
+                            _ => "a cell is computed, not read; rename the column, e.g. `ledger_",
+                        };
+                        return fail(d.help(format!("{what}{name}`")));
+                    }
+                }
+            } else if name == "unallocated" {
+                return fail(
+                    Diagnostic::error(
+                        "splitdsl::batch::output_clash",
+                        "the column `unallocated` clashes with the output column of that name",
+                    )
+                    .primary(span(i), "this column")
+                    .help("rename it, e.g. `ledger_unallocated`"),
+                );
+            } else {
+                let inputs = p
+                    .slots
+                    .iter()
+                    .filter(|s| s.kind == SlotKind::Input)
+                    .map(|s| s.name.as_str());
+                if let Some(near) = did_you_mean(name, inputs) {
+                    if !names.iter().any(|n| n == near) {
+                        warnings.push(
+                            Diagnostic::warning(
+                                "splitdsl::batch::near_input",
+                                format!("the column `{name}` passes through unread; the agreement has an input `{near}`"),
+                            )
+                            .primary(span(i), "passes through")
+                            .help(format!("rename the column to `{near}` if it should set that input")),
+                        );
+                    }
+                }
+                Role::Pass
+            };
+            if matches!(role, Role::Pass | Role::Kind) {
+                if deduction_names.contains(&name.as_str()) {
+                    return fail(Diagnostic::error(
+                        "splitdsl::batch::output_clash",
+                        format!("the column `{name}` clashes with the output column of that name"),
+                    ));
+                }
+                pass.push(i);
+            }
+            roles.push(role);
+        }
+        if !roles.contains(&Role::Input(p.price)) && !price_set {
+            let price = p.slots.get(p.price).map_or("price", |s| s.name.as_str());
+            let help = match did_you_mean(price, names.iter().map(String::as_str)) {
+                Some(n) => format!("did you mean the column `{n}`? name it `{price}`"),
+                None => format!(
+                    "add a `{price}` column, or give one price for every row with `--set {price}=…`"
+                ),
+            };
+            return fail(
+                Diagnostic::error(
+                    "splitdsl::batch::no_price",
+                    format!("the ledger has no `{price}` column"),
+                )
+                .primary(Span::new(0, spans.last().map_or(0, |s| s.1)), "the header")
+                .help(help),
+            );
+        }
+        let id = names
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case("id"))
+            .or_else(|| {
+                names
+                    .iter()
+                    .position(|n| n.to_ascii_lowercase().ends_with("_id"))
+            });
+        let kind = roles.iter().position(|r| *r == Role::Kind);
+        Ok(Layout {
+            format,
+            names,
+            roles,
+            pass,
+            id,
+            kind,
+            warnings,
+        })
+    }
+
+    /// The header line of the CSV output.
+    pub fn csv_header(&self, agreement: &Agreement) -> Vec<u8> {
+        let mut out = Vec::new();
+        for &i in &self.pass {
+            write_csv_field(&mut out, self.names.get(i).map_or(b"", |n| n.as_bytes()));
+            out.push(b',');
+        }
+        let p = &agreement.program;
+        let mut names = vec![p.slots.get(p.price).map_or("price", |s| s.name.as_str())];
+        names.extend(
+            p.deductions
+                .iter()
+                .filter_map(|d| p.slots.get(d.slot).map(|s| s.name.as_str())),
+        );
+        names.push("unallocated");
+        for (k, n) in names.iter().enumerate() {
+            if k > 0 {
+                out.push(b',');
+            }
+            write_csv_field(&mut out, n.as_bytes());
+        }
+        out.push(b'\n');
+        out
+    }
+}
+
+/// Where a rejected row's diagnostic points.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Against {
+    /// Into the row's text.
+    Row,
+    /// Into the agreement.
+    Agreement,
+}
+
+/// A row that could not be settled.
+#[derive(Clone, Debug)]
+pub struct Reject {
+    /// The line the row starts on.
+    pub line: u64,
+    /// The row's id (the `id` or `…_id` column), when it has one.
+    pub id: Option<String>,
+    /// Why.
+    pub diagnostic: Diagnostic,
+    /// What the diagnostic's spans point into.
+    pub against: Against,
+    /// The row as read.
+    pub record: String,
+}
+
+/// The result of settling one block.
+#[derive(Debug, Default)]
+pub struct Chunk {
+    /// Its position in the input.
+    pub seq: u64,
+    /// The output rows.
+    pub rows: Vec<u8>,
+    /// The rows that failed, in order.
+    pub rejects: Vec<Reject>,
+    /// The bytes of input it covers.
+    pub bytes: u64,
+    /// The number of records it covers.
+    pub records: u64,
+}
+
+/// Settles rows; one per thread, its buffers reused from row to row.
+pub struct Settler<'a> {
+    agreement: &'a Agreement,
+    layout: &'a Layout,
+    out_format: OutFormat,
+    inputs: Inputs,
+    outcome: Outcome,
+    fields: Fields,
+    amounts: Vec<i128>,
+    dp: u32,
+    json_keys: Vec<Vec<u8>>,
+    split_ok: bool,
+    /// The totals of the rows this settler settled.
+    pub statement: Statement,
+}
+
+enum RowError {
+    Field(usize, FieldError),
+    Syntax(super::reader::SyntaxError),
+    Agreement(Diagnostic),
+    Plain(Diagnostic),
+}
+
+impl<'a> Settler<'a> {
+    /// A settler for `agreement`'s rows laid out as `layout`; `base` holds the `--set` overrides.
+    pub fn new(
+        agreement: &'a Agreement,
+        layout: &'a Layout,
+        base: &Inputs,
+        out_format: OutFormat,
+    ) -> Self {
+        let p = &agreement.program;
+        let mut json_keys = Vec::new();
+        let names = layout
+            .pass
+            .iter()
+            .filter_map(|&i| layout.names.get(i).cloned())
+            .chain(p.slots.get(p.price).map(|s| s.name.clone()))
+            .chain(
+                p.deductions
+                    .iter()
+                    .filter_map(|d| p.slots.get(d.slot).map(|s| s.name.clone())),
+            )
+            .chain(std::iter::once("unallocated".to_string()));
+        for (k, n) in names.enumerate() {
+            let mut key = Vec::new();
+            key.push(if k == 0 { b'{' } else { b',' });
+            write_json_string(&mut key, n.as_bytes());
+            key.push(b':');
+            json_keys.push(key);
+        }
+        Settler {
+            agreement,
+            layout,
+            out_format,
+            inputs: base.clone(),
+            outcome: Outcome::default(),
+            fields: Fields::default(),
+            amounts: Vec::with_capacity(p.deductions.len() + 2),
+            dp: p.currency.minor_unit(),
+            json_keys,
+            split_ok: false,
+            statement: Statement::new(p),
+        }
+    }
+
+    /// Settles every record of `block` into `chunk`.
+    pub fn settle_block(&mut self, block: &Block, chunk: &mut Chunk) {
+        chunk.seq = block.seq;
+        chunk.bytes = block.data.len() as u64;
+        for rec in Records::new(block, self.layout.format) {
+            chunk.records += 1;
+            match self.settle_record(rec.bytes) {
+                Ok(kind) => {
+                    if let Err(d) = self.statement.add(kind, &self.amounts) {
+                        self.statement.rejected += 1;
+                        chunk.rejects.push(self.reject(rec, RowError::Plain(d)));
+                    } else {
+                        self.write_row(&mut chunk.rows);
+                    }
+                }
+                Err(e) => {
+                    self.statement.rejected += 1;
+                    chunk.rejects.push(self.reject(rec, e));
+                }
+            }
+        }
+    }
+
+    fn settle_record(&mut self, rec: &[u8]) -> Result<Kind, RowError> {
+        self.split_ok = false;
+        if trim(rec).is_empty() {
+            return Err(RowError::Plain(
+                Diagnostic::error("splitdsl::batch::empty_line", "the line is empty")
+                    .help("remove empty lines from the ledger"),
+            ));
+        }
+        match self.layout.format {
+            SalesFormat::Csv => split_csv(rec, &mut self.fields).map_err(RowError::Syntax)?,
+            SalesFormat::Jsonl => {
+                split_json(rec, &self.layout.names, &mut self.fields).map_err(RowError::Syntax)?
+            }
+        }
+        self.split_ok = true;
+        let want = self.layout.names.len();
+        let have = self.fields.len();
+        if have != want {
+            let span = (0, rec.len());
+            let names = |r: std::ops::Range<usize>| {
+                self.layout
+                    .names
+                    .get(r)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            return Err(RowError::Syntax(if have < want {
+                super::reader::SyntaxError {
+                    code: "splitdsl::batch::missing_column",
+                    message: format!(
+                        "the row has {have} field{}, the header {want}: {} missing",
+                        if have == 1 { "" } else { "s" },
+                        names(have..want)
+                    ),
+                    span,
+                    help: Some(format!(
+                        "give every row the header's columns: {}",
+                        names(0..want)
+                    )),
+                }
+            } else {
+                super::reader::SyntaxError {
+                    code: "splitdsl::batch::column_count",
+                    message: format!("the row has {have} fields, the header only {want}"),
+                    span,
+                    help: Some("quote a field that holds a comma, e.g. \"Ana, Bruno\"".to_string()),
+                }
+            }));
+        }
+        let mut kind = Kind::Sale;
+        let price = self.agreement.program.price;
+        for (i, role) in self.layout.roles.iter().enumerate() {
+            match *role {
+                Role::Pass => {}
+                Role::Kind => {
+                    let text = trim(self.fields.get(i).unwrap_or_default());
+                    kind = Kind::parse(text).ok_or_else(|| {
+                        RowError::Field(
+                            i,
+                            FieldError {
+                                code: "splitdsl::batch::bad_kind",
+                                message: format!(
+                                    "`{}` is not a kind of row",
+                                    String::from_utf8_lossy(text)
+                                ),
+                                help: Some(
+                                    "write `sale` (or nothing), `refund` or `chargeback`".into(),
+                                ),
+                            },
+                        )
+                    })?;
+                }
+                Role::Input(slot) => {
+                    let name = self.layout.names.get(i).map_or("", String::as_str);
+                    let text = self.fields.get(i).unwrap_or_default();
+                    let v = parse_cell(self.agreement, slot, name, text, slot == price)
+                        .map_err(|e| RowError::Field(i, e))?;
+                    self.inputs.set(slot, v);
+                }
+            }
+        }
+        let p = &self.agreement.program;
+        p.evaluate_into(&self.inputs, &mut self.outcome)
+            .map_err(RowError::Agreement)?;
+        if !self.outcome.all_hold() {
+            let (_, diags) = requirement_failures(p, &self.outcome, &self.agreement.source.text);
+            if let Some(d) = diags.into_iter().next() {
+                return Err(RowError::Agreement(d));
+            }
+        }
+        // The amounts in minor units: price, each deduction, the unallocated rest.
+        self.amounts.clear();
+        let sign = if kind == Kind::Sale { 1 } else { -1 };
+        let internal = |what: &str| {
+            RowError::Plain(Diagnostic::error(
+                "splitdsl::internal",
+                format!("internal error: {what} is not in whole minor units"),
+            ))
+        };
+        let price_units = match self.outcome.value(price) {
+            Some(Value::Money(d, _)) => units(d, self.dp).ok_or_else(|| internal("the price"))?,
+            _ => return Err(internal("the price")),
+        };
+        self.amounts.push(sign * price_units);
+        for d in &p.deductions {
+            let u = match self.outcome.value(d.slot) {
+                Some(Value::Money(a, _)) => units(a, self.dp),
+                _ => None,
+            }
+            .ok_or_else(|| internal("a deduction"))?;
+            self.amounts.push(sign * u);
+        }
+        let un = units(self.outcome.unallocated(), self.dp)
+            .ok_or_else(|| internal("the unallocated rest"))?;
+        self.amounts.push(sign * un);
+        Ok(kind)
+    }
+
+    fn write_row(&self, out: &mut Vec<u8>) {
+        match self.out_format {
+            OutFormat::Csv => {
+                for &i in &self.layout.pass {
+                    write_csv_field(out, self.fields.get(i).unwrap_or_default());
+                    out.push(b',');
+                }
+                for (k, &a) in self.amounts.iter().enumerate() {
+                    if k > 0 {
+                        out.push(b',');
+                    }
+                    write_units(out, a, self.dp);
+                }
+                out.push(b'\n');
+            }
+            OutFormat::Jsonl => {
+                let mut keys = self.json_keys.iter();
+                for &i in &self.layout.pass {
+                    if let Some(k) = keys.next() {
+                        out.extend_from_slice(k);
+                    }
+                    let v = self.fields.get(i).unwrap_or_default();
+                    if self.fields.is_json_raw(i) {
+                        out.extend_from_slice(v);
+                    } else {
+                        write_json_string(out, v);
+                    }
+                }
+                for &a in &self.amounts {
+                    if let Some(k) = keys.next() {
+                        out.extend_from_slice(k);
+                    }
+                    out.push(b'"');
+                    write_units(out, a, self.dp);
+                    out.push(b'"');
+                }
+                out.extend_from_slice(b"}\n");
+            }
+        }
+    }
+
+    fn reject(&self, rec: Record<'_>, e: RowError) -> Reject {
+        // The fields are this row's only when it split.
+        let id = self
+            .layout
+            .id
+            .filter(|_| self.split_ok)
+            .and_then(|i| self.fields.get(i))
+            .map(|f| String::from_utf8_lossy(trim(f)).into_owned());
+        let span = |(a, b): (usize, usize)| Span::new(a, b);
+        let (diagnostic, against) = match e {
+            RowError::Field(i, f) => {
+                let at = self
+                    .fields
+                    .spans
+                    .get(i)
+                    .copied()
+                    .unwrap_or((0, rec.bytes.len()));
+                let name = self.layout.names.get(i).map_or("", String::as_str);
+                let d = Diagnostic::error(f.code, f.message)
+                    .primary(span(at), format!("the `{name}` cell"))
+                    .maybe_help(f.help);
+                (d, Against::Row)
+            }
+            RowError::Syntax(s) => (
+                Diagnostic::error(s.code, s.message)
+                    .primary(span(s.span), "")
+                    .maybe_help(s.help),
+                Against::Row,
+            ),
+            RowError::Agreement(d) => (d, Against::Agreement),
+            RowError::Plain(d) => (d, Against::Row),
+        };
+        Reject {
+            line: rec.line,
+            id,
+            diagnostic,
+            against,
+            record: String::from_utf8_lossy(rec.bytes).into_owned(),
+        }
+    }
+}
+
+/// Writes a CSV field, quoted when it holds a comma, a quote or a line end.
+pub fn write_csv_field(out: &mut Vec<u8>, field: &[u8]) {
+    if field
+        .iter()
+        .any(|&c| c == b',' || c == b'"' || c == b'\n' || c == b'\r')
+    {
+        out.push(b'"');
+        for &c in field {
+            if c == b'"' {
+                out.push(b'"');
+            }
+            out.push(c);
+        }
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(field);
+    }
+}
+
+/// Writes bytes as a JSON string (invalid UTF-8 replaced).
+pub fn write_json_string(out: &mut Vec<u8>, s: &[u8]) {
+    let s = String::from_utf8_lossy(s);
+    out.push(b'"');
+    for ch in s.chars() {
+        match ch {
+            '"' => out.extend_from_slice(b"\\\""),
+            '\\' => out.extend_from_slice(b"\\\\"),
+            '\n' => out.extend_from_slice(b"\\n"),
+            '\r' => out.extend_from_slice(b"\\r"),
+            '\t' => out.extend_from_slice(b"\\t"),
+            c if (c as u32) < 0x20 => {
+                out.extend_from_slice(format!("\\u{:04x}", c as u32).as_bytes());
+            }
+            c => {
+                let mut b = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
+            }
+        }
+    }
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quoting() {
+        let mut v = Vec::new();
+        write_csv_field(&mut v, b"plain");
+        v.push(b'|');
+        write_csv_field(&mut v, b"a,b");
+        v.push(b'|');
+        write_csv_field(&mut v, b"say \"hi\"");
+        assert_eq!(v, b"plain|\"a,b\"|\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn json_strings() {
+        let mut v = Vec::new();
+        write_json_string(&mut v, "a\"b\\c\nd\u{1}é".as_bytes());
+        assert_eq!(String::from_utf8_lossy(&v), r#""a\"b\\c\nd\u0001é""#);
+    }
+}
