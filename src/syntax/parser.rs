@@ -332,9 +332,9 @@ fn trailing_text(src: &str, stmt_start: usize, at: usize) -> Diagnostic {
 fn describe(rule: Rule) -> Option<&'static str> {
     use Rule::*;
     Some(match rule {
-        expr | if_expr | call | remaining | name | paren | date | rate | money | percent
-        | number | num | boolean | kw_true | kw_false | kw_if | kw_remaining | op_neg | kw_not
-        | primary | literal | range_lo | range_hi | single_key => "an expression",
+        expr | if_expr | reference | remaining | paren | date | quantity | num | boolean
+        | kw_true | kw_false | kw_if | kw_remaining | op_neg | kw_not | primary | literal
+        | range_lo | range_hi | single_key => "an expression",
         op_add | op_sub | op_mul | op_div | kw_of | op_eq | op_ne | op_le | op_ge | op_lt
         | op_gt | kw_and | kw_or | infix => "an operator",
         ident => "a name",
@@ -352,7 +352,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         kw_else => "`else`",
         kw_given | given_item => "`given`",
         kw_expect | expect_item => "`expect`",
-        currency => "a currency code such as `USD`",
+        currency | unit => "a currency code such as `USD`",
+        pct => "`%`",
         table_row | range_key => "a table row (`KEY => VALUE`)",
         agreement_stmt | rounding_stmt | input_stmt | deduction_stmt | table_stmt
         | require_stmt | example_stmt | cell_stmt | kw_agreement | kw_rounding | kw_input
@@ -954,24 +955,27 @@ fn decimal(text: &str, span: Span) -> Result<Decimal, Diagnostic> {
 fn build_primary(p: Pair<Rule>, off: usize) -> Result<Expr, Diagnostic> {
     let span = span_of(&p, off);
     let kind = match p.as_rule() {
-        Rule::number => ExprKind::Number(decimal(p.as_str(), span)?),
-        Rule::percent => {
-            let mut c = Cursor::new(p, off);
-            let n = c.next("number")?;
-            ExprKind::Percent(decimal(n.as_str(), span)?)
-        }
-        Rule::money => {
-            let mut c = Cursor::new(p, off);
-            let n = c.next("number")?;
-            let amount = decimal(n.as_str(), span)?;
-            ExprKind::Money(amount, c.ident()?)
-        }
-        Rule::rate => {
-            let mut c = Cursor::new(p, off);
-            let n = c.next("number")?;
+        Rule::quantity => {
+            let mut parts = p.into_inner();
+            let Some(n) = parts.next() else {
+                return Err(internal(span, "number"));
+            };
             let value = decimal(n.as_str(), span)?;
-            let to = c.ident()?;
-            ExprKind::Rate(value, to, c.ident()?)
+            match parts.next() {
+                None => ExprKind::Number(value),
+                Some(q) if q.as_rule() == Rule::pct => ExprKind::Percent(value),
+                Some(unit) => {
+                    let mut codes = unit.into_inner().map(|c| Ident {
+                        name: c.as_str().to_string(),
+                        span: span_of(&c, off),
+                    });
+                    match (codes.next(), codes.next()) {
+                        (Some(to), Some(from)) => ExprKind::Rate(value, to, from),
+                        (Some(code), None) => ExprKind::Money(value, code),
+                        _ => return Err(internal(span, "unit")),
+                    }
+                }
+            }
         }
         Rule::boolean => ExprKind::Bool(p.as_str() == "true"),
         Rule::date => match NaiveDate::parse_from_str(p.as_str(), "%Y-%m-%d") {
@@ -985,14 +989,6 @@ fn build_primary(p: Pair<Rule>, off: usize) -> Result<Expr, Diagnostic> {
                 .help("dates are written YYYY-MM-DD, e.g. `2025-03-10`"))
             }
         },
-        Rule::name => {
-            let text = p
-                .clone()
-                .into_inner()
-                .next()
-                .map_or(p.as_str(), |i| i.as_str());
-            ExprKind::Name(text.to_string())
-        }
         Rule::remaining => ExprKind::Remaining,
         Rule::paren => {
             let mut c = Cursor::new(p, off);
@@ -1008,14 +1004,22 @@ fn build_primary(p: Pair<Rule>, off: usize) -> Result<Expr, Diagnostic> {
             let b = c.expr()?;
             ExprKind::If(Box::new(cond), Box::new(a), Box::new(b))
         }
-        Rule::call => {
+        Rule::reference => {
+            let is_call = p
+                .clone()
+                .into_inner()
+                .any(|x| x.as_rule() == Rule::tok_lparen);
             let mut c = Cursor::new(p, off);
             let f = c.ident()?;
-            let mut args = Vec::new();
-            while c.peek_rule().is_some() {
-                args.push(c.expr()?);
+            if is_call {
+                let mut args = Vec::new();
+                while c.peek_rule().is_some() {
+                    args.push(c.expr()?);
+                }
+                ExprKind::Call(f, args)
+            } else {
+                ExprKind::Name(f.name)
             }
-            ExprKind::Call(f, args)
         }
         _ => return Err(internal(span, "expression")),
     };
