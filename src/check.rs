@@ -346,6 +346,9 @@ impl<'a> Checker<'a> {
                         whens[i] = Some(w);
                     }
                     if let Some((ce, ty)) = compiled {
+                        // A value whose kind is wrong gets no kind, so that
+                        // what uses it is not reported again.
+                        let before = self.diags.len();
                         match kind {
                             DefKind::Price => {
                                 if let Ty::Money(cur) = ty {
@@ -396,6 +399,9 @@ impl<'a> Checker<'a> {
                                 }
                             }
                             _ => {}
+                        }
+                        if self.diags.len() > before {
+                            continue;
                         }
                         tys[i] = Some(ty);
                         cexprs[i] = Some(ce);

@@ -723,13 +723,20 @@ impl Session {
             };
         }
         let after = {
-            // Formulas change: edit a copy of the text and recompile.
-            let mut text = st.agreement.source.text.clone();
-            let mut inserts: Vec<(usize, Span)> = Vec::new();
+            // Formulas change: edit a copy of the text and recompile. The
+            // formulas are found in the session's tree (no parse), and
+            // spliced from the last to the first so earlier spans hold.
+            let base = &st.agreement.source.text;
+            let mut edits: Vec<(Span, Span)> = Vec::new(); // formula in base, value in input
             for (name, name_span, value_span) in &formulas {
-                let (file, _) = parse(&text);
                 let value_span = trim_span(input, *value_span);
-                let Some(target) = file.stmts.iter().find_map(|s| formula_span(s, name)) else {
+                let Some(target) = st
+                    .agreement
+                    .ast
+                    .stmts
+                    .iter()
+                    .find_map(|s| formula_span(s, name))
+                else {
                     return Err(usage(
                         input,
                         *name_span,
@@ -737,19 +744,21 @@ impl Session {
                         "what if changes inputs and the formulas of cells, fees and shares",
                     ));
                 };
-                let new_text = value_span.text(input);
-                text = format!(
-                    "{}{}{}",
-                    &text[..target.start],
-                    new_text,
-                    &text[target.end..]
-                );
-                for (off, _) in &mut inserts {
-                    if *off >= target.end {
-                        *off = *off + new_text.len() - target.len();
-                    }
-                }
-                inserts.push((target.start, value_span));
+                edits.push((target, value_span));
+            }
+            edits.sort_by_key(|(target, _)| target.start);
+            edits.dedup_by_key(|(target, _)| target.start);
+            let mut text = base.clone();
+            for (target, value_span) in edits.iter().rev() {
+                text.replace_range(target.start..target.end, value_span.text(input));
+            }
+            // Where each new formula starts in the edited text, for diagnostics.
+            let mut inserts: Vec<(usize, Span)> = Vec::new();
+            let mut shift: isize = 0;
+            for (target, value_span) in &edits {
+                let at = target.start.saturating_add_signed(shift);
+                inserts.push((at, *value_span));
+                shift += value_span.len() as isize - target.len() as isize;
             }
             let a = Agreement::compile(&self.name, &text)
                 .map_err(|f| map_back(f.diagnostics, input, &inserts, &f.source))?;
