@@ -49,14 +49,14 @@ fn main() {
         },
     );
     time(
-        "what if p999 = 0.2% of remaining (formula: recompile)",
+        "what if p999 = 0.2% of remaining (formula: re-check) ",
         50,
         || {
             let r = s.handle("what if p999 = 0.2% of remaining");
             assert!(r.diagnostics.is_empty());
         },
     );
-    time("expression using names: p10 + p11 (recompile)", 50, || {
+    time("expression using names: p10 + p11 (re-check)  ", 50, || {
         let r = s.handle("p10 + p11");
         assert!(r.diagnostics.is_empty());
     });

@@ -6,7 +6,8 @@ use crate::diag::Diagnostic;
 use crate::eval::{coerce, Inputs, Outcome};
 use crate::program::{Program, SlotId, SlotKind};
 use crate::span::Span;
-use crate::syntax::{ast, parse, parse_expr};
+use crate::syntax::ast::{self, StmtKind};
+use crate::syntax::{parse, parse_expr};
 use crate::value::Value;
 use std::path::Path;
 
@@ -68,6 +69,131 @@ impl Agreement {
                 diagnostics: diags,
             })),
         }
+    }
+
+    /// This agreement with some formulas replaced and statements appended,
+    /// without parsing the unchanged text again (the REPL's what-if).
+    ///
+    /// `edits` are (the span of a formula — the value of an input, cell,
+    /// fee or share — in this agreement's text, its new text); `append` is
+    /// source text for statements to add at the end. Diagnostics point into
+    /// the edited text, which the returned agreement (or failure) holds.
+    pub fn edited(&self, edits: &[(Span, &str)], append: &str) -> Result<Agreement, Box<Failure>> {
+        let mut edits: Vec<(Span, &str)> = edits.to_vec();
+        edits.sort_by_key(|(s, _)| s.start);
+        edits.dedup_by_key(|(s, _)| s.start);
+        // The edited text, and where each edit lands in it.
+        let old = &self.source.text;
+        let mut text = String::with_capacity(old.len() + append.len() + 1);
+        let mut landed = Vec::with_capacity(edits.len());
+        let mut last = 0;
+        for (span, new) in &edits {
+            let (Some(before), true) = (old.get(last..span.start), span.end <= old.len()) else {
+                return Err(self.edit_failure(text, "an edit outside the agreement"));
+            };
+            text.push_str(before);
+            landed.push(text.len());
+            text.push_str(new);
+            last = span.end;
+        }
+        text.push_str(old.get(last..).unwrap_or(""));
+        if !append.is_empty() && !text.ends_with('\n') && !text.is_empty() {
+            text.push('\n');
+        }
+        let append_at = text.len();
+        text.push_str(append);
+        let fail = |text: String, diags: Vec<Diagnostic>| {
+            Box::new(Failure {
+                source: Source {
+                    name: self.source.name.clone(),
+                    text,
+                },
+                diagnostics: diags,
+            })
+        };
+        // Parse only the new pieces.
+        let mut new_exprs = Vec::with_capacity(edits.len());
+        for ((_, new), at) in edits.iter().zip(&landed) {
+            match parse_expr(new) {
+                Ok(mut e) => {
+                    e.map_spans(&|s| Span::new(s.start + at, s.end + at));
+                    new_exprs.push(e);
+                }
+                Err(d) => return Err(fail(text, vec![d.shifted(*at)])),
+            }
+        }
+        let (mut extra, diags) = parse(append);
+        if !diags.is_empty() {
+            let diags = diags.into_iter().map(|d| d.shifted(append_at)).collect();
+            return Err(fail(text, diags));
+        }
+        extra.map_spans(&|s| Span::new(s.start + append_at, s.end + append_at));
+        // Which statement's formula each edit replaces (found before moving).
+        let mut file = self.ast.clone();
+        let mut targets = Vec::with_capacity(edits.len());
+        for (i, stmt) in file.stmts.iter().enumerate() {
+            if let StmtKind::Input { value, .. }
+            | StmtKind::Cell { value, .. }
+            | StmtKind::Deduction { value, .. } = &stmt.kind
+            {
+                if let Some(e) = edits.iter().position(|(span, _)| *span == value.span) {
+                    targets.push((i, e));
+                }
+            }
+        }
+        if targets.len() != edits.len() {
+            return Err(self.edit_failure(text, "an edit that is not a formula"));
+        }
+        // Move the old tree to the edited text, then swap in the new formulas.
+        let shift = |pos: usize| -> usize {
+            edits
+                .iter()
+                .filter(|(span, _)| pos >= span.end)
+                .fold(pos, |p, (span, new)| p + new.len() - span.len())
+        };
+        file.map_spans(&|s| Span::new(shift(s.start), shift(s.end)));
+        for (i, e) in targets {
+            if let (Some(stmt), Some(new)) = (file.stmts.get_mut(i), new_exprs.get(e)) {
+                if let StmtKind::Input { value, .. }
+                | StmtKind::Cell { value, .. }
+                | StmtKind::Deduction { value, .. } = &mut stmt.kind
+                {
+                    *value = new.clone();
+                }
+            }
+        }
+        file.stmts.extend(extra.stmts);
+        file.comments.extend(extra.comments);
+        let (program, diags) = check(&file, &text);
+        let source = Source {
+            name: self.source.name.clone(),
+            text,
+        };
+        match program {
+            Some(program) if !diags.iter().any(Diagnostic::is_error) => Ok(Agreement {
+                source,
+                ast: file,
+                program,
+                warnings: diags,
+            }),
+            _ => Err(Box::new(Failure {
+                source,
+                diagnostics: diags,
+            })),
+        }
+    }
+
+    fn edit_failure(&self, text: String, what: &str) -> Box<Failure> {
+        Box::new(Failure {
+            source: Source {
+                name: self.source.name.clone(),
+                text,
+            },
+            diagnostics: vec![Diagnostic::error(
+                "splitdsl::internal",
+                format!("internal error: {what}"),
+            )],
+        })
     }
 
     /// Reads and compiles a file; unreadable, binary and non-UTF-8 files are diagnostics.

@@ -503,7 +503,10 @@ impl Session {
         let at = combined.len();
         combined.push_str(text);
         combined.push('\n');
-        let a = Agreement::compile(&self.name, &combined)
+        // Only the new line is parsed; the agreement's tree is reused.
+        let a = st
+            .agreement
+            .edited(&[], &combined[base.len()..])
             .map_err(|f| map_back(f.diagnostics, input, &[(at, span)], &f.source))?;
         let (inputs, _) = st.carry_inputs(&a);
         let out = a
@@ -726,7 +729,6 @@ impl Session {
             // Formulas change: edit a copy of the text and recompile. The
             // formulas are found in the session's tree (no parse), and
             // spliced from the last to the first so earlier spans hold.
-            let base = &st.agreement.source.text;
             let mut edits: Vec<(Span, Span)> = Vec::new(); // formula in base, value in input
             for (name, name_span, value_span) in &formulas {
                 let value_span = trim_span(input, *value_span);
@@ -748,10 +750,6 @@ impl Session {
             }
             edits.sort_by_key(|(target, _)| target.start);
             edits.dedup_by_key(|(target, _)| target.start);
-            let mut text = base.clone();
-            for (target, value_span) in edits.iter().rev() {
-                text.replace_range(target.start..target.end, value_span.text(input));
-            }
             // Where each new formula starts in the edited text, for diagnostics.
             let mut inserts: Vec<(usize, Span)> = Vec::new();
             let mut shift: isize = 0;
@@ -760,7 +758,14 @@ impl Session {
                 inserts.push((at, *value_span));
                 shift += value_span.len() as isize - target.len() as isize;
             }
-            let a = Agreement::compile(&self.name, &text)
+            // Only the new formulas are parsed; the agreement's tree is reused.
+            let texts: Vec<(Span, &str)> = edits
+                .iter()
+                .map(|(target, value_span)| (*target, value_span.text(input)))
+                .collect();
+            let a = st
+                .agreement
+                .edited(&texts, "")
                 .map_err(|f| map_back(f.diagnostics, input, &inserts, &f.source))?;
             let (mut inputs, _) = st.carry_inputs(&a);
             for (s, v) in &overrides {

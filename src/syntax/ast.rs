@@ -327,3 +327,115 @@ impl Expr {
         }
     }
 }
+
+impl File {
+    /// Moves every span of the tree (and the comments) with `f`.
+    pub fn map_spans(&mut self, f: &dyn Fn(Span) -> Span) {
+        for c in &mut self.comments {
+            *c = f(*c);
+        }
+        for s in &mut self.stmts {
+            s.map_spans(f);
+        }
+    }
+}
+
+impl Stmt {
+    /// Moves every span of the statement with `f`.
+    pub fn map_spans(&mut self, f: &dyn Fn(Span) -> Span) {
+        self.span = f(self.span);
+        match &mut self.kind {
+            StmtKind::Agreement { title } => title.span = f(title.span),
+            StmtKind::Rounding { mode } => mode.span = f(mode.span),
+            StmtKind::Input { name, value } | StmtKind::Cell { name, value } => {
+                name.span = f(name.span);
+                value.map_spans(f);
+            }
+            StmtKind::Deduction {
+                keyword,
+                name,
+                label,
+                value,
+                when,
+                ..
+            } => {
+                *keyword = f(*keyword);
+                name.span = f(name.span);
+                if let Some(l) = label {
+                    l.span = f(l.span);
+                }
+                value.map_spans(f);
+                if let Some(w) = when {
+                    w.map_spans(f);
+                }
+            }
+            StmtKind::Table { name, rows } => {
+                name.span = f(name.span);
+                for r in rows {
+                    r.span = f(r.span);
+                    match &mut r.key {
+                        TableKey::Value(e) => e.map_spans(f),
+                        TableKey::Range { lo, hi, span } => {
+                            *span = f(*span);
+                            for e in lo.iter_mut().chain(hi.iter_mut()) {
+                                e.map_spans(f);
+                            }
+                        }
+                    }
+                    r.value.map_spans(f);
+                }
+            }
+            StmtKind::Require { cond, message } => {
+                cond.map_spans(f);
+                if let Some(m) = message {
+                    m.span = f(m.span);
+                }
+            }
+            StmtKind::Example { name, items } => {
+                name.span = f(name.span);
+                for i in items {
+                    i.span = f(i.span);
+                    i.name.span = f(i.name.span);
+                    i.value.map_spans(f);
+                }
+            }
+        }
+    }
+}
+
+impl Expr {
+    /// Moves every span of the expression with `f`.
+    pub fn map_spans(&mut self, f: &dyn Fn(Span) -> Span) {
+        self.span = f(self.span);
+        match &mut self.kind {
+            ExprKind::Money(_, code) => code.span = f(code.span),
+            ExprKind::Rate(_, a, b) => {
+                a.span = f(a.span);
+                b.span = f(b.span);
+            }
+            ExprKind::Unary(_, e) | ExprKind::Paren(e) => e.map_spans(f),
+            ExprKind::Binary(_, op, a, b) => {
+                *op = f(*op);
+                a.map_spans(f);
+                b.map_spans(f);
+            }
+            ExprKind::If(c, a, b) => {
+                c.map_spans(f);
+                a.map_spans(f);
+                b.map_spans(f);
+            }
+            ExprKind::Call(name, args) => {
+                name.span = f(name.span);
+                for a in args {
+                    a.map_spans(f);
+                }
+            }
+            ExprKind::Number(_)
+            | ExprKind::Percent(_)
+            | ExprKind::Bool(_)
+            | ExprKind::Date(_)
+            | ExprKind::Name(_)
+            | ExprKind::Remaining => {}
+        }
+    }
+}
