@@ -45,6 +45,7 @@ pub mod lint;
 pub mod program;
 pub mod report;
 pub mod span;
+pub mod stack;
 pub mod syntax;
 pub mod value;
 
