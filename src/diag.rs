@@ -483,7 +483,10 @@ pub fn did_you_mean<'a>(
         let mut b: Vec<char> = cl.chars().collect();
         a.sort_unstable();
         b.sort_unstable();
-        let edits = 2 * strsim::damerau_levenshtein(&lower, &cl) - usize::from(a == b);
+        // Names that differ only in case are 0 edits apart: never below 0.
+        let edits = strsim::damerau_levenshtein(&lower, &cl)
+            .saturating_mul(2)
+            .saturating_sub(usize::from(a == b));
         let score = strsim::jaro_winkler(&lower, &c.to_lowercase());
         let close = edits <= 2 * (1 + name.chars().count() / 4) || score >= 0.85;
         let better = best.is_none_or(|(e, s, _)| edits < e || (edits == e && score > s));

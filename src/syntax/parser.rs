@@ -561,9 +561,13 @@ fn statement_context(src: &str, stmt_start: usize, at: usize) -> String {
 /// The word (or number) just before `at`.
 fn word_before(src: &str, at: usize) -> &str {
     let before = src[..at.min(src.len())].trim_end_matches([' ', '\t']);
+    // The end of the last character that is not part of a word (it may be
+    // several bytes long: a BOM, an accented letter…).
     let start = before
-        .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '%'))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == '.' || *c == '%'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     &before[start..]
 }
 
