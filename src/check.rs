@@ -1168,6 +1168,10 @@ impl Compiler<'_, '_> {
     }
 
     fn expr(&mut self, e: &Expr) -> Option<(CExpr, Ty)> {
+        crate::stack::guard(|| self.expr_unguarded(e))
+    }
+
+    fn expr_unguarded(&mut self, e: &Expr) -> Option<(CExpr, Ty)> {
         match &e.kind {
             ExprKind::Number(d) => Some((CExpr::Const(Value::Number(*d)), Ty::Number)),
             ExprKind::Percent(d) => match d.checked_div(Decimal::ONE_HUNDRED) {

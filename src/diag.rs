@@ -357,6 +357,9 @@ pub fn render_at(
     )
 }
 
+/// Lines longer than this (in bytes) are not drawn in diagnostics.
+const LONG_LINE: usize = 4096;
+
 fn render_with(diag: &Diagnostic, view: &SourceView<'_>, style: Style) -> String {
     let source = view.text;
     // Spans must fall on character boundaries for miette; widen if needed.
@@ -368,6 +371,31 @@ fn render_with(diag: &Diagnostic, view: &SourceView<'_>, style: Style) -> String
         while l.span.end < source.len() && !source.is_char_boundary(l.span.end) {
             l.span.end += 1;
         }
+    }
+    // miette cannot draw a label on a very long line (its padding overflows):
+    // name the positions in words instead of drawing the line.
+    let line_len = |at: usize| {
+        let at = at.min(source.len());
+        let start = source[..at].rfind('\n').map_or(0, |n| n + 1);
+        let end = source[at..].find('\n').map_or(source.len(), |n| at + n);
+        end - start
+    };
+    if diag
+        .labels
+        .iter()
+        .any(|l| line_len(l.span.start).max(line_len(l.span.end)) > LONG_LINE)
+    {
+        let mut notes = Vec::new();
+        for l in diag.labels.drain(..) {
+            let (line, col) = view.line_col(l.span.start);
+            notes.push(format!("at line {line}, column {col}: {}", l.message));
+        }
+        let help = diag
+            .help
+            .take()
+            .map(|h| format!("\n{h}"))
+            .unwrap_or_default();
+        diag.help = Some(format!("{}{help}", notes.join("\n")));
     }
     let theme = if style.color {
         GraphicalTheme::unicode()
@@ -483,7 +511,10 @@ pub fn did_you_mean<'a>(
         let mut b: Vec<char> = cl.chars().collect();
         a.sort_unstable();
         b.sort_unstable();
-        let edits = 2 * strsim::damerau_levenshtein(&lower, &cl) - usize::from(a == b);
+        // Names that differ only in case are 0 edits apart: never below 0.
+        let edits = strsim::damerau_levenshtein(&lower, &cl)
+            .saturating_mul(2)
+            .saturating_sub(usize::from(a == b));
         let score = strsim::jaro_winkler(&lower, &c.to_lowercase());
         let close = edits <= 2 * (1 + name.chars().count() / 4) || score >= 0.85;
         let better = best.is_none_or(|(e, s, _)| edits < e || (edits == e && score > s));

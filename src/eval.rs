@@ -334,6 +334,10 @@ impl Program {
 
     /// Evaluates a compiled expression against the values computed so far.
     pub fn eval(&self, e: &CExpr, out: &Outcome) -> R<Value> {
+        crate::stack::guard(|| self.eval_unguarded(e, out))
+    }
+
+    fn eval_unguarded(&self, e: &CExpr, out: &Outcome) -> R<Value> {
         Ok(match e {
             CExpr::Const(v) => *v,
             CExpr::Slot(i) => match out.value(*i) {

@@ -180,6 +180,10 @@ fn strip_stmt(s: &Stmt) -> Stmt {
 }
 
 fn strip_expr(e: &Expr) -> Expr {
+    crate::stack::guard(|| strip_expr_unguarded(e))
+}
+
+fn strip_expr_unguarded(e: &Expr) -> Expr {
     let b = |e: &Expr| Box::new(strip_expr(e));
     let kind = match &e.kind {
         ExprKind::Money(d, c) => ExprKind::Money(*d, strip_ident(c)),
@@ -640,6 +644,10 @@ impl Printer<'_> {
     }
 
     fn write(&self, e: &Expr, out: &mut String) {
+        crate::stack::guard(|| self.write_unguarded(e, out))
+    }
+
+    fn write_unguarded(&self, e: &Expr, out: &mut String) {
         match &e.kind {
             ExprKind::Number(d) => out.push_str(&self.digits(e.span, *d)),
             ExprKind::Percent(d) => {

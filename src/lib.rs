@@ -48,6 +48,7 @@ pub mod program;
 pub mod repl;
 pub mod report;
 pub mod span;
+pub mod stack;
 pub mod syntax;
 pub mod value;
 

@@ -22,6 +22,10 @@ pub fn lint(p: &Program, file: &ast::File) -> Vec<Diagnostic> {
 
 /// Whether `e` reads no slot, pool or table: its value is known before any sale.
 pub fn is_constant(e: &CExpr) -> bool {
+    crate::stack::guard(|| is_constant_unguarded(e))
+}
+
+fn is_constant_unguarded(e: &CExpr) -> bool {
     match e {
         CExpr::Const(_) => true,
         CExpr::Slot(_) | CExpr::Remaining(_) | CExpr::Table(..) => false,
@@ -35,6 +39,10 @@ pub fn is_constant(e: &CExpr) -> bool {
 }
 
 fn mark_slots(e: &CExpr, used: &mut [bool]) {
+    crate::stack::guard(|| mark_slots_unguarded(e, used))
+}
+
+fn mark_slots_unguarded(e: &CExpr, used: &mut [bool]) {
     match e {
         CExpr::Slot(i) => {
             if let Some(u) = used.get_mut(*i) {

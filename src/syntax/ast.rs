@@ -298,6 +298,10 @@ pub enum ExprKind {
 impl Expr {
     /// Calls `f` on this expression and every sub-expression, depth first.
     pub fn walk<'a>(&'a self, f: &mut impl FnMut(&'a Expr)) {
+        crate::stack::guard(|| self.walk_unguarded(f))
+    }
+
+    fn walk_unguarded<'a>(&'a self, f: &mut impl FnMut(&'a Expr)) {
         f(self);
         match &self.kind {
             ExprKind::Unary(_, e) | ExprKind::Paren(e) => e.walk(f),

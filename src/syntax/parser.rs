@@ -38,6 +38,10 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
 /// diagnostic for every one that did not: one bad statement does not hide
 /// the others.
 pub fn parse(src: &str) -> (File, Vec<Diagnostic>) {
+    crate::stack::for_parse(nesting_bound(src), || parse_file(src))
+}
+
+fn parse_file(src: &str) -> (File, Vec<Diagnostic>) {
     let mut file = File {
         stmts: Vec::new(),
         comments: scan_comments(src),
@@ -52,7 +56,27 @@ pub fn parse(src: &str) -> (File, Vec<Diagnostic>) {
     let mut pos = skip_trivia(src, 0);
     while pos < src.len() {
         let rest = &src[pos..];
-        match Grammar::parse(Rule::one_statement, rest) {
+        // pest indexes the lines of all the text it is given on success:
+        // parse up to the next line that starts a statement first (a
+        // statement cannot continue into such a line), so that a file of
+        // many statements is read in linear time; on failure, parse the
+        // rest as before, for the same diagnostics.
+        // pest's errors also cost time in proportion to the text: a failed
+        // statement is parsed again with one more statement of context,
+        // which gives the error of the whole rest unless it falls at the
+        // window's end.
+        let chunk_end = next_statement_line(src, pos);
+        let parsed = match Grammar::parse(Rule::one_statement, &src[pos..chunk_end]) {
+            Ok(pairs) => Ok(pairs),
+            Err(_) => {
+                let window = &src[pos..next_statement_line(src, chunk_end)];
+                match Grammar::parse(Rule::one_statement, window) {
+                    Err(e) if error_pos(&e) < window.trim_end().len() => Err(e),
+                    _ => Grammar::parse(Rule::one_statement, rest),
+                }
+            }
+        };
+        match parsed {
             Ok(mut pairs) => {
                 let Some(pair) = pairs.next() else { break };
                 let end = span_of(&pair, pos).end;
@@ -96,6 +120,14 @@ pub fn parse(src: &str) -> (File, Vec<Diagnostic>) {
     (file, diags)
 }
 
+/// Where a pest error is, in bytes.
+fn error_pos(e: &pest::error::Error<Rule>) -> usize {
+    match e.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((p, _)) => p,
+    }
+}
+
 /// The name a statement that did not parse seems to define.
 fn defined_name(stmt: &str) -> Option<String> {
     let mut words = stmt
@@ -112,6 +144,10 @@ fn defined_name(stmt: &str) -> Option<String> {
 
 /// Parses one expression and nothing else (for `--set`, ledgers, the REPL).
 pub fn parse_expr(src: &str) -> Result<Expr, Diagnostic> {
+    crate::stack::for_parse(nesting_bound(src), || parse_one_expr(src))
+}
+
+fn parse_one_expr(src: &str) -> Result<Expr, Diagnostic> {
     if let Some(d) = check_nesting(src) {
         return Err(d);
     }
@@ -156,6 +192,46 @@ pub fn scan_comments(src: &str) -> Vec<Span> {
         i += 1;
     }
     out
+}
+
+/// An upper bound on how deeply the grammar recurses for `src`: the deepest
+/// bracket nesting plus the number of `if`s, capped just above
+/// [`MAX_DEPTH`] (every bracket and `if` is a level, so deeper input is
+/// rejected anyway: pest's own stack guard stops it, see [`syntax_error`]),
+/// to give the parser stack for that many levels.
+fn nesting_bound(src: &str) -> usize {
+    let cap = MAX_DEPTH + 2;
+    let bytes = src.as_bytes();
+    let (mut depth, mut deepest, mut ifs) = (0usize, 0usize, 0usize);
+    for (i, b) in bytes.iter().enumerate() {
+        match b {
+            b'(' | b'{' => {
+                depth = depth.saturating_add(1);
+                deepest = deepest.max(depth);
+            }
+            b')' | b'}' => depth = depth.saturating_sub(1),
+            b'i' if bytes.get(i + 1) == Some(&b'f') => {
+                let word =
+                    |c: Option<&u8>| c.is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
+                let before = i.checked_sub(1).and_then(|j| bytes.get(j));
+                if !word(before) && !word(bytes.get(i + 2)) {
+                    ifs = ifs.saturating_add(1);
+                }
+            }
+            _ => {}
+        }
+    }
+    deepest.min(MAX_DEPTH + 1).saturating_add(ifs).min(cap)
+}
+
+/// The diagnostic for input nested too deeply, at byte `at`.
+fn too_deep(at: Span) -> Diagnostic {
+    Diagnostic::error(
+        "splitdsl::limit::nesting",
+        format!("this expression is nested more than {MAX_DEPTH} levels deep"),
+    )
+    .primary(at, "too deep")
+    .help("split the expression into named cells")
 }
 
 /// Rejects nesting deeper than [`MAX_DEPTH`] before the recursive parser sees it.
@@ -377,6 +453,12 @@ fn syntax_error(
     at: usize,
     variant: &ErrorVariant<Rule>,
 ) -> Diagnostic {
+    if let ErrorVariant::CustomError { message } = variant {
+        // pest's own guard: `if`s nested beyond what the stack holds.
+        if message.contains("limit reached") {
+            return too_deep(token_at(src, at).0);
+        }
+    }
     if let Some(d) = non_ascii_name(src, stmt_start, at) {
         return d;
     }
@@ -506,9 +588,13 @@ fn statement_context(src: &str, stmt_start: usize, at: usize) -> String {
 /// The word (or number) just before `at`.
 fn word_before(src: &str, at: usize) -> &str {
     let before = src[..at.min(src.len())].trim_end_matches([' ', '\t']);
+    // The end of the last character that is not part of a word (it may be
+    // several bytes long: a BOM, an accented letter…).
     let start = before
-        .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '%'))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == '.' || *c == '%'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     &before[start..]
 }
 
@@ -604,15 +690,14 @@ fn keyword_typo(src: &str, stmt_start: usize) -> Option<&'static str> {
 /// last token ends.
 fn span_of(pair: &Pair<Rule>, off: usize) -> Span {
     let s = pair.as_span();
-    let end = pair
-        .clone()
-        .into_inner()
-        .flatten()
-        .filter(|p| p.clone().into_inner().next().is_none())
-        .map(|p| p.as_span().end())
-        .max()
-        .unwrap_or(s.end());
-    Span::new(s.start() + off, end + off)
+    // The last token is the last leaf down the last children (children come
+    // in order): walking only that path keeps this O(depth), not O(size),
+    // which matters because every node asks for its span.
+    let mut last = pair.clone();
+    while let Some(child) = last.clone().into_inner().last() {
+        last = child;
+    }
+    Span::new(s.start() + off, last.as_span().end() + off)
 }
 
 /// The children that carry meaning (punctuation dropped).
@@ -682,6 +767,11 @@ impl<'i> Cursor<'i> {
     fn expr(&mut self) -> Result<Expr, Diagnostic> {
         let p = self.next("expression")?;
         build_expr(p, self.off)
+    }
+
+    fn deep(&mut self) -> Result<Deep, Diagnostic> {
+        let p = self.next("expression")?;
+        build_deep(p, self.off)
     }
 
     fn opt_string(&mut self) -> Option<Str> {
@@ -855,89 +945,106 @@ fn build_row(row: Pair<Rule>, off: usize) -> Result<TableRow, Diagnostic> {
 }
 
 fn build_expr(pair: Pair<Rule>, off: usize) -> Result<Expr, Diagnostic> {
-    let pairs: Pairs<Rule> = pair.into_inner();
-    let e = PRATT
-        .map_primary(|p| build_primary(p, off))
-        .map_prefix(|op, rhs| {
-            let rhs = rhs?;
-            let op_span = span_of(&op, off);
-            let un = if op.as_rule() == Rule::kw_not {
-                UnOp::Not
+    build_deep(pair, off).map(|(e, _)| e)
+}
+
+/// An expression and its depth (a literal or a name is 1 deep).
+type Deep = (Expr, usize);
+
+/// One level deeper than `depths`, or the nesting error at `span`.
+fn deeper(depths: &[usize], span: Span) -> Result<usize, Diagnostic> {
+    let d = depths.iter().copied().max().unwrap_or(0).saturating_add(1);
+    if d > MAX_DEPTH {
+        Err(too_deep(span))
+    } else {
+        Ok(d)
+    }
+}
+
+/// Builds an expression, counting its depth as it goes: a tree deeper than
+/// [`MAX_DEPTH`] is never built, so no later pass (nor dropping it) can run
+/// out of stack on it.
+fn build_deep(pair: Pair<Rule>, off: usize) -> Result<Deep, Diagnostic> {
+    crate::stack::guard(|| {
+        let pairs: Pairs<Rule> = pair.into_inner();
+        // pest's Pratt parser recurses once per prefix operator: a long run of
+        // `-` or `not` must be stopped before it.
+        let mut run = 0usize;
+        for p in pairs.clone() {
+            if matches!(p.as_rule(), Rule::op_neg | Rule::kw_not) {
+                run += 1;
+                if run > MAX_DEPTH {
+                    return Err(too_deep(span_of(&p, off)));
+                }
             } else {
-                UnOp::Neg
-            };
-            Ok(Expr {
-                span: op_span.to(rhs.span),
-                kind: ExprKind::Unary(un, Box::new(rhs)),
+                run = 0;
+            }
+        }
+        PRATT
+            .map_primary(|p| build_primary(p, off))
+            .map_prefix(|op, rhs| {
+                let (rhs, depth) = rhs?;
+                let op_span = span_of(&op, off);
+                let span = op_span.to(rhs.span);
+                let depth = deeper(&[depth], span)?;
+                let un = if op.as_rule() == Rule::kw_not {
+                    UnOp::Not
+                } else {
+                    UnOp::Neg
+                };
+                Ok((
+                    Expr {
+                        span,
+                        kind: ExprKind::Unary(un, Box::new(rhs)),
+                    },
+                    depth,
+                ))
             })
-        })
-        .map_infix(|lhs, op, rhs| {
-            let (lhs, rhs) = (lhs?, rhs?);
-            let op_span = span_of(&op, off);
-            let bin = match op.as_rule() {
-                Rule::op_add => BinOp::Add,
-                Rule::op_sub => BinOp::Sub,
-                Rule::op_mul => BinOp::Mul,
-                Rule::op_div => BinOp::Div,
-                Rule::kw_of => BinOp::Of,
-                Rule::op_eq => BinOp::Eq,
-                Rule::op_ne => BinOp::Ne,
-                Rule::op_lt => BinOp::Lt,
-                Rule::op_le => BinOp::Le,
-                Rule::op_gt => BinOp::Gt,
-                Rule::op_ge => BinOp::Ge,
-                Rule::kw_and => BinOp::And,
-                Rule::kw_or => BinOp::Or,
-                _ => return Err(internal(op_span, "operator")),
-            };
-            if bin.is_comparison() {
-                for side in [&lhs, &rhs] {
-                    if let ExprKind::Binary(inner, ispan, _, _) = &side.kind {
-                        if inner.is_comparison() {
-                            return Err(Diagnostic::error(
-                                "splitdsl::syntax::chained_comparison",
-                                "comparisons cannot be chained",
-                            )
-                            .primary(op_span, "second comparison")
-                            .secondary(*ispan, "first comparison")
-                            .help("join two comparisons with `and`: `a < b and b < c`"));
+            .map_infix(|lhs, op, rhs| {
+                let ((lhs, ld), (rhs, rd)) = (lhs?, rhs?);
+                let op_span = span_of(&op, off);
+                let depth = deeper(&[ld, rd], lhs.span.to(rhs.span))?;
+                let bin = match op.as_rule() {
+                    Rule::op_add => BinOp::Add,
+                    Rule::op_sub => BinOp::Sub,
+                    Rule::op_mul => BinOp::Mul,
+                    Rule::op_div => BinOp::Div,
+                    Rule::kw_of => BinOp::Of,
+                    Rule::op_eq => BinOp::Eq,
+                    Rule::op_ne => BinOp::Ne,
+                    Rule::op_lt => BinOp::Lt,
+                    Rule::op_le => BinOp::Le,
+                    Rule::op_gt => BinOp::Gt,
+                    Rule::op_ge => BinOp::Ge,
+                    Rule::kw_and => BinOp::And,
+                    Rule::kw_or => BinOp::Or,
+                    _ => return Err(internal(op_span, "operator")),
+                };
+                if bin.is_comparison() {
+                    for side in [&lhs, &rhs] {
+                        if let ExprKind::Binary(inner, ispan, _, _) = &side.kind {
+                            if inner.is_comparison() {
+                                return Err(Diagnostic::error(
+                                    "splitdsl::syntax::chained_comparison",
+                                    "comparisons cannot be chained",
+                                )
+                                .primary(op_span, "second comparison")
+                                .secondary(*ispan, "first comparison")
+                                .help("join two comparisons with `and`: `a < b and b < c`"));
+                            }
                         }
                     }
                 }
-            }
-            Ok(Expr {
-                span: lhs.span.to(rhs.span),
-                kind: ExprKind::Binary(bin, op_span, Box::new(lhs), Box::new(rhs)),
+                Ok((
+                    Expr {
+                        span: lhs.span.to(rhs.span),
+                        kind: ExprKind::Binary(bin, op_span, Box::new(lhs), Box::new(rhs)),
+                    },
+                    depth,
+                ))
             })
-        })
-        .parse(pairs)?;
-    if depth_exceeds(&e, MAX_DEPTH) {
-        return Err(Diagnostic::error(
-            "splitdsl::limit::nesting",
-            format!("this expression is nested more than {MAX_DEPTH} levels deep"),
-        )
-        .primary(e.span, "too deep")
-        .help("split the expression into named cells"));
-    }
-    Ok(e)
-}
-
-/// Whether `e` is deeper than `limit` (stops looking at the limit).
-fn depth_exceeds(e: &Expr, limit: usize) -> bool {
-    if limit == 0 {
-        return true;
-    }
-    match &e.kind {
-        ExprKind::Unary(_, a) | ExprKind::Paren(a) => depth_exceeds(a, limit - 1),
-        ExprKind::Binary(_, _, a, b) => depth_exceeds(a, limit - 1) || depth_exceeds(b, limit - 1),
-        ExprKind::If(c, a, b) => {
-            depth_exceeds(c, limit - 1)
-                || depth_exceeds(a, limit - 1)
-                || depth_exceeds(b, limit - 1)
-        }
-        ExprKind::Call(_, args) => args.iter().any(|a| depth_exceeds(a, limit - 1)),
-        _ => false,
-    }
+            .parse(pairs)
+    })
 }
 
 fn decimal(text: &str, span: Span) -> Result<Decimal, Diagnostic> {
@@ -952,8 +1059,9 @@ fn decimal(text: &str, span: Span) -> Result<Decimal, Diagnostic> {
     })
 }
 
-fn build_primary(p: Pair<Rule>, off: usize) -> Result<Expr, Diagnostic> {
+fn build_primary(p: Pair<Rule>, off: usize) -> Result<Deep, Diagnostic> {
     let span = span_of(&p, off);
+    let mut depth = 1;
     let kind = match p.as_rule() {
         Rule::quantity => {
             let mut parts = p.into_inner();
@@ -992,16 +1100,19 @@ fn build_primary(p: Pair<Rule>, off: usize) -> Result<Expr, Diagnostic> {
         Rule::remaining => ExprKind::Remaining,
         Rule::paren => {
             let mut c = Cursor::new(p, off);
-            ExprKind::Paren(Box::new(c.expr()?))
+            let (e, d) = c.deep()?;
+            depth = deeper(&[d], span)?;
+            ExprKind::Paren(Box::new(e))
         }
         Rule::if_expr => {
             let mut c = Cursor::new(p, off);
             c.next("if")?;
-            let cond = c.expr()?;
+            let (cond, dc) = c.deep()?;
             c.next("then")?;
-            let a = c.expr()?;
+            let (a, da) = c.deep()?;
             c.next("else")?;
-            let b = c.expr()?;
+            let (b, db) = c.deep()?;
+            depth = deeper(&[dc, da, db], span)?;
             ExprKind::If(Box::new(cond), Box::new(a), Box::new(b))
         }
         Rule::reference => {
@@ -1013,9 +1124,13 @@ fn build_primary(p: Pair<Rule>, off: usize) -> Result<Expr, Diagnostic> {
             let f = c.ident()?;
             if is_call {
                 let mut args = Vec::new();
+                let mut depths = Vec::new();
                 while c.peek_rule().is_some() {
-                    args.push(c.expr()?);
+                    let (a, d) = c.deep()?;
+                    args.push(a);
+                    depths.push(d);
                 }
+                depth = deeper(&depths, span)?;
                 ExprKind::Call(f, args)
             } else {
                 ExprKind::Name(f.name)
@@ -1023,5 +1138,5 @@ fn build_primary(p: Pair<Rule>, off: usize) -> Result<Expr, Diagnostic> {
         }
         _ => return Err(internal(span, "expression")),
     };
-    Ok(Expr { kind, span })
+    Ok((Expr { kind, span }, depth))
 }

@@ -1,0 +1,57 @@
+//! Limits (issue 6): an agreement with 10,000 shares checks and evaluates
+//! in well under a second; a file of 100,000 statements is read in linear
+//! time. Figures: BENCHMARKS.md, section "Limits".
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use splitdsl::Agreement;
+use std::hint::black_box;
+
+fn shares(n: usize) -> String {
+    let mut s = String::from("agreement \"many\"\nprice = 1000000.00 USD\n");
+    for i in 0..n {
+        s.push_str(&format!("share s{i} = 0.01% of remaining\n"));
+    }
+    s.push_str("share rest = remaining\n");
+    s
+}
+
+fn statements(n: usize) -> String {
+    let mut s = String::from("price = 100.00 USD\nc0 = 1\n");
+    for i in 1..n {
+        s.push_str(&format!("c{i} = c{} + 1\n", i - 1));
+    }
+    s.push_str(&format!("share p = c{} * 0.0001 USD\n", n - 1));
+    s
+}
+
+fn limits(c: &mut Criterion) {
+    let mut g = c.benchmark_group("limits");
+    g.sample_size(10);
+    let src = shares(10_000);
+    g.bench_function("10k_shares_compile", |b| {
+        b.iter(|| Agreement::compile("many.split", black_box(&src)).is_ok())
+    });
+    g.bench_function("10k_shares_compile_and_evaluate", |b| {
+        b.iter(|| {
+            let a = Agreement::compile("many.split", black_box(&src)).ok()?;
+            a.evaluate(&a.inputs()).ok()
+        })
+    });
+    if let Ok(a) = Agreement::compile("many.split", &src) {
+        let inputs = a.inputs();
+        g.bench_function("10k_shares_evaluate", |b| {
+            b.iter(|| a.evaluate(black_box(&inputs)).is_ok())
+        });
+    }
+    let src = statements(100_000);
+    g.bench_function("100k_statements_compile_and_evaluate", |b| {
+        b.iter(|| {
+            let a = Agreement::compile("long.split", black_box(&src)).ok()?;
+            a.evaluate(&a.inputs()).ok()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, limits);
+criterion_main!(benches);

@@ -1,0 +1,260 @@
+//! Limits that hold (issue 6): pathological inputs give a clear diagnostic
+//! or work — never a stack overflow, a panic or a hang — on a 2 MB thread,
+//! the smallest stack the library is used on (a test thread's).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use splitdsl::diag::{render, Style};
+use splitdsl::syntax::MAX_DEPTH;
+use splitdsl::{fmt, report, Agreement};
+use std::time::{Duration, Instant};
+
+/// What happened to one input.
+#[derive(Debug)]
+enum Outcome {
+    /// Compiled; the evaluation ran (`Ok`) or failed with a diagnostic code.
+    Ran(Result<(), &'static str>),
+    /// Rejected with these diagnostic codes.
+    Rejected(Vec<&'static str>),
+}
+
+/// parse → check (and lint) → evaluate → JSON, and fmt, and rendering of the
+/// first diagnostics, on a thread with a 2 MB stack, within `budget`.
+fn pipeline(src: String, budget: Duration) -> Outcome {
+    let start = Instant::now();
+    let r = std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(move || {
+            let _ = fmt::format_source(&src);
+            match Agreement::compile("limit.split", &src) {
+                Ok(a) => Outcome::Ran(match a.evaluate(&a.inputs()) {
+                    Ok(out) => {
+                        let _ = report::json(&a.program, &out);
+                        Ok(())
+                    }
+                    Err(d) => {
+                        let _ = render(&d, "limit.split", &src, Style::PLAIN);
+                        Err(d.code)
+                    }
+                }),
+                Err(f) => {
+                    for d in f.diagnostics.iter().take(3) {
+                        let text = render(d, "limit.split", &src, Style::PLAIN);
+                        assert!(text.contains(d.code), "{text}");
+                    }
+                    Outcome::Rejected(f.diagnostics.iter().map(|d| d.code).collect())
+                }
+            }
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    let took = start.elapsed();
+    assert!(took < budget, "took {took:?}, budget {budget:?}");
+    r
+}
+
+#[track_caller]
+fn rejected_with(r: &Outcome, code: &str) {
+    match r {
+        Outcome::Rejected(codes) => assert!(codes.contains(&code), "{codes:?} lacks {code}"),
+        Outcome::Ran(_) => panic!("expected {code}, but it ran"),
+    }
+}
+
+#[track_caller]
+fn runs(r: &Outcome) {
+    assert!(matches!(r, Outcome::Ran(Ok(()))), "{r:?}");
+}
+
+const BUDGET: Duration = Duration::from_secs(10);
+
+fn with_cell(expr: &str) -> String {
+    format!("price = 100.00 USD\nshare p = remaining\nx = {expr}\nrequire x == x\n")
+}
+
+#[test]
+fn deep_parentheses_are_a_nesting_error() {
+    let n = 30_000;
+    let e = format!("{}1{}", "(".repeat(n), ")".repeat(n));
+    rejected_with(&pipeline(with_cell(&e), BUDGET), "splitdsl::limit::nesting");
+    let e = format!("{}1{}", "abs(".repeat(n), ")".repeat(n));
+    rejected_with(&pipeline(with_cell(&e), BUDGET), "splitdsl::limit::nesting");
+}
+
+#[test]
+fn long_prefix_chains_are_a_nesting_error() {
+    let e = format!("{}1", "- ".repeat(50_000));
+    rejected_with(&pipeline(with_cell(&e), BUDGET), "splitdsl::limit::nesting");
+    let e = format!("{}true", "not ".repeat(50_000));
+    rejected_with(&pipeline(with_cell(&e), BUDGET), "splitdsl::limit::nesting");
+}
+
+#[test]
+fn deeply_nested_ifs_are_a_nesting_error() {
+    // pest takes time quadratic in the depth of `else if` chains (about 1 s
+    // for 1000 levels in a debug build), so this stays just above the limit.
+    let n = 1_100;
+    let e = format!("{}1", "if true then 1 else ".repeat(n));
+    rejected_with(&pipeline(with_cell(&e), BUDGET), "splitdsl::limit::nesting");
+    let e = format!(
+        "{}true{}",
+        "if ".repeat(n),
+        " then true else false".repeat(n)
+    );
+    rejected_with(&pipeline(with_cell(&e), BUDGET), "splitdsl::limit::nesting");
+}
+
+#[test]
+fn long_operator_chains_are_a_nesting_error() {
+    for op in [" + ", " * ", " and "] {
+        let e = vec![if op == " and " { "true" } else { "1" }; 20_000].join(op);
+        rejected_with(&pipeline(with_cell(&e), BUDGET), "splitdsl::limit::nesting");
+    }
+}
+
+/// Just under the limit everything works, on a 2 MB stack, in a debug build.
+#[test]
+fn expressions_at_the_depth_limit_work() {
+    let n = MAX_DEPTH - 2;
+    runs(&pipeline(with_cell(&vec!["1"; n].join(" + ")), BUDGET));
+    runs(&pipeline(with_cell(&format!("{}1", "-".repeat(n))), BUDGET));
+    runs(&pipeline(
+        with_cell(&format!("{}1", "if true then 1 else ".repeat(n))),
+        BUDGET,
+    ));
+    runs(&pipeline(
+        with_cell(&format!(
+            "{}true{}",
+            "if ".repeat(n / 2),
+            " then true else false".repeat(n / 2)
+        )),
+        BUDGET,
+    ));
+    runs(&pipeline(
+        with_cell(&format!("{}1{}", "max(1, ".repeat(n), ")".repeat(n))),
+        BUDGET,
+    ));
+}
+
+#[test]
+fn a_very_long_line_works_and_its_errors_render() {
+    // 200,000 characters of label on one line.
+    let label = "x".repeat(200_000);
+    runs(&pipeline(
+        format!("price = 100.00 USD\nshare p \"{label}\" = remaining\n"),
+        BUDGET,
+    ));
+    // An error far along a long line (miette cannot draw it: the position is named).
+    let src = format!("price = 100.00 USD\nshare p \"{label}\" = remaining + oops\n");
+    let f = Agreement::compile("long.split", &src).unwrap_err();
+    let text = render(&f.diagnostics[0], "long.split", &src, Style::PLAIN);
+    assert!(text.contains("at line 2, column 200026"), "{text}");
+}
+
+#[test]
+fn huge_literals_are_a_diagnostic() {
+    let digits = "9".repeat(100_000);
+    rejected_with(
+        &pipeline(with_cell(&digits), BUDGET),
+        "splitdsl::limit::number",
+    );
+    rejected_with(
+        &pipeline(
+            format!("price = {digits} USD\nshare p = remaining\n"),
+            BUDGET,
+        ),
+        "splitdsl::limit::number",
+    );
+    rejected_with(
+        &pipeline(with_cell(&format!("0.{digits}")), BUDGET),
+        "splitdsl::limit::number",
+    );
+    rejected_with(
+        &pipeline(with_cell(&format!("{digits}%")), BUDGET),
+        "splitdsl::limit::number",
+    );
+    // The largest decimal works, and arithmetic on it overflows with a diagnostic.
+    let max = "79228162514264337593543950335";
+    runs(&pipeline(with_cell(max), BUDGET));
+    let r = pipeline(with_cell(&format!("{max} + 1")), BUDGET);
+    assert!(
+        matches!(r, Outcome::Ran(Err("splitdsl::eval::overflow"))),
+        "{r:?}"
+    );
+}
+
+/// Statements in the tests below (100,000 take seconds in a debug build:
+/// `benches/limits.rs` reads 100,000 in a release build).
+const N_STATEMENTS: usize = 10_000;
+
+#[test]
+fn ten_thousand_statements_work() {
+    let mut src = String::from("price = 100.00 USD\nc0 = 1\n");
+    for i in 1..N_STATEMENTS {
+        src.push_str(&format!("c{i} = c{} + 1\n", i - 1));
+    }
+    src.push_str(&format!("share p = c{} * 0.001 USD\n", N_STATEMENTS - 1));
+    runs(&pipeline(src, Duration::from_secs(30)));
+}
+
+#[test]
+fn ten_thousand_bad_statements_are_reported() {
+    let src = "price = 100.00 USD\n".to_string() + &"x = = 1\n".repeat(N_STATEMENTS);
+    let r = pipeline(src, Duration::from_secs(30));
+    match r {
+        Outcome::Rejected(codes) => assert!(codes.len() >= N_STATEMENTS),
+        r => panic!("{r:?}"),
+    }
+}
+
+#[test]
+fn empty_and_blank_files_say_the_price_is_missing() {
+    for src in ["", "\n\n\n", "# only a comment\n", "\u{FEFF}", "   \t  "] {
+        rejected_with(
+            &pipeline(src.to_string(), BUDGET),
+            "splitdsl::price::missing",
+        );
+    }
+}
+
+#[test]
+fn files_that_are_not_text_are_diagnostics() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, &[u8], &str); 3] = [
+        (
+            "binary.split",
+            b"\x7fELF\x02\x01\x01\0\0\0",
+            "splitdsl::io::binary",
+        ),
+        (
+            "latin1.split",
+            b"price = 100.00 USD\n# a\xe7\xe3o\n",
+            "splitdsl::io::not_utf8",
+        ),
+        ("bad.split", b"\xff\xfe\xfd", "splitdsl::io::not_utf8"),
+    ];
+    for (name, bytes, code) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let f = Agreement::load(&path).unwrap_err();
+        assert_eq!(f.diagnostics[0].code, code, "{name}");
+    }
+    let f = Agreement::load(dir.path()).unwrap_err();
+    assert_eq!(f.diagnostics[0].code, "splitdsl::io::is_directory");
+    let f = Agreement::load(&dir.path().join("missing.split")).unwrap_err();
+    assert_eq!(f.diagnostics[0].code, "splitdsl::io::unreadable");
+}
+
+/// Control characters and odd Unicode are text: they give syntax errors.
+#[test]
+fn control_characters_and_odd_unicode_are_syntax_errors() {
+    for src in [
+        "price = 100.00 USD\x01\n",
+        "price = 100.00 USD\nshare p = remaining\u{202E}\n",
+        "price\u{00A0}= 100.00 USD\n",
+        "\u{1F4B0} = 1\n",
+        "price = 100.00 USD\r\nshare p = remaining\r\n",
+    ] {
+        let _ = pipeline(src.to_string(), BUDGET);
+    }
+}
