@@ -57,18 +57,7 @@ impl Agreement {
         let (file, mut diags) = parse(text);
         let (program, more) = check(&file, text);
         diags.extend(more);
-        match program {
-            Some(program) if !diags.iter().any(Diagnostic::is_error) => Ok(Agreement {
-                source,
-                ast: file,
-                program,
-                warnings: diags,
-            }),
-            _ => Err(Box::new(Failure {
-                source,
-                diagnostics: diags,
-            })),
-        }
+        Agreement::assemble(source, file, program, diags)
     }
 
     /// This agreement with some formulas replaced and statements appended,
@@ -169,10 +158,20 @@ impl Agreement {
             name: self.source.name.clone(),
             text,
         };
+        Agreement::assemble(source, file, program, diags)
+    }
+
+    /// The agreement, or the failure when checking found an error.
+    fn assemble(
+        source: Source,
+        ast: ast::File,
+        program: Option<Program>,
+        diags: Vec<Diagnostic>,
+    ) -> Result<Agreement, Box<Failure>> {
         match program {
             Some(program) if !diags.iter().any(Diagnostic::is_error) => Ok(Agreement {
                 source,
-                ast: file,
+                ast,
                 program,
                 warnings: diags,
             }),

@@ -87,120 +87,12 @@ fn verify(file: &File, src: &str, out: &str) -> Result<(), Vec<Diagnostic>> {
 /// A copy of `file` with every span zeroed (and no comments), for comparing
 /// two trees by structure alone.
 pub fn strip_spans(file: &File) -> File {
-    File {
-        stmts: file.stmts.iter().map(strip_stmt).collect(),
+    let mut stripped = File {
+        stmts: file.stmts.clone(),
         ..File::default()
-    }
-}
-
-fn strip_ident(i: &Ident) -> Ident {
-    Ident {
-        name: i.name.clone(),
-        span: Span::default(),
-    }
-}
-
-fn strip_str(s: &Str) -> Str {
-    Str {
-        value: s.value.clone(),
-        span: Span::default(),
-    }
-}
-
-fn strip_stmt(s: &Stmt) -> Stmt {
-    let kind = match &s.kind {
-        StmtKind::Agreement { title } => StmtKind::Agreement {
-            title: strip_str(title),
-        },
-        StmtKind::Rounding { mode } => StmtKind::Rounding {
-            mode: strip_ident(mode),
-        },
-        StmtKind::Input { name, value } => StmtKind::Input {
-            name: strip_ident(name),
-            value: strip_expr(value),
-        },
-        StmtKind::Cell { name, value } => StmtKind::Cell {
-            name: strip_ident(name),
-            value: strip_expr(value),
-        },
-        StmtKind::Deduction {
-            kind,
-            name,
-            label,
-            value,
-            when,
-            ..
-        } => StmtKind::Deduction {
-            kind: *kind,
-            keyword: Span::default(),
-            name: strip_ident(name),
-            label: label.as_ref().map(strip_str),
-            value: strip_expr(value),
-            when: when.as_ref().map(strip_expr),
-        },
-        StmtKind::Table { name, rows } => StmtKind::Table {
-            name: strip_ident(name),
-            rows: rows
-                .iter()
-                .map(|r| TableRow {
-                    key: match &r.key {
-                        TableKey::Value(e) => TableKey::Value(strip_expr(e)),
-                        TableKey::Range { lo, hi, .. } => TableKey::Range {
-                            lo: lo.as_ref().map(strip_expr),
-                            hi: hi.as_ref().map(strip_expr),
-                            span: Span::default(),
-                        },
-                    },
-                    value: strip_expr(&r.value),
-                    span: Span::default(),
-                })
-                .collect(),
-        },
-        StmtKind::Require { cond, message } => StmtKind::Require {
-            cond: strip_expr(cond),
-            message: message.as_ref().map(strip_str),
-        },
-        StmtKind::Example { name, items } => StmtKind::Example {
-            name: strip_str(name),
-            items: items
-                .iter()
-                .map(|i| ExampleItem {
-                    kind: i.kind,
-                    name: strip_ident(&i.name),
-                    value: strip_expr(&i.value),
-                    span: Span::default(),
-                })
-                .collect(),
-        },
     };
-    Stmt {
-        kind,
-        span: Span::default(),
-    }
-}
-
-fn strip_expr(e: &Expr) -> Expr {
-    crate::stack::guard(|| strip_expr_unguarded(e))
-}
-
-fn strip_expr_unguarded(e: &Expr) -> Expr {
-    let b = |e: &Expr| Box::new(strip_expr(e));
-    let kind = match &e.kind {
-        ExprKind::Money(d, c) => ExprKind::Money(*d, strip_ident(c)),
-        ExprKind::Rate(d, a, c) => ExprKind::Rate(*d, strip_ident(a), strip_ident(c)),
-        ExprKind::Unary(op, x) => ExprKind::Unary(*op, b(x)),
-        ExprKind::Binary(op, _, x, y) => ExprKind::Binary(*op, Span::default(), b(x), b(y)),
-        ExprKind::If(c, x, y) => ExprKind::If(b(c), b(x), b(y)),
-        ExprKind::Call(f, args) => {
-            ExprKind::Call(strip_ident(f), args.iter().map(strip_expr).collect())
-        }
-        ExprKind::Paren(x) => ExprKind::Paren(b(x)),
-        other => other.clone(),
-    };
-    Expr {
-        kind,
-        span: Span::default(),
-    }
+    stripped.map_spans(&|_| Span::default());
+    stripped
 }
 
 // ---------------------------------------------------------------- layout units

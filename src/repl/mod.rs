@@ -159,6 +159,24 @@ fn usage(input: &str, span: Span, msg: &str, help: &str) -> Diags {
     )
 }
 
+/// The `NAME = VALUE` parts of the comma list in `input[span]`, one at a
+/// time: the trimmed name's span and the value's span, or a usage error.
+fn assignments<'a>(
+    input: &'a str,
+    span: Span,
+    expected: &'a str,
+    example: &'a str,
+) -> impl Iterator<Item = Result<(Span, Span), Diags>> + 'a {
+    split_commas(input, span).into_iter().map(move |part| {
+        let part = trim_span(input, part);
+        let eq = find_assign(input, part).ok_or_else(|| usage(input, part, expected, example))?;
+        Ok((
+            trim_span(input, Span::new(part.start, eq)),
+            Span::new(eq + 1, part.end),
+        ))
+    })
+}
+
 fn no_agreement(input: &str) -> Diags {
     err_at(
         input,
@@ -669,22 +687,16 @@ impl Session {
 
     fn what_if(&mut self, input: &str, span: Span) -> Result<Reply, Diags> {
         let st = self.state(input)?;
-        let parts = split_commas(input, span);
         let mut overrides: Vec<(SlotId, Value)> = Vec::new();
         let mut formulas: Vec<(String, Span, Span)> = Vec::new(); // name, its span, formula span
-        for part in parts {
-            let part = trim_span(input, part);
-            let Some(eq) = find_assign(input, part) else {
-                return Err(usage(
-                    input,
-                    part,
-                    "expected `NAME = VALUE`",
-                    "write e.g. `what if price = 197.00 USD, rate = 10%`",
-                ));
-            };
-            let name_span = trim_span(input, Span::new(part.start, eq));
+        for part in assignments(
+            input,
+            span,
+            "expected `NAME = VALUE`",
+            "write e.g. `what if price = 197.00 USD, rate = 10%`",
+        ) {
+            let (name_span, value_span) = part?;
             let name = name_span.text(input);
-            let value_span = Span::new(eq + 1, part.end);
             let p = &st.agreement.program;
             match p.slot(name) {
                 Some(s) if p.slots[s].kind == SlotKind::Input => {
@@ -785,19 +797,15 @@ impl Session {
     fn set(&mut self, input: &str, span: Span) -> Result<Reply, Diags> {
         let mut new_inputs = self.state(input)?.inputs.clone();
         let mut changed = Vec::new();
-        for part in split_commas(input, span) {
-            let part = trim_span(input, part);
-            let Some(eq) = find_assign(input, part) else {
-                return Err(usage(
-                    input,
-                    part,
-                    "expected `set NAME = VALUE`",
-                    "write e.g. `set price = 197.00 USD`",
-                ));
-            };
-            let name_span = Span::new(part.start, eq);
+        for part in assignments(
+            input,
+            span,
+            "expected `set NAME = VALUE`",
+            "write e.g. `set price = 197.00 USD`",
+        ) {
+            let (name_span, value_span) = part?;
             let st = self.state(input)?;
-            let name = trim_span(input, name_span).text(input);
+            let name = name_span.text(input);
             if let Some(s) = st.agreement.program.slot(name) {
                 if st.agreement.program.slots[s].kind != SlotKind::Input {
                     return Err(err_at(
@@ -806,7 +814,7 @@ impl Session {
                             "splitdsl::input::not_input",
                             format!("`{name}` is not an input: `set` keeps an input's value"),
                         )
-                        .primary(trim_span(input, name_span), "a formula")
+                        .primary(name_span, "a formula")
                         .help(format!(
                             "to change its formula type `{name} = …`; to try it first, `what if {name} = …`"
                         )),
@@ -814,7 +822,7 @@ impl Session {
                 }
             }
             let s = self.input_slot(input, name_span)?;
-            let v = self.input_value(input, Span::new(eq + 1, part.end), s)?;
+            let v = self.input_value(input, value_span, s)?;
             new_inputs.set(s, v);
             changed.push(s);
         }

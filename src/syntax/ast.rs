@@ -410,6 +410,10 @@ impl Stmt {
 impl Expr {
     /// Moves every span of the expression with `f`.
     pub fn map_spans(&mut self, f: &dyn Fn(Span) -> Span) {
+        crate::stack::guard(|| self.map_spans_unguarded(f));
+    }
+
+    fn map_spans_unguarded(&mut self, f: &dyn Fn(Span) -> Span) {
         self.span = f(self.span);
         match &mut self.kind {
             ExprKind::Money(_, code) => code.span = f(code.span),
