@@ -199,8 +199,8 @@ pub(super) fn solve(s: &Session, input: &str, span: Span) -> Result<Reply, Diags
                         // The edge of the values that evaluate: find it.
                         alive[i] = false;
                         let (mut ok, mut badp) = (last_ok[i], p);
-                        while (badp - ok).abs() > 1 {
-                            let m = ok + (badp - ok) / 2;
+                        while badp.abs_diff(ok) > 1 {
+                            let m = ok.midpoint(badp);
                             match g(m) {
                                 Some((o, _)) if o != o0 => {
                                     bracket = Some((ok, m));
@@ -239,8 +239,8 @@ pub(super) fn solve(s: &Session, input: &str, span: Span) -> Result<Reply, Diags
         return Ok(Reply::text(text));
     };
     // 2. Bisect down to neighbours.
-    while (b - a).abs() > 1 {
-        let m = a + (b - a) / 2;
+    while b.abs_diff(a) > 1 {
+        let m = a.midpoint(b);
         match g(m) {
             Some((o, _)) if o == o0 => a = m,
             Some(_) => b = m,
@@ -350,9 +350,11 @@ pub(super) fn sweep(s: &Session, input: &str, span: Span) -> Result<Reply, Diags
             "sweep goes from A toward B by S, whichever way B lies",
         ));
     }
-    let span_len = (db - da).abs();
-    let count = span_len
-        .checked_div(ds)
+    // Too wide to count (even to subtract) is too many rows.
+    let count = db
+        .checked_sub(da)
+        .map(|d| d.abs())
+        .and_then(|len| len.checked_div(ds))
         .map(|q| q.floor())
         .and_then(|q| usize::try_from(q).ok())
         .unwrap_or(usize::MAX);
