@@ -559,9 +559,24 @@ pub fn binary(op: BinOp, a: Value, b: Value, span: Span) -> R<Value> {
             _ => o != Ordering::Less,
         }))
     };
+    let money = |v: Decimal, c: Currency| -> R<Value> {
+        if too_large_for_cents(v, c) {
+            Err(Diagnostic::error(
+                "splitdsl::eval::overflow",
+                format!("arithmetic overflow: an amount of {c} this large cannot be exact to its minor unit"),
+            )
+            .primary(span, "the result of this operation is too large")
+            .help(format!(
+                "money results stay below 10^{} {c}, so that 28 significant digits keep four below the minor unit",
+                MONEY_DIGITS.saturating_sub(c.minor_unit())
+            )))
+        } else {
+            Ok(Money(v, c))
+        }
+    };
     Ok(match (op, a, b) {
-        (BinOp::Add, Money(x, c), Money(y, _)) => Money(add(x, y)?, c),
-        (BinOp::Sub, Money(x, c), Money(y, _)) => Money(sub(x, y)?, c),
+        (BinOp::Add, Money(x, c), Money(y, _)) => money(add(x, y)?, c)?,
+        (BinOp::Sub, Money(x, c), Money(y, _)) => money(sub(x, y)?, c)?,
         (BinOp::Add, Number(x), Number(y)) => Number(add(x, y)?),
         (BinOp::Sub, Number(x), Number(y)) => Number(sub(x, y)?),
         (BinOp::Add, Rate(x, p, q), Rate(y, _, _)) => Rate(add(x, y)?, p, q),
@@ -575,15 +590,15 @@ pub fn binary(op: BinOp, a: Value, b: Value, span: Span) -> R<Value> {
         (BinOp::Sub, Date(x), Date(y)) => Number(Decimal::from((x - y).num_days())),
         (BinOp::Mul | BinOp::Of, Number(x), Number(y)) => Number(mul(x, y)?),
         (BinOp::Mul | BinOp::Of, Money(x, c), Number(y))
-        | (BinOp::Mul | BinOp::Of, Number(y), Money(x, c)) => Money(mul(x, y)?, c),
+        | (BinOp::Mul | BinOp::Of, Number(y), Money(x, c)) => money(mul(x, y)?, c)?,
         (BinOp::Mul | BinOp::Of, Money(x, _), Rate(r, to, _))
-        | (BinOp::Mul | BinOp::Of, Rate(r, to, _), Money(x, _)) => Money(mul(x, r)?, to),
+        | (BinOp::Mul | BinOp::Of, Rate(r, to, _), Money(x, _)) => money(mul(x, r)?, to)?,
         (BinOp::Mul | BinOp::Of, Rate(r, p, q), Number(y))
         | (BinOp::Mul | BinOp::Of, Number(y), Rate(r, p, q)) => Rate(mul(r, y)?, p, q),
         (BinOp::Div, Number(x), Number(y)) => Number(div(x, y)?),
-        (BinOp::Div, Money(x, c), Number(y)) => Money(div(x, y)?, c),
+        (BinOp::Div, Money(x, c), Number(y)) => money(div(x, y)?, c)?,
         (BinOp::Div, Money(x, _), Money(y, _)) => Number(div(x, y)?),
-        (BinOp::Div, Money(x, _), Rate(r, _, from)) => Money(div(x, r)?, from),
+        (BinOp::Div, Money(x, _), Rate(r, _, from)) => money(div(x, r)?, from)?,
         (BinOp::Div, Rate(r, p, q), Number(y)) => Rate(div(r, y)?, p, q),
         (BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge, a, b) => {
             cmp(compare(a, b))?
@@ -602,6 +617,21 @@ fn whole_days(n: Decimal, span: Span) -> R<i64> {
         .help("round the number of days first, e.g. `round(n)`"));
     }
     i64::try_from(n).map_err(|_| overflow(span))
+}
+
+/// Money results stay below 10^(MONEY_DIGITS − minor unit): 28 significant
+/// digits then keep at least four digits under the minor unit, so a result
+/// the arithmetic had to round (`1/3 of price`) is still right to the cent.
+pub const MONEY_DIGITS: u32 = 24;
+
+/// Whether `v` is too large to be exact to below `c`'s minor unit.
+fn too_large_for_cents(v: Decimal, c: Currency) -> bool {
+    // |v| >= 10^(MONEY_DIGITS - dp)  <=>  |mantissa| >= 10^(MONEY_DIGITS - dp + scale)
+    let e = MONEY_DIGITS
+        .saturating_sub(c.minor_unit())
+        .saturating_add(v.scale());
+    // A mantissa is below 2^96 < 10^29.
+    e <= 28 && v.mantissa().unsigned_abs() >= 10u128.pow(e)
 }
 
 /// Overflow at `span`.
