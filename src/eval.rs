@@ -561,15 +561,7 @@ pub fn binary(op: BinOp, a: Value, b: Value, span: Span) -> R<Value> {
     };
     let money = |v: Decimal, c: Currency| -> R<Value> {
         if too_large_for_cents(v, c) {
-            Err(Diagnostic::error(
-                "splitdsl::eval::overflow",
-                format!("arithmetic overflow: an amount of {c} this large cannot be exact to its minor unit"),
-            )
-            .primary(span, "the result of this operation is too large")
-            .help(format!(
-                "money results stay below 10^{} {c}, so that 28 significant digits keep four below the minor unit",
-                MONEY_DIGITS.saturating_sub(c.minor_unit())
-            )))
+            Err(money_overflow(span, c))
         } else {
             Ok(Money(v, c))
         }
@@ -625,13 +617,36 @@ fn whole_days(n: Decimal, span: Span) -> R<i64> {
 pub const MONEY_DIGITS: u32 = 24;
 
 /// Whether `v` is too large to be exact to below `c`'s minor unit.
+#[inline]
 fn too_large_for_cents(v: Decimal, c: Currency) -> bool {
+    let mantissa = v.mantissa().unsigned_abs();
+    // No minor unit is finer than 4 digits, so a mantissa below 10^(24 − 4)
+    // is always small enough: the common case costs one comparison.
+    if mantissa < 10u128.pow(MONEY_DIGITS - 4) {
+        return false;
+    }
     // |v| >= 10^(MONEY_DIGITS - dp)  <=>  |mantissa| >= 10^(MONEY_DIGITS - dp + scale)
     let e = MONEY_DIGITS
         .saturating_sub(c.minor_unit())
         .saturating_add(v.scale());
-    // A mantissa is below 2^96 < 10^29.
-    e <= 28 && v.mantissa().unsigned_abs() >= 10u128.pow(e)
+    // A mantissa is below 2^96 < 10^29, so e > 28 is never too large.
+    e <= 28 && mantissa >= 10u128.pow(e)
+}
+
+/// The overflow of a money result too large for its minor unit (kept out of
+/// line: it is the cold path of every money operation).
+#[cold]
+#[inline(never)]
+fn money_overflow(span: Span, c: Currency) -> Diagnostic {
+    Diagnostic::error(
+        "splitdsl::eval::overflow",
+        format!("arithmetic overflow: an amount of {c} this large cannot be exact to its minor unit"),
+    )
+    .primary(span, "the result of this operation is too large")
+    .help(format!(
+        "money results stay below 10^{} {c}, so that 28 significant digits keep four below the minor unit",
+        MONEY_DIGITS.saturating_sub(c.minor_unit())
+    ))
 }
 
 /// Overflow at `span`.
@@ -650,4 +665,30 @@ fn internal(span: Span, what: &str) -> Diagnostic {
 /// Rounds money to its currency's minor unit with `mode`.
 pub fn round_money(d: Decimal, c: Currency, mode: Rounding) -> Decimal {
     mode.round(d, c.minor_unit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `too_large_for_cents` skips the currency lookup for mantissas below
+    /// 10^20, which is sound only while no currency has more than 4 minor digits.
+    #[test]
+    fn no_currency_has_more_than_four_minor_digits() {
+        for code in Currency::all_codes() {
+            let c = Currency::from_code(code).map(Currency::minor_unit);
+            assert!(c.is_some_and(|dp| dp <= 4), "{code}: {c:?}");
+        }
+    }
+
+    #[test]
+    fn money_limit_is_exact_at_the_boundary() {
+        let usd = Currency::from_code("USD").expect("USD is ISO 4217");
+        let limit = Decimal::from_i128_with_scale(10i128.pow(22), 0);
+        let below = limit - Decimal::new(1, 2);
+        assert!(too_large_for_cents(limit, usd));
+        assert!(too_large_for_cents(-limit, usd));
+        assert!(!too_large_for_cents(below, usd));
+        assert!(!too_large_for_cents(Decimal::new(1999, 2), usd));
+    }
 }
