@@ -133,7 +133,7 @@ impl<'a> Explainer<'a> {
             SlotKind::Input => {
                 if let Some(v) = self.inputs.get(slot) {
                     Node::leaf(format!(
-                        "{head}  [input set to {v} in this session; line {line} says {formula_text}]"
+                        "{head}  [input, set to {v}; line {line} says {formula_text}]"
                     ))
                 } else {
                     let mut n = Node::leaf(format!("{head}  [input, line {line}: {formula_text}]"));

@@ -100,7 +100,12 @@ fn explain_with_set_and_unknown_names() {
         ])
         .output()
         .expect("runs");
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("producer = 103.54 USD"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("producer = 103.54 USD"), "{stdout}");
+    assert!(
+        stdout.contains("price = 197.00 USD  [input, set to 197.00 USD; line 4 says 100.00 USD]"),
+        "{stdout}"
+    );
     let out = splitdsl()
         .args(["explain", "examples/hotmart.split", "produser"])
         .output()
