@@ -414,7 +414,9 @@ fn more_bad_cells_and_header_warnings() {
                   B,sale,,1,x\n\
                   C,sale,10.001,1,x\n\
                   D,sale,10.00,many,x\n\
-                  E,sale,10.00,35%,x\n";
+                  E,sale,10.00,35%,x\n\
+                  F,refund,-10.00,1,x\n\
+                  G,sale,-0.00,1,x\n";
     struct Obs(Vec<Reject>, Vec<&'static str>);
     impl splitdsl::batch::Observer for Obs {
         fn reject(&mut self, r: &Reject) -> std::io::Result<()> {
@@ -445,6 +447,10 @@ fn more_bad_cells_and_header_warnings() {
             (3, "splitdsl::batch::empty_value"),
             (4, "splitdsl::batch::too_precise"),
             (5, "splitdsl::batch::bad_value"),
+            (7, "splitdsl::batch::negative_price"),
+            // -0.00 is a price of zero, not a negative one: it is evaluated, and
+            // this agreement's fixed fee is larger than a pool of zero.
+            (8, "splitdsl::eval::exceeds_pool"),
         ]
     );
     // `35%` is a number written as the language writes it: read through the expression parser.

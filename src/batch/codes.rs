@@ -17,6 +17,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("splitdsl::batch::kind_clash", "The ledger has a `kind` column (sale, refund, chargeback) and the agreement also has a value named `kind`."),
     ("splitdsl::batch::missing_column", "A row has fewer fields than the header (or, in JSON Lines, lacks a key of the first line)."),
     ("splitdsl::batch::near_input", "A ledger column passes through unread, but its name is close to an input's: a misspelt column?"),
+    ("splitdsl::batch::negative_price", "A ledger row's price is below zero; a refund or chargeback is a row of that `kind` with the sale's (positive) price."),
     ("splitdsl::batch::no_price", "The ledger has no column for the price, and no `--set` gives one."),
     ("splitdsl::batch::output_clash", "A ledger column has the name of an output column (a fee, a share, `unallocated`)."),
     ("splitdsl::batch::overflow", "The ledger's totals exceed what can be added exactly."),

@@ -244,6 +244,15 @@ fn money(d: Decimal, c: Currency, column: &str, is_price: bool) -> Result<Value,
             ),
         ));
     }
+    if is_price && d.is_sign_negative() && !d.is_zero() {
+        return Err(FieldError::new(
+            "splitdsl::batch::negative_price",
+            format!("the `{column}` {d} {c} is below zero"),
+            "a row's price is the sale's, zero or more; to reverse a sale, give the row the \
+             `kind` `refund` or `chargeback` and the sale's price"
+                .to_string(),
+        ));
+    }
     Ok(Value::Money(d, c))
 }
 
