@@ -50,6 +50,17 @@ fn limits(c: &mut Criterion) {
             a.evaluate(&a.inputs()).ok()
         })
     });
+    // An `else if` chain at the depth limit (building its tree was quadratic).
+    let src = format!(
+        "price = 1.00 USD\nx = {}1\nshare p = x * 0.01 USD\n",
+        "if price > 1.00 USD then 2 else ".repeat(splitdsl::syntax::MAX_DEPTH - 2)
+    );
+    g.bench_function("998_deep_else_if_compile_and_evaluate", |b| {
+        b.iter(|| {
+            let a = Agreement::compile("chain.split", black_box(&src)).ok()?;
+            a.evaluate(&a.inputs()).ok()
+        })
+    });
     g.finish();
 }
 

@@ -700,6 +700,12 @@ fn span_of(pair: &Pair<Rule>, off: usize) -> Span {
     Span::new(s.start() + off, last.as_span().end() + off)
 }
 
+/// The extent pest gives a pair (with any trailing white space), in O(1).
+fn raw_span(pair: &Pair<Rule>, off: usize) -> Span {
+    let s = pair.as_span();
+    Span::new(s.start() + off, s.end() + off)
+}
+
 /// The children that carry meaning (punctuation dropped).
 fn children(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
     pair.into_inner().filter(|p| {
@@ -734,7 +740,8 @@ struct Cursor<'i> {
 
 impl<'i> Cursor<'i> {
     fn new(pair: Pair<'i, Rule>, off: usize) -> Self {
-        let span = span_of(&pair, off);
+        // Only for internal errors: the pair's extent, trailing space and all.
+        let span = raw_span(&pair, off);
         let it: Box<dyn Iterator<Item = Pair<'i, Rule>> + 'i> = Box::new(children(pair));
         Cursor {
             it: it.peekable(),
@@ -892,6 +899,7 @@ fn build_stmt(pair: Pair<Rule>, off: usize) -> Result<Stmt, Diagnostic> {
                 } else {
                     ItemKind::Expect
                 };
+                let item_span = span_of(&item, off);
                 let mut ic = Cursor::new(item, off);
                 ic.next("keyword")?;
                 let name = ic.ident()?;
@@ -900,7 +908,7 @@ fn build_stmt(pair: Pair<Rule>, off: usize) -> Result<Stmt, Diagnostic> {
                     kind,
                     name,
                     value,
-                    span: ic.span,
+                    span: item_span,
                 });
             }
             StmtKind::Example { name, items }
@@ -911,6 +919,7 @@ fn build_stmt(pair: Pair<Rule>, off: usize) -> Result<Stmt, Diagnostic> {
 }
 
 fn build_row(row: Pair<Rule>, off: usize) -> Result<TableRow, Diagnostic> {
+    let span = span_of(&row, off);
     let mut c = Cursor::new(row, off);
     let key_pair = c.next("table key")?;
     let key = if key_pair.as_rule() == Rule::range_key {
@@ -937,11 +946,7 @@ fn build_row(row: Pair<Rule>, off: usize) -> Result<TableRow, Diagnostic> {
         TableKey::Value(kc.expr()?)
     };
     let value = c.expr()?;
-    Ok(TableRow {
-        key,
-        value,
-        span: c.span,
-    })
+    Ok(TableRow { key, value, span })
 }
 
 fn build_expr(pair: Pair<Rule>, off: usize) -> Result<Expr, Diagnostic> {
@@ -1060,7 +1065,14 @@ fn decimal(text: &str, span: Span) -> Result<Decimal, Diagnostic> {
 }
 
 fn build_primary(p: Pair<Rule>, off: usize) -> Result<Deep, Diagnostic> {
-    let span = span_of(&p, off);
+    // An `if` ends with an expression: its span ends where its `else` branch
+    // does, taken from the built branch below. Asking `span_of` would walk
+    // down the whole `else if` chain at every level (quadratic).
+    let mut span = if p.as_rule() == Rule::if_expr {
+        raw_span(&p, off)
+    } else {
+        span_of(&p, off)
+    };
     let mut depth = 1;
     let kind = match p.as_rule() {
         Rule::quantity => {
@@ -1112,6 +1124,7 @@ fn build_primary(p: Pair<Rule>, off: usize) -> Result<Deep, Diagnostic> {
             let (a, da) = c.deep()?;
             c.next("else")?;
             let (b, db) = c.deep()?;
+            span = Span::new(span.start, b.span.end);
             depth = deeper(&[dc, da, db], span)?;
             ExprKind::If(Box::new(cond), Box::new(a), Box::new(b))
         }
