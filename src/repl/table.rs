@@ -5,6 +5,7 @@ use crate::eval::Outcome;
 use crate::program::Program;
 use crate::value::{format_amount, Currency};
 use rust_decimal::Decimal;
+use std::collections::{HashMap, HashSet};
 
 /// One row: what, before, after.
 struct Row {
@@ -102,11 +103,13 @@ pub(crate) fn compare(
     }];
     let b_lines = bo.map(|o| deduction_rows(bp, o)).unwrap_or_default();
     let a_lines = deduction_rows(ap, ao);
+    // Matched by name (a what-if may add, drop or move deductions): an index,
+    // not a search per row, which was quadratic in the number of deductions.
+    let b_amounts: HashMap<&str, Decimal> =
+        b_lines.iter().map(|(n, .., a)| (n.as_str(), *a)).collect();
+    let a_names: HashSet<&str> = a_lines.iter().map(|(n, ..)| n.as_str()).collect();
     for (name, kind, label, amount) in &a_lines {
-        let before = b_lines
-            .iter()
-            .find(|(n, ..)| n == name)
-            .map(|(.., a)| (*a, bc));
+        let before = b_amounts.get(name.as_str()).map(|a| (*a, bc));
         rows.push(Row {
             kind,
             name: name.clone(),
@@ -116,7 +119,7 @@ pub(crate) fn compare(
         });
     }
     for (name, kind, label, amount) in &b_lines {
-        if !a_lines.iter().any(|(n, ..)| n == name) {
+        if !a_names.contains(name.as_str()) {
             rows.push(Row {
                 kind,
                 name: name.clone(),
