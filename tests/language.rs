@@ -564,3 +564,20 @@ fn nesting_limits_are_diagnostics() {
     );
     assert_eq!(value(&ok, &[], "x"), "1");
 }
+
+#[test]
+fn spans_end_at_the_last_token_of_an_else_if_chain() {
+    use splitdsl::syntax::{ast::ExprKind, ast::StmtKind, parse};
+    let src = "x = if a then 1 else if b then (2) else 3   # a comment\n";
+    let (file, diags) = parse(src);
+    assert!(diags.is_empty(), "{diags:?}");
+    let StmtKind::Cell { value, .. } = &file.stmts[0].kind else {
+        panic!("a cell");
+    };
+    let text = |s: splitdsl::span::Span| &src[s.start..s.end];
+    assert_eq!(text(value.span), "if a then 1 else if b then (2) else 3");
+    let ExprKind::If(_, _, inner) = &value.kind else {
+        panic!("an if");
+    };
+    assert_eq!(text(inner.span), "if b then (2) else 3");
+}
