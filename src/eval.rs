@@ -616,13 +616,18 @@ fn whole_days(n: Decimal, span: Span) -> R<i64> {
 /// the arithmetic had to round (`1/3 of price`) is still right to the cent.
 pub const MONEY_DIGITS: u32 = 24;
 
+/// The most decimals any ISO 4217 minor unit has (CLF, UYW: 4).
+const MAX_MINOR_DIGITS: u32 = 4;
+
+/// Money with a mantissa below this is below the limit in every currency.
+const ALWAYS_SMALL_ENOUGH: u128 = 10u128.pow(MONEY_DIGITS - MAX_MINOR_DIGITS);
+
 /// Whether `v` is too large to be exact to below `c`'s minor unit.
 #[inline]
 fn too_large_for_cents(v: Decimal, c: Currency) -> bool {
     let mantissa = v.mantissa().unsigned_abs();
-    // No minor unit is finer than 4 digits, so a mantissa below 10^(24 − 4)
-    // is always small enough: the common case costs one comparison.
-    if mantissa < 10u128.pow(MONEY_DIGITS - 4) {
+    // The common case costs one comparison, without looking the currency up.
+    if mantissa < ALWAYS_SMALL_ENOUGH {
         return false;
     }
     // |v| >= 10^(MONEY_DIGITS - dp)  <=>  |mantissa| >= 10^(MONEY_DIGITS - dp + scale)
@@ -671,13 +676,14 @@ pub fn round_money(d: Decimal, c: Currency, mode: Rounding) -> Decimal {
 mod tests {
     use super::*;
 
-    /// `too_large_for_cents` skips the currency lookup for mantissas below
-    /// 10^20, which is sound only while no currency has more than 4 minor digits.
+    /// `too_large_for_cents` skips the currency lookup below
+    /// `ALWAYS_SMALL_ENOUGH`, which is sound only while no currency has more
+    /// than `MAX_MINOR_DIGITS` minor digits.
     #[test]
     fn no_currency_has_more_than_four_minor_digits() {
         for code in Currency::all_codes() {
             let c = Currency::from_code(code).map(Currency::minor_unit);
-            assert!(c.is_some_and(|dp| dp <= 4), "{code}: {c:?}");
+            assert!(c.is_some_and(|dp| dp <= MAX_MINOR_DIGITS), "{code}: {c:?}");
         }
     }
 

@@ -244,7 +244,7 @@ fn money(d: Decimal, c: Currency, column: &str, is_price: bool) -> Result<Value,
             ),
         ));
     }
-    if is_price && d.is_sign_negative() && !d.is_zero() {
+    if is_price && d < Decimal::ZERO {
         return Err(FieldError::new(
             "splitdsl::batch::negative_price",
             format!("the `{column}` {d} {c} is below zero"),

@@ -689,7 +689,6 @@ fn keyword_typo(src: &str, stmt_start: usize) -> Option<&'static str> {
 /// leaves at the end of a rule ending in a repetition: it ends where its
 /// last token ends.
 fn span_of(pair: &Pair<Rule>, off: usize) -> Span {
-    let s = pair.as_span();
     // The last token is the last leaf down the last children (children come
     // in order): walking only that path keeps this O(depth), not O(size),
     // which matters because every node asks for its span.
@@ -697,7 +696,7 @@ fn span_of(pair: &Pair<Rule>, off: usize) -> Span {
     while let Some(child) = last.clone().into_inner().last() {
         last = child;
     }
-    Span::new(s.start() + off, last.as_span().end() + off)
+    Span::new(raw_span(pair, off).start, raw_span(&last, off).end)
 }
 
 /// The extent pest gives a pair (with any trailing white space), in O(1).
