@@ -1173,27 +1173,30 @@ impl Compiler<'_, '_> {
 
     fn expr_unguarded(&mut self, e: &Expr) -> Option<(CExpr, Ty)> {
         match &e.kind {
-            ExprKind::Number(d) => Some((CExpr::Const(Value::Number(*d)), Ty::Number)),
+            ExprKind::Number(d) => Some((CExpr::constant(Value::Number(*d), e.span), Ty::Number)),
             ExprKind::Percent(d) => match d.checked_div(Decimal::ONE_HUNDRED) {
-                Some(v) => Some((CExpr::Const(Value::Number(v)), Ty::Number)),
+                Some(v) => Some((CExpr::constant(Value::Number(v), e.span), Ty::Number)),
                 None => self.err(overflow(e.span)),
             },
             ExprKind::Money(d, code) => {
                 let c = self.currency(code)?;
-                Some((CExpr::Const(Value::Money(*d, c)), Ty::Money(c)))
+                Some((CExpr::constant(Value::Money(*d, c), e.span), Ty::Money(c)))
             }
             ExprKind::Rate(d, to, from) => {
                 let a = self.currency(to);
                 let b = self.currency(from);
                 let (a, b) = (a?, b?);
-                Some((CExpr::Const(Value::Rate(*d, a, b)), Ty::Rate(a, b)))
+                Some((
+                    CExpr::constant(Value::Rate(*d, a, b), e.span),
+                    Ty::Rate(a, b),
+                ))
             }
-            ExprKind::Bool(b) => Some((CExpr::Const(Value::Bool(*b)), Ty::Bool)),
-            ExprKind::Date(d) => Some((CExpr::Const(Value::Date(*d)), Ty::Date)),
+            ExprKind::Bool(b) => Some((CExpr::constant(Value::Bool(*b), e.span), Ty::Bool)),
+            ExprKind::Date(d) => Some((CExpr::constant(Value::Date(*d), e.span), Ty::Date)),
             ExprKind::Name(n) => match self.c.names.get(n.as_str()).copied() {
                 Some(NameRef::Def(i)) => {
                     let ty = self.tys.get(i).copied().flatten()?;
-                    Some((CExpr::Slot(i), ty))
+                    Some((CExpr::new(CKind::Slot(i), e.span), ty))
                 }
                 Some(NameRef::Table(_)) => self.err(
                     Diagnostic::error(
@@ -1209,19 +1212,19 @@ impl Compiler<'_, '_> {
                 let k = self.deduction?;
                 // The price's currency: every deduction and pool is in it.
                 let ty = self.pool_ty()?;
-                Some((CExpr::Remaining(k), ty))
+                Some((CExpr::new(CKind::Remaining(k), e.span), ty))
             }
             ExprKind::Paren(x) => self.expr(x),
             ExprKind::Unary(UnOp::Neg, x) => {
                 let (cx, ty) = self.expr(x)?;
                 match ty {
                     Ty::Money(_) | Ty::Number | Ty::Rate(..) => {
-                        if let CExpr::Const(v) = &cx {
+                        if let CKind::Const(v) = &cx.kind {
                             if let Some(neg) = negate_const(v) {
-                                return Some((CExpr::Const(neg), ty));
+                                return Some((CExpr::constant(neg, e.span), ty));
                             }
                         }
-                        Some((CExpr::Neg(Box::new(cx), e.span), ty))
+                        Some((CExpr::new(CKind::Neg(Box::new(cx)), e.span), ty))
                     }
                     _ => self.err(
                         Diagnostic::error(
@@ -1249,7 +1252,7 @@ impl Compiler<'_, '_> {
                         .help("`not` applies to conditions, e.g. `not first_sale`"),
                     );
                 }
-                Some((CExpr::Not(Box::new(cx)), Ty::Bool))
+                Some((CExpr::new(CKind::Not(Box::new(cx)), e.span), Ty::Bool))
             }
             ExprKind::Binary(op, op_span, a, b) => {
                 let ca = self.expr(a);
@@ -1257,10 +1260,11 @@ impl Compiler<'_, '_> {
                 let ((ca, ta), (cb, tb)) = (ca?, cb?);
                 let ty = self.binary_ty(*op, *op_span, a, ta, b, tb)?;
                 let node = match op {
-                    BinOp::And => CExpr::And(Box::new(ca), Box::new(cb)),
-                    BinOp::Or => CExpr::Or(Box::new(ca), Box::new(cb)),
-                    _ => CExpr::Binary(*op, Box::new(ca), Box::new(cb), *op_span),
+                    BinOp::And => CKind::And(Box::new(ca), Box::new(cb)),
+                    BinOp::Or => CKind::Or(Box::new(ca), Box::new(cb)),
+                    _ => CKind::Binary(*op, Box::new(ca), Box::new(cb), *op_span),
                 };
+                let node = CExpr::new(node, e.span);
                 Some((node, ty))
             }
             ExprKind::If(c, a, b) => {
@@ -1293,7 +1297,10 @@ impl Compiler<'_, '_> {
                         .help("both branches must give the same kind: money in the same currency, numbers, …"),
                     );
                 }
-                Some((CExpr::If(Box::new(cc), Box::new(ca), Box::new(cb)), ta))
+                Some((
+                    CExpr::new(CKind::If(Box::new(cc), Box::new(ca), Box::new(cb)), e.span),
+                    ta,
+                ))
             }
             ExprKind::Call(f, args) => self.call(e, f, args),
         }
@@ -1429,7 +1436,7 @@ impl Compiler<'_, '_> {
                 tys.push(t);
             }
             let ty = self.builtin_ty(b, f, e, args, &tys)?;
-            return Some((CExpr::Call(b, cargs, e.span), ty));
+            return Some((CExpr::new(CKind::Call(b, cargs), e.span), ty));
         }
         match self.c.names.get(f.name.as_str()).copied() {
             Some(NameRef::Table(t)) => {
@@ -1466,7 +1473,7 @@ impl Compiler<'_, '_> {
                         .help(format!("look it up with {key_ty}")),
                     );
                 }
-                Some((CExpr::Table(t, Box::new(ck), e.span), value_ty))
+                Some((CExpr::new(CKind::Table(t, Box::new(ck)), e.span), value_ty))
             }
             Some(NameRef::Def(i)) => self.err(
                 Diagnostic::error(

@@ -220,6 +220,10 @@ fn run(
     };
     let p = &agreement.program;
     let (texts, failures) = report::requirement_failures(p, &out, &agreement.source.text);
+    let unavailable = report::unavailable(p, &out);
+    if !unavailable.is_empty() {
+        print_diagnostics(&agreement.source, &unavailable);
+    }
     if let Err(code) = chart.write_svg(&agreement, &out) {
         return code;
     }
@@ -360,7 +364,11 @@ pub fn run_examples(a: &Agreement) -> Vec<(String, ExampleResult)> {
                 (Ok(e), v) => fails.push((
                     format!("line {line_no}: {line}"),
                     e.to_string(),
-                    v.map_or("nothing".into(), |v| v.to_string()),
+                    match (v, out.failure(*slot)) {
+                        (Some(v), _) => v.to_string(),
+                        (None, Some(d)) => format!("no value: {}", d.message),
+                        (None, None) => "nothing".into(),
+                    },
                 )),
                 (Err(d), _) => {
                     fails.push((format!("line {line_no}: {line}"), d.message, String::new()))
@@ -462,14 +470,14 @@ fn explain(file: &std::path::Path, name: &str, set: &[String]) -> u8 {
         print_diagnostics(&src, &[d]);
         return 1;
     };
-    let out = match agreement.evaluate(&inputs) {
+    let (out, trace) = match agreement.program.evaluate_traced(&inputs) {
         Ok(o) => o,
         Err(d) => {
             print_diagnostics(&agreement.source, &[d]);
             return 1;
         }
     };
-    let text = crate::explain::explain(&agreement, &inputs, &out, slot);
+    let text = crate::explain::tree_of(&agreement, &inputs, &out, &trace, slot).render();
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(text.as_bytes());
     let _ = stdout.flush();

@@ -18,6 +18,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("splitdsl::eval::negative_deduction", "A fee or share came out below zero for this sale."),
     ("splitdsl::eval::negative_price", "The price is below zero; refunds reverse a sale instead."),
     ("splitdsl::eval::no_table_row", "A table lookup found no row for the key; add a row or an open range."),
+    ("splitdsl::eval::unused_failed", "A cell has no value for this sale (its formula fails, e.g. a table without a row for the key), but no fee, share or requirement needs it for this sale, so the sale settles. Cells are computed when something needs them: a false `when` needs nothing from its formula, `if` only the branch taken, `and`/`or` stop at the operand that decides."),
     ("splitdsl::eval::overflow", "A result is too large for exact decimal arithmetic (28 significant digits), or a money result is too large to stay exact below its minor unit (10^22 USD, 10^24 JPY)."),
     ("splitdsl::example::given_not_constant", "A `given` value must be written out; it cannot use names."),
     ("splitdsl::example::given_not_input", "`given` sets inputs only; cells and deductions are computed."),

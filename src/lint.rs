@@ -3,7 +3,7 @@
 
 use crate::diag::Diagnostic;
 use crate::eval::Outcome;
-use crate::program::{CExpr, Program, SlotKind};
+use crate::program::{CExpr, CKind, Program, SlotKind};
 use crate::syntax::ast::{self, BinOp, ExprKind, StmtKind};
 use crate::value::Value;
 use rust_decimal::Decimal;
@@ -26,15 +26,14 @@ pub fn is_constant(e: &CExpr) -> bool {
 }
 
 fn is_constant_unguarded(e: &CExpr) -> bool {
-    match e {
-        CExpr::Const(_) => true,
-        CExpr::Slot(_) | CExpr::Remaining(_) | CExpr::Table(..) => false,
-        CExpr::Neg(a, _) | CExpr::Not(a) => is_constant(a),
-        CExpr::Binary(_, a, b, _) | CExpr::And(a, b) | CExpr::Or(a, b) => {
-            is_constant(a) && is_constant(b)
+    match &e.kind {
+        CKind::Const(_) => true,
+        CKind::Slot(_) | CKind::Remaining(_) | CKind::Table(..) => false,
+        _ => {
+            let mut all = true;
+            e.each_child(|c| all = all && is_constant(c));
+            all
         }
-        CExpr::If(c, a, b) => is_constant(c) && is_constant(a) && is_constant(b),
-        CExpr::Call(_, args, _) => args.iter().all(is_constant),
     }
 }
 
@@ -43,26 +42,12 @@ fn mark_slots(e: &CExpr, used: &mut [bool]) {
 }
 
 fn mark_slots_unguarded(e: &CExpr, used: &mut [bool]) {
-    match e {
-        CExpr::Slot(i) => {
-            if let Some(u) = used.get_mut(*i) {
-                *u = true;
-            }
+    if let CKind::Slot(i) = e.kind {
+        if let Some(u) = used.get_mut(i) {
+            *u = true;
         }
-        CExpr::Const(_) | CExpr::Remaining(_) => {}
-        CExpr::Neg(a, _) | CExpr::Not(a) => mark_slots(a, used),
-        CExpr::Binary(_, a, b, _) | CExpr::And(a, b) | CExpr::Or(a, b) => {
-            mark_slots(a, used);
-            mark_slots(b, used);
-        }
-        CExpr::If(c, a, b) => {
-            mark_slots(c, used);
-            mark_slots(a, used);
-            mark_slots(b, used);
-        }
-        CExpr::Call(_, args, _) => args.iter().for_each(|a| mark_slots(a, used)),
-        CExpr::Table(_, k, _) => mark_slots(k, used),
     }
+    e.each_child(|c| mark_slots(c, used));
 }
 
 fn unused(p: &Program, out: &mut Vec<Diagnostic>) {

@@ -97,9 +97,52 @@ impl Builtin {
     }
 }
 
-/// A compiled expression. Operands are known to be of fitting kinds.
+/// A compiled expression: what it does ([`CKind`]) and where it is written.
+/// Operands are known to be of fitting kinds. Every node keeps the span of
+/// its source text, so tools (and `explain`) can point at any sub-expression.
 #[derive(Clone, Debug)]
-pub enum CExpr {
+pub struct CExpr {
+    /// What the node computes.
+    pub kind: CKind,
+    /// The whole expression's source span (for a literal folded from `-x`,
+    /// the span of `-x`).
+    pub span: Span,
+}
+
+impl CExpr {
+    /// A node of `kind` written at `span`.
+    pub fn new(kind: CKind, span: Span) -> CExpr {
+        CExpr { kind, span }
+    }
+
+    /// A constant written at `span`.
+    pub fn constant(v: Value, span: Span) -> CExpr {
+        CExpr::new(CKind::Const(v), span)
+    }
+
+    /// Calls `f` on each direct operand, left to right (a table lookup's
+    /// operand is its key; a table's rows belong to the table).
+    pub fn each_child(&self, mut f: impl FnMut(&CExpr)) {
+        match &self.kind {
+            CKind::Const(_) | CKind::Slot(_) | CKind::Remaining(_) => {}
+            CKind::Neg(a) | CKind::Not(a) | CKind::Table(_, a) => f(a),
+            CKind::Binary(_, a, b, _) | CKind::And(a, b) | CKind::Or(a, b) => {
+                f(a);
+                f(b);
+            }
+            CKind::If(c, a, b) => {
+                f(c);
+                f(a);
+                f(b);
+            }
+            CKind::Call(_, args) => args.iter().for_each(f),
+        }
+    }
+}
+
+/// What a compiled expression computes.
+#[derive(Clone, Debug)]
+pub enum CKind {
     /// A constant.
     Const(Value),
     /// The value of a slot.
@@ -107,10 +150,10 @@ pub enum CExpr {
     /// The pool before deduction `k`, as money.
     Remaining(usize),
     /// `-x`
-    Neg(Box<CExpr>, Span),
+    Neg(Box<CExpr>),
     /// `not x`
     Not(Box<CExpr>),
-    /// Arithmetic or comparison (not `and`/`or`).
+    /// Arithmetic or comparison (not `and`/`or`); the span is the operator's.
     Binary(BinOp, Box<CExpr>, Box<CExpr>, Span),
     /// `a and b` (short-circuit)
     And(Box<CExpr>, Box<CExpr>),
@@ -119,9 +162,9 @@ pub enum CExpr {
     /// `if c then a else b` (only the branch taken runs)
     If(Box<CExpr>, Box<CExpr>, Box<CExpr>),
     /// A built-in call.
-    Call(Builtin, Vec<CExpr>, Span),
+    Call(Builtin, Vec<CExpr>),
     /// A table lookup.
-    Table(usize, Box<CExpr>, Span),
+    Table(usize, Box<CExpr>),
 }
 
 /// A table's key.

@@ -88,6 +88,8 @@ fn diagnose(name: &str, text: &str) -> (String, Vec<&'static str>) {
                 match a.evaluate(&inputs) {
                     Err(d) => shown.push(file(d)),
                     Ok(out) => {
+                        let unavailable = splitdsl::report::unavailable(&a.program, &out);
+                        shown.extend(unavailable.into_iter().map(file));
                         let (_, fails) =
                             splitdsl::report::requirement_failures(&a.program, &out, text);
                         shown.extend(fails.into_iter().map(file));

@@ -879,17 +879,13 @@ impl Session {
         let span = trim_span(input, span);
         let name = span.text(input);
         let p = &st.agreement.program;
-        let out = match &st.outcome {
-            Ok(o) => o,
-            Err(d) => return Err(vec![(d.clone(), st.agreement.source.clone())]),
-        };
+        if let Err(d) = &st.outcome {
+            return Err(vec![(d.clone(), st.agreement.source.clone())]);
+        }
         match p.slot(name) {
-            Some(s) => Ok(Reply::text(crate::explain::explain(
-                &st.agreement,
-                &st.inputs,
-                out,
-                s,
-            ))),
+            Some(s) => crate::explain::explain(&st.agreement, &st.inputs, s)
+                .map(Reply::text)
+                .map_err(|d| vec![(d, st.agreement.source.clone())]),
             None => {
                 let names = p.slots.iter().map(|s| s.name.as_str());
                 let help = match did_you_mean(name, names) {
