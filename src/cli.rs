@@ -47,7 +47,7 @@ enum Command {
         /// The agreement.
         file: PathBuf,
         /// Override an input, e.g. `--set price=197.00USD` (repeatable).
-        #[arg(long = "set", value_name = "NAME=EXPR")]
+        #[arg(long = "set", value_name = "NAME=EXPR", value_parser = set_arg)]
         set: Vec<String>,
         /// Output format [default: table; with --sales: csv].
         #[arg(long, value_enum)]
@@ -96,7 +96,7 @@ enum Command {
         /// The input, cell, fee or share to explain.
         name: String,
         /// Override an input, e.g. `--set price=197.00USD` (repeatable).
-        #[arg(long = "set", value_name = "NAME=EXPR")]
+        #[arg(long = "set", value_name = "NAME=EXPR", value_parser = set_arg)]
         set: Vec<String>,
     },
     /// The interactive what-if session (reads stdin as a script when it is not a terminal).
@@ -150,6 +150,22 @@ pub fn main() -> ExitCode {
         Command::Repl { file } => crate::repl::front::run(file.as_deref()),
     };
     ExitCode::from(code)
+}
+
+/// `--set` takes `NAME=EXPR`: without `=` it is a usage error (exit 2).
+fn set_arg(s: &str) -> Result<String, String> {
+    if s.contains('=') {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "`{s}` is not of the form NAME=VALUE; write e.g. `--set {}=197.00USD`",
+            if s.trim().is_empty() {
+                "price"
+            } else {
+                s.trim()
+            }
+        ))
+    }
 }
 
 /// Before anything is read or written: an output that is an input or

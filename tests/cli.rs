@@ -253,3 +253,32 @@ fn every_example_runs_and_tests_from_the_binary() {
         assert_eq!(code, 0, "{}: {out}", path.display());
     }
 }
+
+#[test]
+fn set_without_equals_is_a_usage_error() {
+    for cmd in [
+        vec!["run", "examples/hotmart.split", "--set", "price"],
+        vec![
+            "run",
+            "examples/hotmart.split",
+            "--sales",
+            "-",
+            "--set",
+            "price",
+        ],
+        vec![
+            "explain",
+            "examples/hotmart.split",
+            "producer",
+            "--set",
+            "price",
+        ],
+    ] {
+        let a = splitdsl().args(&cmd).assert().code(2).stdout("");
+        assert!(
+            String::from_utf8_lossy(&a.get_output().stderr).contains("NAME=VALUE"),
+            "{cmd:?}: {}",
+            String::from_utf8_lossy(&a.get_output().stderr)
+        );
+    }
+}
