@@ -44,6 +44,7 @@ pub mod eval;
 pub mod explain;
 pub mod fmt;
 pub mod lint;
+pub mod output;
 pub mod program;
 pub mod repl;
 pub mod report;

@@ -545,9 +545,13 @@ impl Session {
     ) -> Result<Value, Diags> {
         let st = self.state(input)?;
         let v = self.eval_in(input, span)?;
-        st.agreement
-            .fit(slot, v, trim_span(input, span))
-            .map_err(|d| err_at(input, d))
+        let span = trim_span(input, span);
+        // As `--set`: a percent is never made money.
+        match parse_expr(span.text(input)) {
+            Ok(expr) => st.agreement.fit_expr(slot, v, &expr, span.start),
+            Err(_) => st.agreement.fit(slot, v, span),
+        }
+        .map_err(|d| err_at(input, d))
     }
 
     /// The input named by `input[span]`.
