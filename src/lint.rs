@@ -717,6 +717,87 @@ mod tests {
     use crate::value::Rounding;
     use rust_decimal::Decimal;
 
+    /// The rows `shadowed_row` reports are exactly those an earlier row
+    /// contains (brute force), and none of them is ever the first match.
+    #[test]
+    fn shadowed_rows_match_brute_force() {
+        let mut seed: u64 = 0x5eed;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        for _ in 0..400 {
+            let n = 1 + next(9) as usize;
+            // (lo, hi), None = open; a value key is (Some(v), Some(v)) written `v`.
+            let mut rows: Vec<(Option<i64>, Option<i64>, bool)> = Vec::new();
+            let mut text = String::from("price = 100.00 USD\ninput k = 1\ntable t {\n");
+            let mut starts = Vec::new();
+            for _ in 0..n {
+                let a = next(8) as i64;
+                let b = a + next(4) as i64;
+                let (lo, hi, value) = match next(6) {
+                    0 | 1 => (Some(a), Some(a), true),
+                    2 => (None, Some(b), false),
+                    3 => (Some(a), None, false),
+                    4 => (None, None, false),
+                    _ => (Some(a), Some(b), false),
+                };
+                starts.push(text.len());
+                let end = |x: Option<i64>| x.map_or(String::new(), |v| v.to_string());
+                if value {
+                    text += &format!("  {} => 1%\n", end(lo));
+                } else {
+                    text += &format!("  {}..{} => 1%\n", end(lo), end(hi));
+                }
+                rows.push((lo, hi, value));
+            }
+            text += "}\nfee f = t(k) of price\nshare p = remaining\n";
+            if rows.iter().all(|r| r.0.is_none() && r.1.is_none()) {
+                continue; // no key gives the table a key kind: not this test's subject
+            }
+            let a = match crate::Agreement::compile("t.split", &text) {
+                Ok(a) => a,
+                Err(f) => panic!("{text}: {:?}", f.diagnostics),
+            };
+            let mut flagged: Vec<usize> = a
+                .warnings
+                .iter()
+                .filter(|d| d.code == "splitdsl::warn::shadowed_row")
+                .filter_map(|d| d.main_span())
+                .filter_map(|s| starts.iter().rposition(|&st| st <= s.start))
+                .collect();
+            flagged.sort_unstable();
+            let covers = |i: usize, j: usize| {
+                let (li, hi_i, _) = rows[i];
+                let (lj, hj, _) = rows[j];
+                let lo_ok = match (li, lj) {
+                    (None, _) => true,
+                    (Some(_), None) => false,
+                    (Some(x), Some(y)) => x <= y,
+                };
+                let hi_ok = match (hi_i, hj) {
+                    (None, _) => true,
+                    (Some(_), None) => false,
+                    (Some(x), Some(y)) => x >= y,
+                };
+                lo_ok && hi_ok
+            };
+            let expected: Vec<usize> = (0..n).filter(|&j| (0..j).any(|i| covers(i, j))).collect();
+            assert_eq!(flagged, expected, "{text}");
+            // No key (halves included) reaches a flagged row first.
+            for twice in -4..24i64 {
+                let k = Decimal::new(twice * 5, 1);
+                let hit = rows.iter().position(|(lo, hi, _)| {
+                    lo.is_none_or(|l| Decimal::from(l) <= k)
+                        && hi.is_none_or(|h| k <= Decimal::from(h))
+                });
+                assert!(hit.is_none_or(|h| !flagged.contains(&h)), "{text}: key {k}");
+            }
+        }
+    }
+
     /// What `exceeds` claims holds for every pool of 0.00 to 30.00 USD, in
     /// every rounding mode, by brute force.
     #[test]
