@@ -23,6 +23,7 @@ pub fn check(file: &ast::File, src: &str) -> (Option<Program>, Vec<Diagnostic>) 
         broken: file.broken_names.clone(),
     };
     let program = c.run(file);
+    c.diags.extend(crate::lint::lint_file(file));
     if let Some(p) = &program {
         c.diags.extend(crate::lint::lint(p, file));
     }
@@ -1077,6 +1078,15 @@ impl<'a> Checker<'a> {
     }
 
     fn warn_unallocated(&mut self, file: &ast::File) {
+        // After a share of the whole pool nothing can be left; what follows
+        // it is always 0 (`warn::always_zero`, in lint.rs).
+        let takes_all = |s: &ast::Stmt| {
+            matches!(&s.kind, StmtKind::Deduction { value, when: None, .. }
+                if crate::lint::takes_whole_pool(value))
+        };
+        if file.stmts.iter().any(takes_all) {
+            return;
+        }
         let last = file.stmts.iter().rev().find_map(|s| match &s.kind {
             StmtKind::Deduction {
                 name, value, when, ..
