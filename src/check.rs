@@ -23,6 +23,8 @@ pub fn check(file: &ast::File, src: &str) -> (Option<Program>, Vec<Diagnostic>) 
         broken: file.broken_names.clone(),
     };
     let program = c.run(file);
+    // Titles, labels, messages and example names hold no control character.
+    c.diags.extend(crate::textwidth::label_errors(file, src));
     if let Some(p) = &program {
         c.diags.extend(crate::lint::lint(p, file));
     }
