@@ -564,3 +564,17 @@ fn braces_after_an_escaped_quote_are_text() {
     let out = evaluate(&a);
     assert!(report::table(&a.program, &out, &[]).contains(&format!("\"{}", "{".repeat(1_001))));
 }
+
+/// `fmt` lines up the `=` of consecutive deductions in display columns.
+#[test]
+fn fmt_aligns_wide_labels_by_display_width() {
+    let out = splitdsl::fmt::format_source(WIDE).unwrap();
+    let cols: Vec<usize> = LABELS
+        .iter()
+        .map(|(name, label)| {
+            let row = row_of(&out, name, label);
+            col(row, row.find(" = ").unwrap())
+        })
+        .collect();
+    assert!(cols.windows(2).all(|w| w[0] == w[1]), "{cols:?} in\n{out}");
+}
