@@ -24,6 +24,8 @@ pub fn check(file: &ast::File, src: &str) -> (Option<Program>, Vec<Diagnostic>) 
     };
     let program = c.run(file);
     c.diags.extend(crate::lint::lint_file(file));
+    // Titles, labels, messages and example names hold no control character.
+    c.diags.extend(crate::textwidth::label_errors(file, src));
     if let Some(p) = &program {
         c.diags.extend(crate::lint::lint(p, file));
     }

@@ -38,6 +38,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("splitdsl::kind::if_not_bool", "The condition of `if` must be true or false."),
     ("splitdsl::kind::require_not_bool", "A `require` condition must be true or false."),
     ("splitdsl::kind::when_not_bool", "A `when` condition must be true or false."),
+    ("splitdsl::label::control_char", "A quoted text (the agreement's title, a label, a requirement's message, an example's name) holds a line break, a tab, another control character or a bidirectional-text control: it would break the lines of a table, a statement or a chart, or reorder what they show. Remove it, or write a space instead."),
     ("splitdsl::limit::nesting", "Parentheses, blocks or sub-expressions are nested too deeply; name parts of the expression as cells."),
     ("splitdsl::limit::number", "A number literal has more than 28 significant digits."),
     ("splitdsl::name::duplicate", "Two definitions share a name; names are unique in a file."),

@@ -51,6 +51,7 @@ pub mod report;
 pub mod span;
 pub mod stack;
 pub mod syntax;
+pub mod textwidth;
 pub mod value;
 
 pub use agreement::Agreement;

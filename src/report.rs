@@ -4,6 +4,7 @@
 use crate::diag::Diagnostic;
 use crate::eval::Outcome;
 use crate::program::{Program, SlotKind};
+use crate::textwidth::{self as tw, Align::Left, Align::Right};
 use crate::value::{format_amount, format_number, Value};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
@@ -184,32 +185,39 @@ pub fn table(p: &Program, out: &Outcome, failures: &[Option<String>]) -> String 
     let unalloc = out.unallocated();
     let un_amount = format!("{} {c}", format_amount(unalloc, c));
     let un_pct = percent(unalloc, total);
-    let width = |i: usize, extra: usize| {
-        rows.iter()
-            .map(|r| r[i].chars().count())
-            .max()
-            .unwrap_or(0)
-            .max(extra)
-    };
+    // Display widths, padded with spaces (see crate::textwidth): a label
+    // may be wider than a format spec's width allows, and CJK or emoji
+    // take two columns.
+    let width = |i: usize, extra: usize| tw::column(rows.iter().map(|r| r[i].as_str())).max(extra);
     let w_kind = width(0, 0);
     let w_name = width(1, 0);
     let w_label = width(2, 0);
-    let w_amount = width(3, un_amount.chars().count());
-    let w_pct = width(4, un_pct.chars().count());
+    let w_amount = width(3, tw::width(&un_amount));
+    let w_pct = width(4, tw::width(&un_pct));
     let w_rem = width(5, 0);
     for r in &rows {
-        let line = format!(
-            "  {:<w_kind$}  {:<w_name$}  {:<w_label$}   {:>w_amount$}   {:>w_pct$}   remaining {:>w_rem$}",
-            r[0], r[1], r[2], r[3], r[4], r[5]
-        );
+        let mut line = String::from("  ");
+        tw::pad(&mut line, &r[0], w_kind, Left);
+        line.push_str("  ");
+        tw::pad(&mut line, &r[1], w_name, Left);
+        line.push_str("  ");
+        tw::pad(&mut line, &r[2], w_label, Left);
+        line.push_str("   ");
+        tw::pad(&mut line, &r[3], w_amount, Right);
+        line.push_str("   ");
+        tw::pad(&mut line, &r[4], w_pct, Right);
+        line.push_str("   remaining ");
+        tw::pad(&mut line, &r[5], w_rem, Right);
         s.push_str(line.trim_end());
         s.push('\n');
     }
     let head = w_kind + w_name + w_label + 4;
-    let line = format!(
-        "  {:<head$}   {:>w_amount$}   {:>w_pct$}",
-        "unallocated", un_amount, un_pct
-    );
+    let mut line = String::from("  ");
+    tw::pad(&mut line, "unallocated", head, Left);
+    line.push_str("   ");
+    tw::pad(&mut line, &un_amount, w_amount, Right);
+    line.push_str("   ");
+    tw::pad(&mut line, &un_pct, w_pct, Right);
     s.push_str(line.trim_end());
     s.push('\n');
     for (i, (r, holds)) in p.requirements.iter().zip(&out.requirements).enumerate() {
