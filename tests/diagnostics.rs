@@ -35,7 +35,7 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("splitdsl::repl::usage", "tests/repl/meta.txt and others"),
     (
         "splitdsl::repl::solve_failed",
-        "reached only when the agreement fails between two values that evaluate; no transcript yet",
+        "tests/repl/solve_nowhere.txt",
     ),
     (
         "splitdsl::internal::fmt",
