@@ -11,8 +11,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use proptest::prelude::*;
 use rust_decimal::Decimal;
 use splitdsl::eval::{coerce, compare};
+use splitdsl::program::CExpr;
 use splitdsl::repl::Session;
 use splitdsl::value::Value;
 use splitdsl::Agreement;
@@ -41,21 +43,21 @@ fee third "Third" = 1/3 of extra when bonus > 2.4
 share owner "Owner" = remaining
 "#;
 
-struct Case {
+struct Case<'a> {
     /// A file, or agreement text.
-    agreement: &'static str,
+    agreement: &'a str,
     /// `--set`-like overrides before the solve.
-    set: &'static [&'static str],
-    input: &'static str,
-    lhs: &'static str,
-    rhs: &'static str,
+    set: &'a [&'a str],
+    input: &'a str,
+    lhs: &'a str,
+    rhs: &'a str,
     /// The range searched by brute force, inclusive, and its step.
-    from: &'static str,
-    to: &'static str,
-    step: &'static str,
+    from: &'a str,
+    to: &'a str,
+    step: &'a str,
 }
 
-const CASES: &[Case] = &[
+const CASES: &[Case<'static>] = &[
     Case {
         agreement: "examples/hotmart.split",
         set: &[],
@@ -264,9 +266,131 @@ fn number_after(text: &str, prefix: &str) -> Option<Decimal> {
 #[test]
 fn solve_agrees_with_a_brute_force_search() {
     for case in CASES {
+        check(
+            case.agreement,
+            case.set,
+            case.input,
+            case.lhs,
+            case.rhs,
+            (case.from, case.to, case.step),
+        );
+    }
+}
+
+/// An agreement in yen (no minor unit, so a brute force over every yen is
+/// short): a fee with a fixed part, a table with a missing row, a `when`,
+/// a share, the rest.
+fn generated(g: &Gen) -> String {
+    format!(
+        r#"agreement "Generated"
+rounding {}
+price = {} JPY
+input seats = {}
+table rate {{
+  1..{} => {}%
+  {}..20 => {}%
+}}
+fee platform "Platform" = {}% of price + {} JPY
+fee seat_fee "Seats" = rate(seats) of price when seats > {}
+share a "A" = {}% of remaining
+share b "B" = remaining
+"#,
+        ["half_up", "half_even", "down", "up"][g.rounding],
+        g.price,
+        g.seats,
+        g.gap - 1,
+        g.r1,
+        g.gap + 1,
+        g.r2,
+        g.fee,
+        g.fixed,
+        g.when,
+        g.share,
+    )
+}
+
+#[derive(Debug, Clone)]
+struct Gen {
+    rounding: usize,
+    price: u32,
+    seats: u32,
+    gap: u32,
+    r1: u32,
+    r2: u32,
+    fee: u32,
+    fixed: u32,
+    when: u32,
+    share: u32,
+    target: u32,
+}
+
+fn gen() -> impl Strategy<Value = Gen> {
+    (
+        (
+            0usize..4,
+            100u32..5000,
+            1u32..10,
+            3u32..8,
+            0u32..10,
+            0u32..10,
+        ),
+        (0u32..20, 0u32..50, 0u32..4, 20u32..40, 0u32..1000),
+    )
+        .prop_map(
+            |((rounding, price, seats, gap, r1, r2), (fee, fixed, when, share, target))| Gen {
+                rounding,
+                price,
+                seats,
+                gap,
+                r1,
+                r2,
+                fee,
+                fixed,
+                when,
+                share,
+                target,
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    #[test]
+    fn solve_agrees_with_a_brute_force_search_on_generated_agreements(g in gen()) {
+        let text = generated(&g);
+        let target = format!("{} JPY", g.target);
+        check(&text, &[], "price", "a", &target, ("0", "12000", "1"));
+        let seat_target = format!("{} JPY", g.target / 10);
+        check(&text, &[], "seats", "seat_fee", &seat_target, ("-40", "40", "1"));
+        check(&text, &[], "price", "b", "a + 100 JPY", ("0", "12000", "1"));
+    }
+}
+
+/// Solves `lhs = rhs` for `input` in the REPL and compares with every grid
+/// value of `range` (from, to, step).
+fn check(
+    agreement: &str,
+    set: &[&str],
+    input: &str,
+    lhs: &str,
+    rhs: &str,
+    (from, to, step): (&str, &str, &str),
+) {
+    let case = Case {
+        agreement,
+        set,
+        input,
+        lhs,
+        rhs,
+        from,
+        to,
+        step,
+    };
+    {
         let what = format!(
-            "solve {} so that {} = {} (set {:?})",
-            case.input, case.lhs, case.rhs, case.set
+            "solve {} so that {} = {} (set {:?}) in\n{}",
+            case.input, case.lhs, case.rhs, case.set, case.agreement
         );
         // The brute force: two cells for the sides, every grid value.
         let a = compile(
@@ -282,13 +406,15 @@ fn solve_agrees_with_a_brute_force_search() {
         for s in case.set {
             a.set_from_text(&mut inputs, s).unwrap();
         }
-        let current = a
-            .evaluate(&inputs)
-            .unwrap()
-            .value(slot)
-            .and_then(|v| v.decimal())
+        // The input's value: set, or its default (the sale may not evaluate).
+        let template = inputs
+            .get(slot)
+            .or(match &a.program.slots[slot].expr {
+                CExpr::Const(v) => Some(*v),
+                _ => None,
+            })
             .unwrap();
-        let template = a.evaluate(&inputs).unwrap().value(slot).unwrap();
+        let current = template.decimal().unwrap();
         let at = |x: Decimal| -> Option<(Ordering, Value)> {
             let mut inputs = inputs.clone();
             let v = match template {
@@ -307,13 +433,17 @@ fn solve_agrees_with_a_brute_force_search() {
             Decimal::from_str(case.step).unwrap(),
         );
         let mut hits = Vec::new();
+        let mut evaluates = false;
         let mut x = from;
         while x <= to {
-            if matches!(at(x), Some((Ordering::Equal, _))) {
-                hits.push(x);
+            match at(x) {
+                Some((Ordering::Equal, _)) => hits.push(x),
+                Some(_) => evaluates = true,
+                None => {}
             }
             x += step;
         }
+        evaluates |= !hits.is_empty();
 
         // The REPL.
         let mut session = if case.agreement.ends_with(".split") {
@@ -329,6 +459,12 @@ fn solve_agrees_with_a_brute_force_search() {
             "solve {} so that {} = {}",
             case.input, case.lhs, case.rhs
         ));
+        if !evaluates {
+            // Nothing evaluates: solve says so.
+            let codes: Vec<&str> = r.diagnostics.iter().map(|(d, _)| d.code).collect();
+            assert_eq!(codes, ["splitdsl::repl::solve_failed"], "{what}");
+            return;
+        }
         assert!(r.diagnostics.is_empty(), "{what}: {:?}", r.diagnostics);
         let out = r.output;
         let answer = out
@@ -346,6 +482,14 @@ fn solve_agrees_with_a_brute_force_search() {
                     answer, *best,
                     "{what}: not the simplest of {hits:?}:\n{out}"
                 );
+                if out.contains("many values hit") {
+                    // Hits beyond the search's reach: so beyond the range too.
+                    assert!(
+                        hits.first() == Some(&from) || hits.last() == Some(&to),
+                        "{what}: hits {hits:?}:\n{out}"
+                    );
+                    return;
+                }
                 let count = number_after(&out, "\n  ").unwrap_or(Decimal::ONE);
                 let count = if out.contains("values hit") {
                     count

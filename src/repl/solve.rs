@@ -364,8 +364,8 @@ impl Search<'_> {
         probed
     }
 
-    /// Probes every grid point within [`AROUND`] of each hit and of each
-    /// step across the goal not looked around yet (rounding makes a target
+    /// Probes every grid point within [`AROUND`] of each end of a run of
+    /// hits and of each step across the goal not looked around yet (rounding makes a target
     /// oscillate near the goal); whether it probed any.
     fn look_around(&mut self) -> bool {
         let ok: Vec<(i128, Option<Ordering>)> = self
@@ -374,22 +374,21 @@ impl Search<'_> {
             .filter(|(_, p)| p.ord.is_some())
             .map(|(n, p)| (*n, p.ord))
             .collect();
-        let mut centres: Vec<i128> = ok
-            .iter()
-            .filter(|(_, o)| *o == HIT)
-            .map(|(n, _)| *n)
-            .collect();
+        // The ends of runs of hits and the steps across the goal: where the
+        // comparison changes between neighbouring probes that evaluate.
+        let mut centres: Vec<i128> = Vec::new();
         for w in ok.windows(2) {
             if w[0].1 != w[1].1 {
                 centres.extend([w[0].0, w[1].0]);
             }
         }
+        centres.extend(self.runs().into_iter().flat_map(|(lo, hi)| [lo, hi]));
         let mut probed = false;
         for c in centres {
             if !self.looked.insert(c) {
                 continue;
             }
-            for n in c.saturating_sub(AROUND)..=c.saturating_add(AROUND) {
+            for n in (c - AROUND).max(-LIMIT)..=(c + AROUND).min(LIMIT) {
                 if self.evals >= MAX_EVALS {
                     return probed;
                 }
