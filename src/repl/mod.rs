@@ -65,6 +65,9 @@ impl Reply {
 /// The name under which the REPL's own lines are shown in diagnostics.
 pub const LINE_NAME: &str = "<repl>";
 
+/// An agreement with hidden cells: it, their slots, where each landed.
+pub(crate) type Probed = (Agreement, Vec<SlotId>, Vec<(usize, Span)>);
+
 /// The hidden cell used to evaluate an expression that uses names.
 const PROBE: &str = "__repl_value";
 
@@ -530,39 +533,23 @@ impl Session {
                 .map_err(|d| err_at(input, d.shifted(span.start)));
         }
         let st = self.state(input)?;
-        let base = &st.agreement.source.text;
-        let mut combined = base.clone();
-        if !combined.ends_with('\n') {
-            combined.push('\n');
-        }
-        combined.push_str(PROBE);
-        combined.push_str(" = ");
-        let at = combined.len();
-        combined.push_str(text);
-        combined.push('\n');
         // Only the new line is parsed; the agreement's tree is reused.
-        let a = st
-            .agreement
-            .edited(&[], &combined[base.len()..])
-            .map_err(|f| map_back(f.diagnostics, input, &[(at, span)], &f.source))?;
+        let (a, slots, inserts) = self.with_probes(input, &[span])?;
         let (inputs, _) = st.carry_inputs(&a);
         let out = a
             .evaluate(&inputs)
-            .map_err(|d| map_back(vec![d], input, &[(at, span)], &a.source))?;
-        a.program
-            .slot(PROBE)
-            .and_then(|s| out.value(s))
+            .map_err(|d| map_back(vec![d], input, &inserts, &a.source))?;
+        slots
+            .first()
+            .and_then(|s| out.value(*s))
             .ok_or_else(|| no_agreement(input))
     }
 
     /// The session's agreement with one hidden cell per span of `input`
     /// (`__repl_value_0 = input[spans[0]]`, …), compiled, with those cells'
-    /// slots: expressions that `solve` evaluates again for every candidate.
-    pub(crate) fn with_probes(
-        &self,
-        input: &str,
-        spans: &[Span],
-    ) -> Result<(Agreement, Vec<SlotId>), Diags> {
+    /// slots, and where each span landed in the text (for [`map_back`]):
+    /// an expression's value, or ones `solve` evaluates for every candidate.
+    pub(crate) fn with_probes(&self, input: &str, spans: &[Span]) -> Result<Probed, Diags> {
         let st = self.state(input)?;
         let base = &st.agreement.source.text;
         // `edited` puts a line break between the text and what is appended.
@@ -589,7 +576,7 @@ impl Session {
             .map(|n| a.program.slot(n))
             .collect::<Option<Vec<SlotId>>>()
             .ok_or_else(|| no_agreement(input))?;
-        Ok((a, slots))
+        Ok((a, slots, inserts))
     }
 
     /// The value of `input[span]` for the input `slot`, fitted to its kind.

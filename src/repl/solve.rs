@@ -521,7 +521,7 @@ pub(super) fn solve(s: &Session, input: &str, span: Span) -> Result<Reply, Diags
             .help(help),
         ));
     }
-    let (a, probes) = s.with_probes(input, &[lhs_span, rhs_span])?;
+    let (a, probes, _) = s.with_probes(input, &[lhs_span, rhs_span])?;
     let (&[lhs, rhs], Some(islot)) = (probes.as_slice(), a.program.slot(&name)) else {
         return Err(bad());
     };
