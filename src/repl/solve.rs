@@ -181,12 +181,19 @@ struct Probe {
 
 const HIT: Option<Ordering> = Some(Ordering::Equal);
 
+/// The goal: a hidden cell evaluated with each candidate, or a constant.
+#[derive(Clone, Copy, Debug)]
+enum Goal {
+    Slot(SlotId),
+    Value(Value),
+}
+
 /// The probes made so far, by grid index.
 struct Search<'a> {
     prober: Prober<'a>,
     grid: Grid,
     lhs: SlotId,
-    rhs: SlotId,
+    goal: Goal,
     known: BTreeMap<i128, Probe>,
     evals: usize,
     fill_budget: i128,
@@ -212,10 +219,11 @@ impl Search<'_> {
             match self.prober.run(v) {
                 Ok(out) => {
                     let l = out.value(self.lhs);
-                    let r = out
-                        .value(self.rhs)
-                        .zip(l)
-                        .and_then(|(r, l)| coerce(r, l.ty()));
+                    let r = match self.goal {
+                        Goal::Slot(s) => out.value(s),
+                        Goal::Value(v) => Some(v),
+                    };
+                    let r = r.zip(l).and_then(|(r, l)| coerce(r, l.ty()));
                     p = Probe {
                         ord: l.zip(r).and_then(|(l, r)| compare(l, r)),
                         lhs: l,
@@ -521,11 +529,50 @@ pub(super) fn solve(s: &Session, input: &str, span: Span) -> Result<Reply, Diags
             .help(help),
         ));
     }
-    let (a, probes, _) = s.with_probes(input, &[lhs_span, rhs_span])?;
-    let (&[lhs, rhs], Some(islot)) = (probes.as_slice(), a.program.slot(&name)) else {
-        return Err(bad());
+    let rhs_text = rhs_span.text(input);
+    let goal_has_names = parse_expr(rhs_text).map_or(true, |e| uses_names(&e));
+    // A value's name and a constant goal need no hidden cells (and no
+    // compile of a copy of the agreement); anything else does.
+    let probed;
+    let base_owned;
+    let (program, inputs, base, islot, lhs, goal, lty, rty) = match p.slot(lhs_text) {
+        Some(target) if !goal_has_names => {
+            let g = s.eval_in(input, rhs_span)?;
+            let base = st.outcome.as_ref().ok();
+            let lty = p.slots[target].ty;
+            (
+                p,
+                st.inputs.clone(),
+                base,
+                slot,
+                target,
+                Goal::Value(g),
+                lty,
+                g.ty(),
+            )
+        }
+        _ => {
+            probed = s.with_probes(input, &[lhs_span, rhs_span])?;
+            let (a, probes, _) = &probed;
+            let (&[lhs, rhs], Some(islot)) = (probes.as_slice(), a.program.slot(&name)) else {
+                return Err(bad());
+            };
+            let (inputs, _) = st.carry_inputs(a);
+            base_owned = a.evaluate(&inputs).ok();
+            let (lty, rty) = (a.program.slots[lhs].ty, a.program.slots[rhs].ty);
+            let base = base_owned.as_ref();
+            (
+                &a.program,
+                inputs,
+                base,
+                islot,
+                lhs,
+                Goal::Slot(rhs),
+                lty,
+                rty,
+            )
+        }
     };
-    let (lty, rty) = (a.program.slots[lhs].ty, a.program.slots[rhs].ty);
     if !matches!(lty, Ty::Money(_) | Ty::Number) {
         return Err(err_at(
             input,
@@ -548,25 +595,20 @@ pub(super) fn solve(s: &Session, input: &str, span: Span) -> Result<Reply, Diags
             .help("solve finds a money or number value; give the goal in the target's kind"),
         ));
     }
-    let rhs_text = rhs_span.text(input);
-    let goal_has_names = parse_expr(rhs_text).map_or(true, |e| uses_names(&e));
-
-    let (inputs, _) = st.carry_inputs(&a);
-    let base = a.evaluate(&inputs).ok();
     let current = inputs
         .get(islot)
-        .or_else(|| base.as_ref().and_then(|o| o.value(islot)))
+        .or_else(|| base.and_then(|o| o.value(islot)))
         .or_else(|| st.outcome.as_ref().ok().and_then(|o| o.value(slot)))
-        .or(match a.program.slots[islot].expr {
+        .or(match program.slots[islot].expr {
             CExpr::Const(v) => Some(v),
             _ => None,
         });
     let n0 = current.and_then(|v| grid.index(v)).unwrap_or(0);
     let mut search = Search {
-        prober: Prober::new(&a.program, base.as_ref(), inputs, islot),
+        prober: Prober::new(program, base, inputs, islot),
         grid,
         lhs,
-        rhs,
+        goal,
         known: BTreeMap::new(),
         evals: 0,
         fill_budget: ENUMERATE,
