@@ -43,6 +43,17 @@ fee third "Third" = 1/3 of extra when bonus > 2.4
 share owner "Owner" = remaining
 "#;
 
+/// The current value (1000 seats) does not evaluate; the answers lie far below.
+const FAR: &str = r#"agreement "Far"
+price = 100.00 USD
+input seats = 1000
+table per_seat {
+  1..12 => 2.00 USD
+}
+fee license "License" = per_seat(seats) * seats when seats > 0
+share owner "Owner" = remaining
+"#;
+
 struct Case<'a> {
     /// A file, or agreement text.
     agreement: &'a str,
@@ -58,6 +69,26 @@ struct Case<'a> {
 }
 
 const CASES: &[Case<'static>] = &[
+    Case {
+        agreement: FAR,
+        set: &[],
+        input: "seats",
+        lhs: "license",
+        rhs: "16.00 USD",
+        from: "-60",
+        to: "60",
+        step: "1",
+    },
+    Case {
+        agreement: FAR,
+        set: &[],
+        input: "seats",
+        lhs: "owner",
+        rhs: "price - license",
+        from: "-60",
+        to: "60",
+        step: "1",
+    },
     Case {
         agreement: "examples/hotmart.split",
         set: &[],

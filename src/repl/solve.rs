@@ -61,7 +61,8 @@ const DENSE: i128 = 4;
 /// Grid points probed on each side of every hit and every step across the goal.
 const AROUND: i128 = 8;
 
-/// A direction of the scan stops after this many failures in a row.
+/// A direction of the scan stops after this many failures in a row, once
+/// it has seen a value that evaluates.
 const FAIL_STOP: u32 = 12;
 
 /// Points inside runs of hits that are checked one by one (beyond that
@@ -250,6 +251,8 @@ impl Search<'_> {
             /// The last probe that evaluated.
             last: Option<Ordering>,
             fails: u32,
+            /// Whether a probe evaluated in this direction (or at the start).
+            seen_ok: bool,
         }
         let start = self.at(n0).ord;
         // The distance of the nearest hit or crossing.
@@ -259,6 +262,7 @@ impl Search<'_> {
             alive: true,
             last: start,
             fails: 0,
+            seen_ok: start.is_some(),
         });
         let mut off = 0i128;
         while dirs.iter().any(|d| d.alive) && self.evals < MAX_EVALS {
@@ -283,13 +287,16 @@ impl Search<'_> {
                     continue;
                 }
                 let Some(o) = self.at(n).ord else {
+                    // Leaving the values that evaluate (from a place that
+                    // does not, go on: they may lie far away).
                     dir.fails += 1;
-                    if dir.last == HIT || dir.fails >= FAIL_STOP {
+                    if dir.last == HIT || (dir.seen_ok && dir.fails >= FAIL_STOP) {
                         dir.alive = false;
                     }
                     continue;
                 };
                 dir.fails = 0;
+                dir.seen_ok = true;
                 match dir.last {
                     // The end of a run of hits.
                     Some(Ordering::Equal) if o != Ordering::Equal => dir.alive = false,
