@@ -52,7 +52,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("splitdsl::remaining::outside_deduction", "`remaining` is the pool when a deduction runs, so it only exists inside a fee or share."),
     ("splitdsl::repl::edit_rejected", "A statement typed in the REPL would leave the agreement unable to evaluate, so the session keeps the agreement it had."),
     ("splitdsl::repl::no_agreement", "The REPL has no agreement loaded yet: `:load FILE`, or type statements (a `price` first)."),
-    ("splitdsl::repl::solve_failed", "`solve` cannot evaluate the agreement at a value it needs to try."),
+    ("splitdsl::repl::solve_failed", "`solve` tried values of the input near and far from its current one, and the agreement evaluates at none of them (values that fail are skipped, not answers)."),
     ("splitdsl::repl::solve_kind", "`solve` changes a money or number input to reach a goal of the target's kind."),
     ("splitdsl::repl::usage", "A REPL command written in a form it does not take; the help line shows its form (`:help` lists all)."),
     ("splitdsl::require::failed", "A `require` does not hold for this sale; both sides' values are shown."),

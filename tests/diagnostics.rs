@@ -61,39 +61,114 @@ const SHOP: &str =
 
 /// Each trigger and the code it must emit.
 const TRIGGERS: &[(&str, Trigger)] = &[
-    ("splitdsl::batch::bad_csv", Trigger::Ledger(SHOP, "sale_id,price\nS1,\"10.00\nS2,1.00\n")),
-    ("splitdsl::batch::bad_json", Trigger::Ledger(SHOP, "{\"price\": \"1.00\"}\nnot json\n")),
-    ("splitdsl::batch::bad_kind", Trigger::Ledger(SHOP, "sale_id,kind,price\nS1,gift,1.00\n")),
-    ("splitdsl::batch::bad_value", Trigger::Ledger(SHOP, "sale_id,price\nS1,12.3x\n")),
-    ("splitdsl::batch::column_count", Trigger::Ledger(SHOP, "sale_id,price\nS1,1.00,extra\n")),
-    ("splitdsl::batch::currency_mismatch", Trigger::Ledger(SHOP, "sale_id,price\nS1,1.00 EUR\n")),
-    ("splitdsl::batch::duplicate_column", Trigger::Ledger(SHOP, "price,price\n1.00,1.00\n")),
+    (
+        "splitdsl::batch::bad_csv",
+        Trigger::Ledger(SHOP, "sale_id,price\nS1,\"10.00\nS2,1.00\n"),
+    ),
+    (
+        "splitdsl::batch::bad_json",
+        Trigger::Ledger(SHOP, "{\"price\": \"1.00\"}\nnot json\n"),
+    ),
+    (
+        "splitdsl::batch::bad_kind",
+        Trigger::Ledger(SHOP, "sale_id,kind,price\nS1,gift,1.00\n"),
+    ),
+    (
+        "splitdsl::batch::bad_value",
+        Trigger::Ledger(SHOP, "sale_id,price\nS1,12.3x\n"),
+    ),
+    (
+        "splitdsl::batch::column_count",
+        Trigger::Ledger(SHOP, "sale_id,price\nS1,1.00,extra\n"),
+    ),
+    (
+        "splitdsl::batch::currency_mismatch",
+        Trigger::Ledger(SHOP, "sale_id,price\nS1,1.00 EUR\n"),
+    ),
+    (
+        "splitdsl::batch::duplicate_column",
+        Trigger::Ledger(SHOP, "price,price\n1.00,1.00\n"),
+    ),
     ("splitdsl::batch::empty", Trigger::Ledger(SHOP, "")),
-    ("splitdsl::batch::empty_line", Trigger::Ledger(SHOP, "sale_id,price\n\nS2,1.00\n")),
-    ("splitdsl::batch::empty_value", Trigger::Ledger(SHOP, "sale_id,price\nS1,\n")),
-    ("splitdsl::batch::kind_clash", Trigger::Ledger("price = 10.00 USD\ninput kind = 1\nshare rest = remaining * kind\n", "sale_id,kind,price\nS1,sale,1.00\n")),
-    ("splitdsl::batch::missing_column", Trigger::Ledger(SHOP, "sale_id,price\nS1\n")),
-    ("splitdsl::batch::near_input", Trigger::Ledger(SHOP, "sale_id,price,regoin\nS1,1.00,2\n")),
-    ("splitdsl::batch::negative_price", Trigger::Ledger(SHOP, "sale_id,price\nS1,-1.00\n")),
-    ("splitdsl::batch::no_price", Trigger::Ledger(SHOP, "sale_id,region\nS1,2\n")),
-    ("splitdsl::batch::output_clash", Trigger::Ledger(SHOP, "sale_id,price,unallocated\nS1,1.00,x\n")),
-    ("splitdsl::batch::too_precise", Trigger::Ledger(SHOP, "sale_id,price\nS1,1.001\n")),
-    ("splitdsl::batch::unknown_currency", Trigger::Ledger(SHOP, "sale_id,price\nS1,1.00 ABC\n")),
+    (
+        "splitdsl::batch::empty_line",
+        Trigger::Ledger(SHOP, "sale_id,price\n\nS2,1.00\n"),
+    ),
+    (
+        "splitdsl::batch::empty_value",
+        Trigger::Ledger(SHOP, "sale_id,price\nS1,\n"),
+    ),
+    (
+        "splitdsl::batch::kind_clash",
+        Trigger::Ledger(
+            "price = 10.00 USD\ninput kind = 1\nshare rest = remaining * kind\n",
+            "sale_id,kind,price\nS1,sale,1.00\n",
+        ),
+    ),
+    (
+        "splitdsl::batch::missing_column",
+        Trigger::Ledger(SHOP, "sale_id,price\nS1\n"),
+    ),
+    (
+        "splitdsl::batch::near_input",
+        Trigger::Ledger(SHOP, "sale_id,price,regoin\nS1,1.00,2\n"),
+    ),
+    (
+        "splitdsl::batch::negative_price",
+        Trigger::Ledger(SHOP, "sale_id,price\nS1,-1.00\n"),
+    ),
+    (
+        "splitdsl::batch::no_price",
+        Trigger::Ledger(SHOP, "sale_id,region\nS1,2\n"),
+    ),
+    (
+        "splitdsl::batch::output_clash",
+        Trigger::Ledger(SHOP, "sale_id,price,unallocated\nS1,1.00,x\n"),
+    ),
+    (
+        "splitdsl::batch::too_precise",
+        Trigger::Ledger(SHOP, "sale_id,price\nS1,1.001\n"),
+    ),
+    (
+        "splitdsl::batch::unknown_currency",
+        Trigger::Ledger(SHOP, "sale_id,price\nS1,1.00 ABC\n"),
+    ),
     ("splitdsl::batch::read", Trigger::LedgerReadFails),
     ("splitdsl::batch::write", Trigger::LedgerWriteFails),
-    ("splitdsl::batch::io", Trigger::Cli(&["run", HOTMART, "--sales", "tests/no-such-ledger.csv"])),
-    ("splitdsl::io::binary", Trigger::LoadBytes(b"price = 1.00 USD\0\n")),
-    ("splitdsl::io::not_utf8", Trigger::LoadBytes(b"price = 1.00 USD \xff\n")),
+    (
+        "splitdsl::batch::io",
+        Trigger::Cli(&["run", HOTMART, "--sales", "tests/no-such-ledger.csv"]),
+    ),
+    (
+        "splitdsl::io::binary",
+        Trigger::LoadBytes(b"price = 1.00 USD\0\n"),
+    ),
+    (
+        "splitdsl::io::not_utf8",
+        Trigger::LoadBytes(b"price = 1.00 USD \xff\n"),
+    ),
     ("splitdsl::io::is_directory", Trigger::LoadDirectory),
     ("splitdsl::io::unreadable", Trigger::LoadMissing),
-    ("splitdsl::repl::edit_rejected", Trigger::Repl(Some(HOTMART), &["share worse = 500% of price"])),
-    ("splitdsl::repl::no_agreement", Trigger::Repl(None, &["what if price = 1.00 USD"])),
-    ("splitdsl::repl::solve_kind", Trigger::Repl(Some(HOTMART), &["solve price so that producer = true"])),
-    ("splitdsl::repl::usage", Trigger::Repl(Some(HOTMART), &["sweep price"])),
+    (
+        "splitdsl::repl::edit_rejected",
+        Trigger::Repl(Some(HOTMART), &["share worse = 500% of price"]),
+    ),
+    (
+        "splitdsl::repl::no_agreement",
+        Trigger::Repl(None, &["what if price = 1.00 USD"]),
+    ),
+    (
+        "splitdsl::repl::solve_kind",
+        Trigger::Repl(Some(HOTMART), &["solve price so that producer = true"]),
+    ),
+    (
+        "splitdsl::repl::usage",
+        Trigger::Repl(Some(HOTMART), &["sweep price"]),
+    ),
     (
         "splitdsl::repl::solve_failed",
         Trigger::Repl(
-            Some("price = 100.00 USD\ninput n = 1\nx = 100 / (n - 5)\nfee f = if x > 0 then 1.00 USD else 2.00 USD\nshare rest = remaining\n"),
+            Some(include_str!("repl/nowhere.split")),
             &["solve n so that f = 1.00 USD"],
         ),
     ),
