@@ -14,7 +14,7 @@
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use splitdsl::eval::{coerce, compare};
-use splitdsl::program::CExpr;
+use splitdsl::program::CKind;
 use splitdsl::repl::Session;
 use splitdsl::value::Value;
 use splitdsl::Agreement;
@@ -440,8 +440,8 @@ fn check(
         // The input's value: set, or its default (the sale may not evaluate).
         let template = inputs
             .get(slot)
-            .or(match &a.program.slots[slot].expr {
-                CExpr::Const(v) => Some(*v),
+            .or(match &a.program.slots[slot].expr.kind {
+                CKind::Const(v) => Some(*v),
                 _ => None,
             })
             .unwrap();

@@ -31,7 +31,7 @@ use super::table::align;
 use super::{err_at, usage, uses_names, Diags, Reply, Session};
 use crate::diag::{did_you_mean, Diagnostic};
 use crate::eval::{coerce, compare, Inputs, Outcome};
-use crate::program::{CExpr, Program, SlotId};
+use crate::program::{CKind, Program, SlotId};
 use crate::span::Span;
 use crate::syntax::parse_expr;
 use crate::value::{format_amount, Ty, Value};
@@ -120,8 +120,8 @@ impl Grid {
         let s = &program.slots[slot];
         let dp = match s.ty {
             Ty::Money(c) => c.minor_unit(),
-            Ty::Number => match s.expr {
-                CExpr::Const(Value::Number(d)) if d.scale() == 0 => 0,
+            Ty::Number => match s.expr.kind {
+                CKind::Const(Value::Number(d)) if d.scale() == 0 => 0,
                 _ => NUMBER_DP,
             },
             _ => return None,
@@ -606,8 +606,8 @@ pub(super) fn solve(s: &Session, input: &str, span: Span) -> Result<Reply, Diags
         .get(islot)
         .or_else(|| base.and_then(|o| o.value(islot)))
         .or_else(|| st.outcome.as_ref().ok().and_then(|o| o.value(slot)))
-        .or(match program.slots[islot].expr {
-            CExpr::Const(v) => Some(v),
+        .or(match program.slots[islot].expr.kind {
+            CKind::Const(v) => Some(v),
             _ => None,
         });
     let n0 = current.and_then(|v| grid.index(v)).unwrap_or(0);
