@@ -354,8 +354,19 @@ impl Explainer<'_> {
             terms.push(p.slots[d.slot].name.clone());
             children.push(self.named(d.slot));
         }
+        // A long chain is named by its ends; every term is a child below.
+        let formula = if terms.len() > 8 {
+            format!(
+                "{} − … − {} ({} terms)",
+                terms[..3].join(" − "),
+                terms[terms.len() - 2..].join(" − "),
+                terms.len()
+            )
+        } else {
+            terms.join(" − ")
+        };
         let mut n = Node::new(
-            format!("{head}  [the pool before {who}: {}]", terms.join(" − ")),
+            format!("{head}  [the pool before {who}: {formula}]"),
             About::Pool(k),
             value,
         );
