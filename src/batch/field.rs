@@ -145,9 +145,21 @@ pub fn write_units(out: &mut Vec<u8>, units: i128, dp: u32) {
     out.extend_from_slice(&buf[i..]);
 }
 
+/// How a ledger's number cells are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Numbers {
+    /// The ledger is `;`-separated: a decimal comma (`100,00`) is read as a
+    /// decimal point. Elsewhere a comma in a number is an error.
+    pub decimal_comma: bool,
+}
+
+/// The longest number cell with a decimal comma read without allocating.
+const COMMA_BUF: usize = 64;
+
 /// Reads one cell for the input `slot` of kind `ty`: a plain decimal, an
 /// amount with a currency code (`100.00 USD`) or, for anything else, a
 /// constant expression as `--set` takes it (`35%`, `5.20 BRL/USD`, `2025-03-10`).
+/// A bare number is money or a rate in the input's own unit.
 /// `is_price`: the price may not have more decimals than its currency's minor unit.
 pub fn parse_cell(
     agreement: &Agreement,
@@ -155,6 +167,7 @@ pub fn parse_cell(
     column: &str,
     text: &[u8],
     is_price: bool,
+    numbers: Numbers,
 ) -> Result<Value, FieldError> {
     let ty = agreement
         .program
@@ -169,6 +182,37 @@ pub fn parse_cell(
             format!("give {ty} for `{column}` on every row"),
         ));
     }
+    let numeric = matches!(ty, Ty::Money(_) | Ty::Number | Ty::Rate(..));
+    let mut buf = [0u8; COMMA_BUF];
+    let long;
+    let original = text;
+    // Only a cell with a comma, two points, or a point in a `;` ledger needs a look.
+    let look = numbers.decimal_comma
+        || memchr::memchr(b',', text).is_some()
+        || memchr::memchr_iter(b'.', text).nth(1).is_some();
+    let text: &[u8] = if numeric && look {
+        match separators(text, ty, numbers, column)? {
+            None => text,
+            Some(comma) if text.len() <= COMMA_BUF => {
+                let b = buf.get_mut(..text.len()).unwrap_or_default();
+                b.copy_from_slice(text);
+                if let Some(c) = b.get_mut(comma) {
+                    *c = b'.';
+                }
+                b
+            }
+            Some(comma) => {
+                let mut v = text.to_vec();
+                if let Some(c) = v.get_mut(comma) {
+                    *c = b'.';
+                }
+                long = v;
+                &long
+            }
+        }
+    } else {
+        text
+    };
     match ty {
         Ty::Money(c) => {
             if let Some(d) = parse_plain_decimal(text) {
@@ -181,6 +225,11 @@ pub fn parse_cell(
         Ty::Number => {
             if let Some(d) = parse_plain_decimal(text) {
                 return Ok(Value::Number(d));
+            }
+        }
+        Ty::Rate(a, b) => {
+            if let Some(d) = parse_plain_decimal(text) {
+                return Ok(Value::Rate(d, a, b));
             }
         }
         Ty::Bool => {
@@ -199,17 +248,16 @@ pub fn parse_cell(
                 return Ok(Value::Date(d));
             }
         }
-        Ty::Rate(..) => {}
     }
     // The general case: a constant expression, as `--set` reads it.
-    let shown = String::from_utf8_lossy(text);
+    let shown = String::from_utf8_lossy(original);
     let bad = || {
         let example = match ty {
             Ty::Money(c) => format!("e.g. `100.00` or `100.00 {c}`"),
             Ty::Number => "e.g. `3`, `0.35` or `35%`".into(),
             Ty::Bool => "`true` or `false`".into(),
             Ty::Date => "a date such as `2025-03-10`".into(),
-            Ty::Rate(a, b) => format!("e.g. `5.20 {a}/{b}`"),
+            Ty::Rate(a, b) => format!("e.g. `5.20` or `5.20 {a}/{b}`"),
         };
         FieldError::new(
             "splitdsl::batch::bad_value",
@@ -222,11 +270,182 @@ pub fn parse_cell(
     };
     let expr = parse_expr(text).map_err(|_| bad())?;
     let value = agreement.constant(&expr).map_err(|_| bad())?;
+    if let (Ty::Money(c), Value::Number(_)) = (ty, value) {
+        if text.contains('%') {
+            // `50%` is a share of something, not an amount: never 0.50.
+            return Err(FieldError::new(
+                "splitdsl::batch::percent_money",
+                format!("`{column}` is money in {c}, but the cell holds a percentage, `{shown}`"),
+                format!("write the amount, e.g. `100.00` or `100.00 {c}`"),
+            ));
+        }
+    }
     let value = crate::eval::coerce(value, ty).ok_or_else(bad)?;
     if let Value::Money(d, c) = value {
         return money(d, c, column, is_price);
     }
     Ok(value)
+}
+
+/// Looks at the commas and points of a number cell. `Ok(Some(i))`: the
+/// comma at `i` is the decimal separator (a `;`-separated ledger), to be
+/// read as a point; `Ok(None)`: nothing to change; an error for a decimal
+/// comma elsewhere, a thousands separator or an ambiguous point. A hint
+/// never changes the amount: it only drops separators or swaps a comma
+/// for a point.
+fn separators(
+    text: &[u8],
+    ty: Ty,
+    numbers: Numbers,
+    column: &str,
+) -> Result<Option<usize>, FieldError> {
+    let sign = usize::from(matches!(text.first(), Some(b'+' | b'-')));
+    let len = text
+        .iter()
+        .skip(sign)
+        .position(|b| !(b.is_ascii_digit() || *b == b'.' || *b == b','))
+        .map_or(text.len(), |p| p + sign);
+    let num = text.get(..len).unwrap_or_default();
+    let rest = String::from_utf8_lossy(text.get(len..).unwrap_or_default());
+    let commas = num.iter().filter(|&&b| b == b',').count();
+    let points = num.iter().filter(|&&b| b == b'.').count();
+    let shown = String::from_utf8_lossy(text);
+    let digits_after = |i: usize| num.len() - i - 1;
+    let well_formed = |i: usize| {
+        i > sign
+            && num.get(i - 1).is_some_and(u8::is_ascii_digit)
+            && num.get(i + 1).is_some_and(u8::is_ascii_digit)
+    };
+    let point = if numbers.decimal_comma { "," } else { "." };
+    let plain = |keep_decimal: Option<usize>| {
+        // The digits without separators, the decimal one (if any) written
+        // as this ledger writes it.
+        let mut s = String::new();
+        for (i, &b) in num.iter().enumerate() {
+            if b.is_ascii_digit() || b == b'+' || b == b'-' {
+                s.push(char::from(b));
+            } else if Some(i) == keep_decimal {
+                s.push_str(point);
+            }
+        }
+        s.push_str(&rest);
+        s
+    };
+    let thousands = |hint: String| {
+        FieldError::new(
+            "splitdsl::batch::thousands_separator",
+            format!("`{column}`: `{shown}` has a thousands separator"),
+            hint,
+        )
+    };
+    if commas == 0 && points < 2 {
+        // `1.000` in a ledger that writes decimal commas: one thousand or one?
+        if numbers.decimal_comma && points == 1 {
+            let p = num.iter().position(|&b| b == b'.').unwrap_or(0);
+            if let Ty::Money(c) = ty {
+                if digits_after(p) == 3 && c.minor_unit() < 3 && well_formed(p) && p - sign <= 3 {
+                    return Err(FieldError::new(
+                        "splitdsl::batch::thousands_separator",
+                        format!(
+                            "`{column}`: `{shown}` is ambiguous in a `;`-separated ledger: \
+                             a thousands separator, or a decimal point?"
+                        ),
+                        format!(
+                            "write `{}` if the point separates thousands, or `{}` if it is \
+                             a decimal point",
+                            plain(None),
+                            plain(Some(p)),
+                        ),
+                    ));
+                }
+            }
+        }
+        return Ok(None);
+    }
+    if commas == 1 && points == 0 {
+        let i = num.iter().position(|&b| b == b',').unwrap_or(0);
+        if !well_formed(i) {
+            return Ok(None); // not a number: reported as a bad value
+        }
+        if numbers.decimal_comma {
+            return Ok(Some(i));
+        }
+        if digits_after(i) == 3 {
+            return Err(FieldError::new(
+                "splitdsl::batch::decimal_comma",
+                format!(
+                    "`{column}`: `{shown}` has a comma: a decimal comma or a thousands separator?"
+                ),
+                format!(
+                    "write `{}` if it is a thousands separator, or `{}` if it is a decimal comma \
+                     (or use a `;`-separated file, where decimal commas are read)",
+                    plain(None),
+                    plain(Some(i)).replace(',', ".")
+                ),
+            ));
+        }
+        let with_point: String = shown.replacen(',', ".", 1);
+        return Err(FieldError::new(
+            "splitdsl::batch::decimal_comma",
+            format!("`{column}`: `{shown}` has a decimal comma"),
+            format!(
+                "decimal comma: use `{with_point}`, or a `;`-separated file (where `{shown}` is read as {with_point})"
+            ),
+        ));
+    }
+    // Several separators: the groups of a thousands separator, maybe a
+    // decimal separator last (`1,000.00`, `1.000,00`, `1,000,000`).
+    let seps: Vec<usize> = num
+        .iter()
+        .enumerate()
+        .filter(|(_, &b)| b == b',' || b == b'.')
+        .map(|(i, _)| i)
+        .collect();
+    let last = seps.last().copied().unwrap_or(0);
+    let (group, decimal) = match (num.get(last), seps.first().and_then(|&f| num.get(f))) {
+        (Some(&l), Some(&f)) if l != f => (f, Some(last)),
+        (_, Some(&f)) => (f, None),
+        _ => return Ok(None),
+    };
+    let groups_end = decimal.unwrap_or(num.len());
+    let group_seps: Vec<usize> = seps.iter().copied().filter(|&i| i < groups_end).collect();
+    let groups_ok = group_seps.iter().all(|&i| num.get(i) == Some(&group))
+        && group_seps
+            .first()
+            .is_some_and(|&f| (1..=3).contains(&(f - sign)))
+        && group_seps
+            .iter()
+            .zip(
+                group_seps
+                    .iter()
+                    .skip(1)
+                    .chain(std::iter::once(&groups_end)),
+            )
+            .all(|(&a, &b)| b - a == 4)
+        && decimal.is_none_or(|d| d + 1 < num.len());
+    let decimal_ok = match decimal.and_then(|d| num.get(d)) {
+        Some(b',') => numbers.decimal_comma,
+        Some(_) => true,
+        None => true,
+    };
+    if !groups_ok {
+        return Ok(None);
+    }
+    if !decimal_ok {
+        return Err(FieldError::new(
+            "splitdsl::batch::thousands_separator",
+            format!("`{column}`: `{shown}` has a thousands separator and a decimal comma"),
+            format!(
+                "write `{}` (a decimal point and no separator), or use a `;`-separated file \
+                 for decimal commas",
+                plain(decimal).replace(',', ".")
+            ),
+        ));
+    }
+    Err(thousands(format!(
+        "write `{}`, without the separator",
+        plain(decimal)
+    )))
 }
 
 fn money(d: Decimal, c: Currency, column: &str, is_price: bool) -> Result<Value, FieldError> {
