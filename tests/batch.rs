@@ -946,3 +946,22 @@ fn a_percent_in_a_money_cell_is_the_rows_error() {
     // A percent where a number is expected is a number.
     assert_eq!(out.lines().count(), 2);
 }
+
+#[test]
+fn a_repeated_key_on_the_first_json_line_rejects_that_line_only() {
+    let a = agreement(HOTMART);
+    let ledger = "{\"sale_id\": \"A\", \"price\": \"1.00\", \"price\": \"100.00\"}\n\
+                  {\"sale_id\": \"B\", \"price\": \"100.00\"}\n\
+                  {\"sale_id\": \"B\", \"price\": \"100.00\"}\n";
+    for threads in [1, 2] {
+        let (out, rejects, _) = run_with(&a, &[], ledger, OutFormat::Jsonl, threads);
+        assert_eq!(
+            codes(&rejects),
+            [
+                (1, Some("A"), "splitdsl::batch::duplicate_key"),
+                (3, Some("B"), "splitdsl::batch::duplicate_id"),
+            ]
+        );
+        assert_eq!(out.lines().count(), 1);
+    }
+}

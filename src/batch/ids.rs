@@ -9,7 +9,7 @@
 //! million ids of 8 characters). A ledger without an id column needs none.
 
 use super::field::trim;
-use super::reader::{json_value, split_csv, Block, Dup, Fields, Records, SalesFormat};
+use super::reader::{json_values, split_csv, Block, Dup, Fields, Records, SalesFormat};
 use super::settle::Layout;
 use super::statement::{Kind, Orphan};
 use hashbrown::HashTable;
@@ -136,14 +136,18 @@ impl IdIndex {
                 }
                 SalesFormat::Jsonl => {
                     let name = |i: Option<usize>| i.and_then(|i| layout.names.get(i));
-                    if let Some(k) = name(layout.kind) {
-                        let text = json_value(rec.bytes, k).unwrap_or_default();
-                        match Kind::parse(trim(text.as_bytes())) {
+                    let keys =
+                        [name(Some(id_col)), name(layout.kind)].map(|n| n.map(String::as_str));
+                    let Some([id, kind_text]) = json_values(rec.bytes, keys) else {
+                        continue;
+                    };
+                    if layout.kind.is_some() {
+                        match Kind::parse(trim(kind_text.unwrap_or_default().as_bytes())) {
                             Some(k) => kind = k,
                             None => continue,
                         }
                     }
-                    let Some(id) = name(Some(id_col)).and_then(|n| json_value(rec.bytes, n)) else {
+                    let Some(id) = id else {
                         continue;
                     };
                     let id = trim(id.as_bytes()).to_vec();

@@ -560,9 +560,16 @@ impl<'de> serde::Deserialize<'de> for Entries<'de> {
 }
 
 /// The keys of a JSON Lines record, in order (for the header).
+/// A key given twice counts once (the line itself is then rejected as a row).
 pub fn json_keys(rec: &[u8]) -> Result<Vec<String>, SyntaxError> {
     let entries = parse_json(rec)?;
-    Ok(entries.0.into_iter().map(|(k, _)| k).collect())
+    let mut keys: Vec<String> = Vec::with_capacity(entries.0.len());
+    for (k, _) in entries.0 {
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    Ok(keys)
 }
 
 fn parse_json(rec: &[u8]) -> Result<Entries<'_>, SyntaxError> {
@@ -657,14 +664,26 @@ pub fn split_json(
 /// anything else as its JSON), whatever else is wrong with the record;
 /// `None` when it is not a JSON object or has no such key.
 pub fn json_value(rec: &[u8], key: &str) -> Option<String> {
+    let [v] = json_values(rec, [Some(key)])?;
+    v
+}
+
+/// The values of `keys` in a JSON Lines record (see [`json_value`]), with
+/// one parse; `None` when it is not a JSON object.
+pub fn json_values<const N: usize>(
+    rec: &[u8],
+    keys: [Option<&str>; N],
+) -> Option<[Option<String>; N]> {
     let entries = parse_json(rec).ok()?;
-    let (_, raw) = entries.0.iter().find(|(k, _)| k == key)?;
-    let text = raw.get();
-    if text.starts_with('"') {
-        serde_json::from_str(text).ok()
-    } else {
-        Some(text.to_string())
-    }
+    Some(keys.map(|key| {
+        let (_, raw) = entries.0.iter().find(|(k, _)| Some(k.as_str()) == key)?;
+        let text = raw.get();
+        if text.starts_with('"') {
+            serde_json::from_str(text).ok()
+        } else {
+            Some(text.to_string())
+        }
+    }))
 }
 
 #[cfg(test)]
