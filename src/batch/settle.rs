@@ -226,7 +226,7 @@ impl Layout {
                     )
                     .primary(Span::new(0, spans.last().map_or(0, |s| s.1)), "the header")
                     .help(format!(
-                        "add a `{first}` column, or give every row's with `--set {first}=…`"
+                        "add a `{first}` column, or give one value for every row with `--set {first}=…`"
                     )),
                 );
             }
