@@ -12,8 +12,8 @@ use super::field::trim;
 use super::reader::{json_values, split_csv, Block, Dup, Fields, Records, SalesFormat};
 use super::settle::Layout;
 use super::statement::{Kind, Orphan};
-use hashbrown::HashTable;
-use std::hash::{BuildHasher, RandomState};
+use hashbrown::{DefaultHashBuilder, HashTable};
+use std::hash::BuildHasher;
 
 /// One id: where its bytes start, the line of its sale and of its reversal
 /// (0 when none yet; the reversal's line is shifted left by one, its low
@@ -28,7 +28,8 @@ struct Entry {
 /// The ids of a ledger, in the order first seen.
 #[derive(Debug, Default)]
 pub struct IdIndex {
-    state: RandomState,
+    /// foldhash, seeded per index: fast on short ids.
+    state: DefaultHashBuilder,
     table: HashTable<u32>,
     entries: Vec<Entry>,
     arena: Vec<u8>,
