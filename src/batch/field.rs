@@ -338,26 +338,41 @@ fn separators(
             hint,
         )
     };
+    // In a `;` ledger, `1.000` or `1,000` as money with fewer than three
+    // decimals: one thousand, or one?
+    let ambiguous = |i: usize| -> Option<FieldError> {
+        let Ty::Money(c) = ty else { return None };
+        let mu = c.minor_unit() as usize;
+        if !(numbers.decimal_comma && digits_after(i) == 3 && mu < 3 && well_formed(i))
+            || i - sign > 3
+        {
+            return None;
+        }
+        // The same amount with the currency's decimals, when the extra ones are zeros.
+        let keep = if mu == 0 { i } else { i + 1 + mu };
+        let decimal = num
+            .get(keep..)
+            .filter(|extra| extra.iter().all(|&b| b == b'0'))
+            .and_then(|_| num.get(..keep))
+            .map_or(String::new(), |d| {
+                format!(
+                    ", or `{}{rest}` for a decimal separator",
+                    String::from_utf8_lossy(d).replace('.', ",")
+                )
+            });
+        Some(FieldError::new(
+            "splitdsl::batch::thousands_separator",
+            format!(
+                "`{column}`: `{shown}` is ambiguous: a thousands separator, or a decimal \
+                 separator with more decimals than {c} has?"
+            ),
+            format!("write `{}` for a thousands separator{decimal}", plain(None)),
+        ))
+    };
     if commas == 0 && points < 2 {
-        // `1.000` in a ledger that writes decimal commas: one thousand or one?
-        if numbers.decimal_comma && points == 1 {
-            let p = num.iter().position(|&b| b == b'.').unwrap_or(0);
-            if let Ty::Money(c) = ty {
-                if digits_after(p) == 3 && c.minor_unit() < 3 && well_formed(p) && p - sign <= 3 {
-                    return Err(FieldError::new(
-                        "splitdsl::batch::thousands_separator",
-                        format!(
-                            "`{column}`: `{shown}` is ambiguous in a `;`-separated ledger: \
-                             a thousands separator, or a decimal point?"
-                        ),
-                        format!(
-                            "write `{}` if the point separates thousands, or `{}` if it is \
-                             a decimal point",
-                            plain(None),
-                            plain(Some(p)),
-                        ),
-                    ));
-                }
+        if points == 1 {
+            if let Some(e) = num.iter().position(|&b| b == b'.').and_then(ambiguous) {
+                return Err(e);
             }
         }
         return Ok(None);
@@ -366,6 +381,9 @@ fn separators(
         let i = num.iter().position(|&b| b == b',').unwrap_or(0);
         if !well_formed(i) {
             return Ok(None); // not a number: reported as a bad value
+        }
+        if let Some(e) = ambiguous(i) {
+            return Err(e);
         }
         if numbers.decimal_comma {
             return Ok(Some(i));
@@ -597,6 +615,57 @@ mod tests {
             w(-(i128::from(u64::MAX) * 1000), 2),
             "-184467440737095516150.00"
         );
+    }
+
+    #[test]
+    fn separators_are_read_or_explained_without_changing_the_amount() {
+        let Some(usd) = Currency::from_code("USD").map(Ty::Money) else {
+            panic!("USD is a currency")
+        };
+        let semi = Numbers {
+            decimal_comma: true,
+        };
+        let comma = Numbers::default();
+        let look = |t: &str, ty: Ty, n: Numbers| separators(t.as_bytes(), ty, n, "x");
+        let help = |t: &str, ty: Ty, n: Numbers| match look(t, ty, n) {
+            Err(e) => (e.code, e.help.unwrap_or_default()),
+            Ok(v) => ("ok", format!("{v:?}")),
+        };
+        assert_eq!(look("100,00", usd, semi), Ok(Some(3)));
+        assert_eq!(look("-1,5", Ty::Number, semi), Ok(Some(2)));
+        assert_eq!(look("100.00", usd, semi), Ok(None));
+        assert_eq!(look("100.00", usd, comma), Ok(None));
+        assert_eq!(look("1,2,3", usd, comma), Ok(None));
+        assert_eq!(look("abc", usd, comma), Ok(None));
+        let (code, h) = help("100,00 USD", usd, comma);
+        assert_eq!(code, "splitdsl::batch::decimal_comma");
+        assert!(h.contains("`100.00 USD`"), "{h}");
+        let (code, h) = help("1,000,000", usd, comma);
+        assert_eq!(code, "splitdsl::batch::thousands_separator");
+        assert!(h.contains("`1000000`"), "{h}");
+        let (_, h) = help("1.000.000,50", usd, semi);
+        assert!(h.contains("`1000000,50`"), "{h}");
+        let (_, h) = help("1.000.000,50", usd, comma);
+        assert!(h.contains("`1000000.50`"), "{h}");
+        let (code, h) = help("1,000", usd, comma);
+        assert_eq!(code, "splitdsl::batch::decimal_comma");
+        assert!(h.contains("`1000`") && h.contains("`1.000`"), "{h}");
+        // In a `;` ledger both `1.000` and `1,000` are ambiguous for money in cents…
+        for t in ["1.000", "1,000", "12.500"] {
+            let (code, h) = help(t, usd, semi);
+            assert_eq!(code, "splitdsl::batch::thousands_separator", "{t}");
+            assert!(!h.contains("`1.00`"), "{h}");
+        }
+        let (_, h) = help("1,000", usd, semi);
+        assert!(h.contains("`1000`") && h.contains("`1,00`"), "{h}");
+        let (_, h) = help("12.345", usd, semi);
+        assert!(
+            h.contains("`12345`") && !h.contains("decimal separator`"),
+            "{h}"
+        );
+        // …but not as a number, nor with more digits before the separator.
+        assert_eq!(look("1,000", Ty::Number, semi), Ok(Some(1)));
+        assert_eq!(look("1000,000", usd, semi), Ok(Some(4)));
     }
 
     #[test]
