@@ -5,8 +5,9 @@
 //! the input into blocks, before the blocks are settled in parallel, and
 //! marks each duplicate in its block ([`Block::dups`]). Its memory grows with
 //! the number of distinct ids: the ids' bytes in one buffer, 24 bytes of
-//! line numbers and about 5–10 bytes of hash table per id (some 40 MiB for a
-//! million ids of 8 characters). A ledger without an id column needs none.
+//! line numbers and 10–20 bytes of hash table per id, plus the slack of
+//! growing them (a peak RSS of some 60 MiB for a million ids of 8
+//! characters). A ledger without an id column needs none.
 
 use super::field::trim;
 use super::reader::{json_values, split_csv, Block, Dup, Fields, Records, SalesFormat};
@@ -25,12 +26,26 @@ struct Entry {
     reversal: u64,
 }
 
+fn slot_print(slot: u64) -> u32 {
+    (slot >> 32) as u32
+}
+
+fn slot_index(slot: u64) -> usize {
+    (slot & 0xFFFF_FFFF) as usize
+}
+
+/// The table's hash of a fingerprint: spread over 64 bits (the table takes
+/// the bucket from the low bits and a tag from the top ones).
+fn slot_hash(print: u32) -> u64 {
+    u64::from(print).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
 /// The ids of a ledger, in the order first seen.
 #[derive(Debug, Default)]
 pub struct IdIndex {
     /// foldhash, seeded per index: fast on short ids.
     state: DefaultHashBuilder,
-    table: HashTable<u32>,
+    table: HashTable<u64>,
     entries: Vec<Entry>,
     arena: Vec<u8>,
     fields: Fields,
@@ -52,16 +67,23 @@ impl IdIndex {
             arena,
             ..
         } = self;
-        let bytes = |i: u32| -> &[u8] {
-            let i = i as usize;
-            let start = entries.get(i).map_or(0, |e| e.start as usize);
-            let end = entries.get(i + 1).map_or(arena.len(), |e| e.start as usize);
-            arena.get(start..end).unwrap_or_default()
-        };
-        let hash = state.hash_one(id);
-        let found = table.find(hash, |&i| bytes(i) == id).copied();
+        // A table slot holds a 32-bit fingerprint of the id and the id's
+        // index; the table hashes the fingerprint alone, so that growing the
+        // table never reads the ids again (that was most of its cost).
+        let full = state.hash_one(id);
+        let print = (full ^ (full >> 32)) as u32;
+        let found = table
+            .find(slot_hash(print), |&slot| {
+                slot_print(slot) == print && {
+                    let i = slot_index(slot);
+                    let start = entries.get(i).map_or(0, |e| e.start as usize);
+                    let end = entries.get(i + 1).map_or(arena.len(), |e| e.start as usize);
+                    arena.get(start..end) == Some(id)
+                }
+            })
+            .copied();
         let index = match found {
-            Some(i) => i as usize,
+            Some(slot) => slot_index(slot),
             None => {
                 // More than 4 billion ids: stop looking (memory would run out first).
                 let Ok(i) = u32::try_from(entries.len()) else {
@@ -72,13 +94,11 @@ impl IdIndex {
                     ..Entry::default()
                 });
                 arena.extend_from_slice(id);
-                let (entries, arena) = (&*entries, &*arena);
-                table.insert_unique(hash, i, |&j| {
-                    let j = j as usize;
-                    let start = entries.get(j).map_or(0, |e| e.start as usize);
-                    let end = entries.get(j + 1).map_or(arena.len(), |e| e.start as usize);
-                    state.hash_one(arena.get(start..end).unwrap_or_default())
-                });
+                table.insert_unique(
+                    slot_hash(print),
+                    (u64::from(print) << 32) | u64::from(i),
+                    |&slot| slot_hash(slot_print(slot)),
+                );
                 i as usize
             }
         };
