@@ -155,8 +155,9 @@ fn generated_ledgers_reconcile() {
         let mut rdr = csv::Reader::from_reader(out.as_bytes());
         for rec in rdr.records() {
             let rec = rec.unwrap();
-            let v: Vec<Decimal> = (4..9).map(|i| d(&rec[i])).collect();
-            assert_eq!(d(&rec[3]), v.iter().sum::<Decimal>(), "{rec:?}");
+            // sale_id, kind, installments, note, then the price and the amounts.
+            let v: Vec<Decimal> = (5..10).map(|i| d(&rec[i])).collect();
+            assert_eq!(d(&rec[4]), v.iter().sum::<Decimal>(), "{rec:?}");
         }
     }
 }
@@ -175,7 +176,7 @@ fn refunds_net_to_zero() {
     assert_eq!((st.sales, st.refunds, st.chargebacks), (5, 4, 1));
     for line in &st.lines {
         assert_eq!(line.net(), Some(0), "{line:?}");
-        assert_eq!(line.gross, -line.refunds);
+        assert_eq!(line.gross, -(line.refunds + line.chargebacks));
         assert_eq!(line.count, 10);
     }
     assert!(s.reconciliation.holds);
@@ -214,7 +215,7 @@ fn every_kind_of_bad_row_is_reported_with_its_line_and_the_good_rows_settle() {
             (7, Some("S6"), "splitdsl::batch::column_count"),
             (9, Some("S8"), "splitdsl::batch::currency_mismatch"),
             (10, Some("S9"), "splitdsl::eval::exceeds_pool"),
-            (11, None, "splitdsl::batch::bad_csv"),
+            (11, Some("S10"), "splitdsl::batch::bad_csv"),
         ]
     );
     // The reasons say what is wrong, in words.
@@ -255,7 +256,7 @@ fn a_failed_require_rejects_the_row_with_its_message() {
         .contains("the producer keeps at least 10.00 USD"));
     assert_eq!(
         out,
-        "id,price,partner,producer,unallocated\nA,100.00,80.00,20.00,0.00\nC,200.00,160.00,40.00,0.00\n"
+        "id,bonus,price,partner,producer,unallocated\nA,0.00,100.00,80.00,20.00,0.00\nC,0.00,200.00,160.00,40.00,0.00\n"
     );
 }
 
@@ -265,7 +266,8 @@ fn output_is_the_same_whatever_the_number_of_threads() {
     // About 1 MB: several blocks, so that the workers really interleave.
     let mut text = ledger(30_000, 99);
     text.push_str("BAD1,sale,nope,1,x\n");
-    text.push_str(&ledger(2_000, 5)[37..]); // more rows, without the header
+    // More rows, without the header, with ids of their own.
+    text.push_str(&ledger(2_000, 5)[37..].replace('S', "T"));
     let (one, rejects_one, s_one) = run(&a, &text, 1);
     assert_eq!(rejects_one.len(), 1);
     assert_eq!(rejects_one[0].line, 30_002);
@@ -293,9 +295,9 @@ fn set_applies_to_every_row_unless_the_row_sets_it() {
     // installments comes from the rows; affiliate_on from --set (no affiliate).
     assert_eq!(
         out,
-        "sale_id,price,platform,installment_fee,affiliate,producer,unallocated\n\
-         S1,100.00,10.40,0.00,0.00,80.64,8.96\n\
-         S2,100.00,10.40,2.99,0.00,77.95,8.66\n"
+        "sale_id,installments,price,platform,installment_fee,affiliate,producer,unallocated\n\
+         S1,1,100.00,10.40,0.00,0.00,80.64,8.96\n\
+         S2,3,100.00,10.40,2.99,0.00,77.95,8.66\n"
     );
     // With no price column, --set gives every row's price.
     let (out, rejects, _) = run_with(
@@ -471,4 +473,495 @@ fn more_bad_cells_and_header_warnings() {
         r.err().map(|f| f.diagnostic().0.code),
         Some("splitdsl::batch::kind_clash")
     );
+}
+
+// ---- Ledgers as they come from real spreadsheets (issue 12) ----
+
+const CURRENCY: &str = include_str!("../examples/currency.split");
+const SUBSCRIPTION: &str = include_str!("../examples/subscription.split");
+
+fn codes(rejects: &[Reject]) -> Vec<(u64, Option<&str>, &str)> {
+    rejects
+        .iter()
+        .map(|r| (r.line, r.id.as_deref(), r.diagnostic.code))
+        .collect()
+}
+
+fn fatal_code(a: &Agreement, sets: &[&str], ledger: &str) -> (&'static str, String) {
+    let mut inputs = a.inputs();
+    for s in sets {
+        a.set_from_text(&mut inputs, s).unwrap();
+    }
+    let mut out = Vec::new();
+    let r = settle(
+        a,
+        &inputs,
+        ledger.as_bytes(),
+        &mut out,
+        OutFormat::Csv,
+        1,
+        &mut Vec::new(),
+    );
+    assert!(out.is_empty(), "nothing is written");
+    let (d, _) = r.expect_err("a fatal error").diagnostic();
+    (
+        d.code,
+        format!("{} | {}", d.message, d.help.unwrap_or_default()),
+    )
+}
+
+#[test]
+fn the_delimiter_is_detected_from_the_header() {
+    let a = agreement(HOTMART);
+    let want = "sale_id,price,hotmart,affiliate,coproducer,producer,unallocated\n\
+                S1,100.00,10.40,31.36,5.82,52.42,0.00\n\
+                S2,47.10,5.16,14.68,2.73,24.53,0.00\n";
+    for ledger in [
+        "sale_id;price\nS1;100,00\nS2;47.10\n",
+        "sale_id\tprice\nS1\t100.00\nS2\t47.10\n",
+        "sale_id,price\nS1,100.00\nS2,47.10\n",
+        // A quoted field with the other delimiters in it does not confuse the detection.
+        "\"sale_id\";price\r\nS1;\"100,00\"\r\nS2;47,10\r\n",
+    ] {
+        let (out, rejects, s) = run(&a, ledger, 1);
+        assert!(rejects.is_empty(), "{ledger:?}: {:?}", rejects.first());
+        assert_eq!(out, want, "{ledger:?}");
+        assert!(s.reconciliation.holds);
+    }
+    // The delimiter that finds the known columns wins over the one that splits more.
+    let (out, rejects, _) = run(&a, "sale_id;price;note\nS1;100,00;a,b,c,d\n", 1);
+    assert!(rejects.is_empty(), "{:?}", rejects.first());
+    assert_eq!(
+        out.lines().nth(1),
+        Some("S1,\"a,b,c,d\",100.00,10.40,31.36,5.82,52.42,0.00")
+    );
+}
+
+#[test]
+fn a_forced_delimiter_wins_over_the_detection() {
+    use splitdsl::batch::{settle_with, Delimiter, Options};
+    let a = agreement(HOTMART);
+    let go = |delimiter: Delimiter, ledger: &str| {
+        let mut out = Vec::new();
+        let mut rejects = Vec::new();
+        let r = settle_with(
+            &a,
+            &a.inputs(),
+            ledger.as_bytes(),
+            &mut out,
+            &Options {
+                format: OutFormat::Csv,
+                threads: 1,
+                delimiter: Some(delimiter),
+            },
+            &mut rejects,
+        );
+        (
+            r.map(|_| String::from_utf8(out).unwrap())
+                .map_err(|f| f.diagnostic().0.code),
+            rejects
+                .iter()
+                .map(|r| (r.line, r.diagnostic.code))
+                .collect::<Vec<_>>(),
+        )
+    };
+    // `;` forced: `a,b` is one column, and decimal commas are read.
+    let (out, rejects) = go(Delimiter::Semicolon, "a,b;price\nx,y;1,50\n");
+    assert!(rejects.is_empty(), "{rejects:?}");
+    assert_eq!(
+        out.unwrap().lines().nth(1),
+        Some("\"x,y\",1.50,0.65,0.30,0.06,0.49,0.00")
+    );
+    // `,` forced on a `;` file: there is no `price` column.
+    let (out, _) = go(Delimiter::Comma, "sale_id;price\nS1;1,00\n");
+    assert_eq!(out.err(), Some("splitdsl::batch::no_price"));
+    assert_eq!(Delimiter::parse("tab"), Ok(Delimiter::Tab));
+    assert_eq!(Delimiter::parse("\\t"), Ok(Delimiter::Tab));
+    assert_eq!(Delimiter::parse("\t"), Ok(Delimiter::Tab));
+    assert_eq!(Delimiter::parse(";"), Ok(Delimiter::Semicolon));
+    assert_eq!(Delimiter::parse(","), Ok(Delimiter::Comma));
+    assert!(Delimiter::parse("|").is_err());
+}
+
+#[test]
+fn a_decimal_comma_outside_a_semicolon_file_is_the_rows_error() {
+    let a = agreement(TIERED);
+    let ledger = "sale_id,price,installments\n\
+                  A,\"100,00\",1\n\
+                  B,\"1,000.00\",1\n\
+                  C,100.00,\"3,5\"\n\
+                  D,100.00,1\n";
+    let (out, rejects, _) = run(&a, ledger, 1);
+    assert_eq!(
+        codes(&rejects),
+        [
+            (2, Some("A"), "splitdsl::batch::decimal_comma"),
+            (3, Some("B"), "splitdsl::batch::thousands_separator"),
+            (4, Some("C"), "splitdsl::batch::decimal_comma"),
+        ]
+    );
+    let d = &rejects[0].diagnostic;
+    assert!(d.message.contains("decimal comma"), "{}", d.message);
+    let help = d.help.clone().unwrap_or_default();
+    assert!(help.contains("`100.00`") && help.contains(";"), "{help}");
+    // The hint keeps the amount: one thousand, not one.
+    let help = rejects[1].diagnostic.help.clone().unwrap_or_default();
+    assert!(help.contains("`1000.00`"), "{help}");
+    assert!(
+        !help.contains("`1.000`") && !help.contains("`1.00`"),
+        "{help}"
+    );
+    assert_eq!(out.lines().count(), 2);
+    // A tab-separated file has the same rule.
+    let (_, rejects, _) = run(&agreement(HOTMART), "sale_id\tprice\nA\t100,00\n", 1);
+    assert_eq!(
+        codes(&rejects),
+        [(2, Some("A"), "splitdsl::batch::decimal_comma")]
+    );
+}
+
+#[test]
+fn semicolon_files_read_decimal_commas_but_not_thousands_separators() {
+    let a = agreement(TIERED);
+    let ledger = "sale_id;price;installments\n\
+                  A;100,00;1\n\
+                  B;1.000,00;1\n\
+                  C;1.000;1\n\
+                  D;100,00 USD;1\n\
+                  E;100.00;1\n";
+    let (out, rejects, _) = run(&a, ledger, 1);
+    assert_eq!(
+        codes(&rejects),
+        [
+            (3, Some("B"), "splitdsl::batch::thousands_separator"),
+            (4, Some("C"), "splitdsl::batch::thousands_separator"),
+        ]
+    );
+    let help = rejects[0].diagnostic.help.clone().unwrap_or_default();
+    assert!(help.contains("`1000,00`"), "{help}");
+    let got: Vec<&str> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap())
+        .collect();
+    assert_eq!(got, ["100.00", "100.00", "100.00"]);
+}
+
+#[test]
+fn a_computed_price_settles_from_its_inputs_which_are_shown() {
+    let a = agreement(CURRENCY);
+    let ledger = "sale_id,list_price,eur_brl\n\
+                  S1,49.00,6.1834\n\
+                  S2,49.00 EUR,6.1834 BRL/EUR\n\
+                  S3,100,5.5\n";
+    let (out, rejects, s) = run(&a, ledger, 2);
+    assert!(rejects.is_empty(), "{:?}", rejects.first());
+    assert_eq!(
+        out,
+        "sale_id,list_price,eur_brl,price,hotmart,conversion,coproducer,producer,unallocated\n\
+         S1,49.00,6.1834,302.99,32.50,4.54,66.49,199.46,0.00\n\
+         S2,49.00,6.1834,302.99,32.50,4.54,66.49,199.46,0.00\n\
+         S3,100.00,5.5,550.00,56.95,8.25,121.20,363.60,0.00\n"
+    );
+    assert!(s.reconciliation.holds);
+    // A semicolon file with decimal commas in the rate.
+    let (out, rejects, _) = run(&a, "sale_id;list_price;eur_brl\nS1;49,00;6,1834\n", 1);
+    assert!(rejects.is_empty(), "{:?}", rejects.first());
+    assert_eq!(
+        out.lines().nth(1),
+        Some("S1,49.00,6.1834,302.99,32.50,4.54,66.49,199.46,0.00")
+    );
+    // A rate in another pair of currencies is the row's error.
+    let (_, rejects, _) = run(&a, "sale_id,list_price,eur_brl\nS1,49.00,6.18 USD/EUR\n", 1);
+    assert_eq!(
+        codes(&rejects),
+        [(2, Some("S1"), "splitdsl::batch::bad_value")]
+    );
+
+    let a = agreement(SUBSCRIPTION);
+    let ledger = "sale_id,list_price,coupon,renewal,months\n\
+                  A,29.90,,,\n\
+                  B,29.90,10.00,false,1\n\
+                  C,29.90,0.00,true,13\n";
+    let (out, rejects, _) = run(&a, ledger, 1);
+    assert!(rejects.is_empty(), "{:?}", rejects.first());
+    assert_eq!(
+        out,
+        "sale_id,list_price,coupon,renewal,months,price,hotmart,first_click,last_click,loyalty,producer,unallocated\n\
+         A,29.90,0.00,false,1,29.90,3.46,3.17,7.40,0.00,15.87,0.00\n\
+         B,29.90,10.00,false,1,19.90,2.47,2.09,4.88,0.00,10.46,0.00\n\
+         C,29.90,0.00,true,13,29.90,3.46,0.79,1.85,1.00,22.80,0.00\n"
+    );
+}
+
+#[test]
+fn a_price_column_for_a_computed_price_is_an_error_not_an_override() {
+    let (code, text) = fatal_code(
+        &agreement(CURRENCY),
+        &[],
+        "sale_id,price,list_price,eur_brl\nS1,100.00,49.00,6.1834\n",
+    );
+    assert_eq!(code, "splitdsl::batch::computed_price");
+    assert!(
+        text.contains("price is computed from")
+            && text.contains("`list_price`")
+            && text.contains("`eur_brl`"),
+        "{text}"
+    );
+    let (code, text) = fatal_code(&agreement(SUBSCRIPTION), &[], "sale_id,price\nA,1.00\n");
+    assert_eq!(code, "splitdsl::batch::computed_price");
+    assert!(
+        text.contains("`list_price`") && text.contains("`coupon`"),
+        "{text}"
+    );
+    // Without any of the inputs the price is computed from, every row would
+    // have the agreement's example price: the run stops.
+    let (code, text) = fatal_code(&agreement(CURRENCY), &[], "sale_id,eur\nS1,1\n");
+    assert_eq!(code, "splitdsl::batch::no_price");
+    assert!(text.contains("`list_price`"), "{text}");
+    // …unless `--set` gives one of them.
+    let a = agreement(CURRENCY);
+    let (out, rejects, _) = run_with(
+        &a,
+        &["list_price=10.00 EUR"],
+        "sale_id\nS1\n",
+        OutFormat::Csv,
+        1,
+    );
+    assert!(rejects.is_empty());
+    assert_eq!(
+        out.lines().nth(1).map(|l| l.split(',').nth(1)),
+        Some(Some("61.83"))
+    );
+}
+
+#[test]
+fn a_second_row_with_a_seen_id_is_rejected_with_both_lines() {
+    let a = agreement(HOTMART);
+    let ledger = "sale_id,kind,price\n\
+                  S1,sale,100.00\n\
+                  S2,sale,10.00\n\
+                  S1,sale,100.00\n\
+                  S1,refund,100.00\n\
+                  S2,chargeback,10.00\n\
+                  S1,chargeback,100.00\n\
+                  S9,refund,5.00\n\
+                  ,sale,1.00\n\
+                  ,sale,1.00\n";
+    for threads in [1, 3] {
+        let (out, rejects, s) = run(&a, ledger, threads);
+        assert_eq!(
+            codes(&rejects),
+            [
+                (4, Some("S1"), "splitdsl::batch::duplicate_id"),
+                (7, Some("S1"), "splitdsl::batch::duplicate_id"),
+            ]
+        );
+        let m = &rejects[0].diagnostic.message;
+        assert!(m.contains("line 2"), "{m}");
+        assert!(rejects[1].diagnostic.message.contains("line 5"));
+        assert_eq!(out.lines().count(), 1 + 7);
+        // The refund of a sale that is not in the file settles, with a warning.
+        let st = &s.statement;
+        assert_eq!((st.sales, st.refunds, st.chargebacks), (4, 2, 1));
+        assert_eq!(st.orphans.len(), 1);
+        assert_eq!((st.orphans[0].line, st.orphans[0].id.as_str()), (8, "S9"));
+        let table = st.table(&a.program, &s.reconciliation);
+        assert!(
+            table.contains("refund S9 (line 8): its sale is not in this ledger"),
+            "{table}"
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&st.json(&a.program, &s.reconciliation)).unwrap();
+        assert_eq!(json["warnings"][0]["line"], 8);
+        assert_eq!(json["warnings"][0]["id"], "S9");
+    }
+}
+
+#[test]
+fn duplicate_ids_are_found_across_blocks_and_threads() {
+    let a = agreement(TIERED);
+    // About 1 MB: several blocks; the duplicates are far apart.
+    let generated = ledger(30_000, 3);
+    let (header, rows) = generated.split_at(37);
+    let text = format!(
+        "{header}A1,sale,10.00,1,first\nB1,refund,10.00,1,first\n{rows}\
+         A1,sale,10.00,1,again\nB1,sale,10.00,1,the sale\nB1,chargeback,10.00,1,again\n"
+    );
+    let (one, rejects_one, s_one) = run(&a, &text, 1);
+    assert_eq!(
+        codes(&rejects_one),
+        [
+            (30_004, Some("A1"), "splitdsl::batch::duplicate_id"),
+            (30_006, Some("B1"), "splitdsl::batch::duplicate_id"),
+        ]
+    );
+    assert!(rejects_one[0].diagnostic.message.contains("line 2"));
+    assert!(rejects_one[1].diagnostic.message.contains("line 3"));
+    for threads in [2, 4] {
+        let (many, rejects, s) = run(&a, &text, threads);
+        assert!(many == one);
+        assert_eq!(codes(&rejects), codes(&rejects_one));
+        assert_eq!(s.statement, s_one.statement);
+    }
+}
+
+#[test]
+fn trailing_blank_lines_are_not_rows() {
+    let a = agreement(HOTMART);
+    let (out, rejects, s) = run(&a, "sale_id,price\nS1,1.00\n\n  \r\n\n", 1);
+    assert!(rejects.is_empty(), "{:?}", rejects.first());
+    assert_eq!(out.lines().count(), 2);
+    assert_eq!(s.statement.settled(), 1);
+    let (_, rejects, _) = run(&a, "sale_id,price\n\nS1,1.00\n\n", 2);
+    assert_eq!(codes(&rejects), [(2, None, "splitdsl::batch::empty_line")]);
+    let (_, rejects, _) = run(&a, "{\"sale_id\": \"S1\", \"price\": \"1.00\"}\n\n\n", 1);
+    assert!(rejects.is_empty());
+}
+
+#[test]
+fn an_empty_cell_takes_the_set_value_or_the_default() {
+    let a = agreement(TIERED);
+    let ledger =
+        "sale_id,price,installments,affiliate_on\nA,100.00,,\nB,100.00,3,false\nC,100.00,,\n";
+    let (out, rejects, _) = run(&a, ledger, 1);
+    assert!(rejects.is_empty(), "{:?}", rejects.first());
+    // The value used is shown: the default 1 and true.
+    assert_eq!(
+        out,
+        "sale_id,installments,affiliate_on,price,platform,installment_fee,affiliate,producer,unallocated\n\
+         A,1,true,100.00,10.40,0.00,31.36,52.42,5.82\n\
+         B,3,false,100.00,10.40,2.99,0.00,77.95,8.66\n\
+         C,1,true,100.00,10.40,0.00,31.36,52.42,5.82\n"
+    );
+    let (out, _, _) = run_with(&a, &["installments=3"], ledger, OutFormat::Csv, 1);
+    assert!(out.contains("\nC,3,true,100.00,10.40,2.99,"), "{out}");
+    // An empty price has no default: the row is rejected, unless --set gives one.
+    let (_, rejects, _) = run(&a, "sale_id,price\nA,\n", 1);
+    assert_eq!(
+        codes(&rejects),
+        [(2, Some("A"), "splitdsl::batch::empty_value")]
+    );
+    let (out, rejects, _) = run_with(
+        &a,
+        &["price=50.00"],
+        "sale_id,price\nA,\nB,10.00\n",
+        OutFormat::Csv,
+        1,
+    );
+    assert!(rejects.is_empty());
+    assert!(
+        out.contains("\nA,50.00,") && out.contains("\nB,10.00,"),
+        "{out}"
+    );
+}
+
+#[test]
+fn json_lines_may_omit_optional_keys_but_not_repeat_one() {
+    let a = agreement(TIERED);
+    let ledger =
+        "{\"sale_id\": \"A\", \"price\": \"100.00\", \"installments\": 3, \"kind\": \"sale\"}\n\
+                  {\"sale_id\": \"B\", \"price\": \"100.00\"}\n\
+                  {\"sale_id\": \"C\", \"price\": \"1.00\", \"price\": \"100.00\"}\n\
+                  {\"sale_id\": \"D\", \"installments\": 2}\n\
+                  {\"installments\": 2, \"sale_id\": \"E\", \"extra\": 1, \"price\": \"1.00\"}\n";
+    let (out, rejects, _) = run_with(&a, &[], ledger, OutFormat::Jsonl, 1);
+    assert_eq!(
+        codes(&rejects),
+        [
+            (3, Some("C"), "splitdsl::batch::duplicate_key"),
+            (4, Some("D"), "splitdsl::batch::missing_column"),
+            (5, Some("E"), "splitdsl::batch::column_count"),
+        ]
+    );
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["installments"], "3");
+    assert_eq!(lines[0]["installment_fee"], "2.99");
+    assert_eq!(lines[1]["installments"], "1");
+    assert_eq!(lines[1]["kind"], "");
+    assert_eq!(lines[1]["installment_fee"], "0.00");
+}
+
+#[test]
+fn a_reject_shows_the_id_it_has() {
+    let a = agreement(HOTMART);
+    let (_, rejects, _) = run(
+        &a,
+        "sale_id,note,price\nS1,\"open,1.00\nS2,x\"y\"z,1.00\n",
+        1,
+    );
+    assert_eq!(
+        codes(&rejects),
+        [(2, Some("S1"), "splitdsl::batch::bad_csv")]
+    );
+    let (_, rejects, _) = run(&a, "price,sale_id\n\"1.00,S1\n", 1);
+    assert_eq!(codes(&rejects), [(2, None, "splitdsl::batch::bad_csv")]);
+}
+
+#[test]
+fn the_statement_shows_refunds_and_chargebacks_apart() {
+    let a = agreement(HOTMART);
+    let ledger = "sale_id,kind,price\nS1,sale,100.00\nS2,sale,10.00\nS1,refund,100.00\nS2,chargeback,10.00\nS3,sale,47.10\n";
+    let (_, rejects, s) = run(&a, ledger, 1);
+    assert!(rejects.is_empty());
+    let st = &s.statement;
+    let price = st.lines[0];
+    assert_eq!(
+        (price.gross, price.refunds, price.chargebacks),
+        (15710, -10000, -1000)
+    );
+    assert_eq!(price.net(), Some(4710));
+    assert!(s.reconciliation.holds);
+    let csv = String::from_utf8(st.csv(&a.program)).unwrap();
+    assert!(csv.starts_with("kind,name,label,currency,count,gross,refunds,chargebacks,net\n"));
+    assert!(
+        csv.contains("\nprice,price,,USD,5,157.10,-100.00,-10.00,47.10\n"),
+        "{csv}"
+    );
+    let table = st.table(&a.program, &s.reconciliation);
+    assert!(table.contains("chargebacks"), "{table}");
+    let json: serde_json::Value =
+        serde_json::from_str(&st.json(&a.program, &s.reconciliation)).unwrap();
+    assert_eq!(json["lines"][0]["refunds"], "-100.00");
+    assert_eq!(json["lines"][0]["chargebacks"], "-10.00");
+}
+
+#[test]
+fn a_percent_in_a_money_cell_is_the_rows_error() {
+    let a = agreement(TIERED);
+    let ledger = "sale_id,price,installments\nA,50%,1\nB,100.00,35%\nC,12.5%,1\n";
+    let (out, rejects, _) = run(&a, ledger, 1);
+    assert_eq!(
+        codes(&rejects),
+        [
+            (2, Some("A"), "splitdsl::batch::percent_money"),
+            (4, Some("C"), "splitdsl::batch::percent_money"),
+        ]
+    );
+    assert!(rejects[0].diagnostic.message.contains("`50%`"));
+    // A percent where a number is expected is a number.
+    assert_eq!(out.lines().count(), 2);
+}
+
+#[test]
+fn a_repeated_key_on_the_first_json_line_rejects_that_line_only() {
+    let a = agreement(HOTMART);
+    let ledger = "{\"sale_id\": \"A\", \"price\": \"1.00\", \"price\": \"100.00\"}\n\
+                  {\"sale_id\": \"B\", \"price\": \"100.00\"}\n\
+                  {\"sale_id\": \"B\", \"price\": \"100.00\"}\n";
+    for threads in [1, 2] {
+        let (out, rejects, _) = run_with(&a, &[], ledger, OutFormat::Jsonl, threads);
+        assert_eq!(
+            codes(&rejects),
+            [
+                (1, Some("A"), "splitdsl::batch::duplicate_key"),
+                (3, Some("B"), "splitdsl::batch::duplicate_id"),
+            ]
+        );
+        assert_eq!(out.lines().count(), 1);
+    }
 }

@@ -64,13 +64,13 @@ fn settles_a_ledger_into_files() {
     );
     assert_eq!(
         read(&statement),
-        "kind,name,label,currency,count,gross,refunds,net\n\
-         price,price,,USD,3,300.00,-100.00,200.00\n\
-         fee,hotmart,Hotmart fee,USD,3,30.70,-10.40,20.30\n\
-         share,affiliate,Ana,USD,3,94.26,-31.36,62.90\n\
-         share,coproducer,Bruno,USD,3,17.50,-5.82,11.68\n\
-         share,producer,Carla,USD,3,157.54,-52.42,105.12\n\
-         unallocated,unallocated,,USD,3,0.00,0.00,0.00\n"
+        "kind,name,label,currency,count,gross,refunds,chargebacks,net\n\
+         price,price,,USD,3,300.00,-100.00,0.00,200.00\n\
+         fee,hotmart,Hotmart fee,USD,3,30.70,-10.40,0.00,20.30\n\
+         share,affiliate,Ana,USD,3,94.26,-31.36,0.00,62.90\n\
+         share,coproducer,Bruno,USD,3,17.50,-5.82,0.00,11.68\n\
+         share,producer,Carla,USD,3,157.54,-52.42,0.00,105.12\n\
+         unallocated,unallocated,,USD,3,0.00,0.00,0.00,0.00\n"
     );
     // stderr holds results only: the summary, the reconciliation, the count of rejects.
     let err = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
@@ -78,6 +78,7 @@ fn settles_a_ledger_into_files() {
         err,
         format!(
             "3 rows settled (2 sales, 1 refund, 0 chargebacks), 1 rejected\n\
+             ⚠ refund S3 (line 4): its sale is not in this ledger\n\
              ✓ reconciled: price 200.00 USD = fees 20.30 + shares 179.70 + unallocated 0.00 USD\n\
              ✗ 1 row rejected: see {rejects}\n"
         )
@@ -98,9 +99,9 @@ fn reads_stdin_and_writes_stdout_with_the_statement_on_stderr() {
         );
     let err = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
     assert!(err.starts_with("Statement — Online marketing course, in USD: 2 rows settled"));
-    assert!(
-        err.contains("  share        producer     Carla            2   76.95     0.00   76.95\n")
-    );
+    assert!(err.contains(
+        "  share        producer     Carla            2   76.95     0.00         0.00   76.95\n"
+    ));
     assert!(err.ends_with(
         "✓ reconciled: price 147.10 USD = fees 15.56 + shares 131.54 + unallocated 0.00 USD\n"
     ));
@@ -223,4 +224,109 @@ fn usage_errors_exit_2_and_run_without_sales_is_unchanged() {
     };
     assert!(stdout(&["run", HOTMART, "--format", "csv"]).contains("share,producer,Carla,52.42,USD"));
     assert!(stdout(&["run", HOTMART]).contains("Online marketing course — sale of 100.00 USD"));
+}
+
+#[test]
+fn a_semicolon_ledger_with_decimal_commas_and_a_forced_delimiter() {
+    let ok = |args: &[&str], stdin: &str| {
+        let a = splitdsl()
+            .args(["run", HOTMART, "--sales", "-"])
+            .args(args)
+            .write_stdin(stdin.to_string())
+            .assert()
+            .success();
+        String::from_utf8(a.get_output().stdout.clone()).unwrap()
+    };
+    let want = "sale_id,price,hotmart,affiliate,coproducer,producer,unallocated\n\
+                A,100.00,10.40,31.36,5.82,52.42,0.00\n";
+    assert_eq!(ok(&[], "sale_id;price\nA;100,00\n"), want);
+    assert_eq!(ok(&["--delimiter", ";"], "sale_id;price\nA;100,00\n"), want);
+    assert_eq!(
+        ok(&["--delimiter", "tab"], "sale_id\tprice\nA\t100.00\n"),
+        want
+    );
+    assert_eq!(
+        ok(&["--delimiter", "\\t"], "sale_id\tprice\nA\t100.00\n"),
+        want
+    );
+    // A comma forced on a `;` ledger: no `price` column, nothing runs.
+    splitdsl()
+        .args(["run", HOTMART, "--sales", "-", "--delimiter", ","])
+        .write_stdin("sale_id;price\nA;100,00\n")
+        .assert()
+        .code(1)
+        .stdout("");
+    for bad in [
+        vec!["run", HOTMART, "--sales", "-", "--delimiter", "|"],
+        vec!["run", HOTMART, "--delimiter", ";"],
+    ] {
+        splitdsl()
+            .args(&bad)
+            .write_stdin("")
+            .assert()
+            .code(2)
+            .stdout("");
+    }
+    // A decimal comma in a comma-separated ledger is the row's error, and says so.
+    let a = splitdsl()
+        .args(["run", HOTMART, "--sales", "-"])
+        .write_stdin("sale_id,price\nA,\"100,00\"\n")
+        .assert()
+        .code(1);
+    let err = String::from_utf8(a.get_output().stderr.clone()).unwrap();
+    assert!(err.contains("splitdsl::batch::decimal_comma"), "{err}");
+    assert!(
+        err.contains("decimal comma: use `100.00`, or a `;`-separated file"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_computed_price_and_duplicates_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let statement = dir.path().join("st.csv").display().to_string();
+    let a = splitdsl()
+        .args(["run", "examples/currency.split", "--sales", "-", "--threads", "2"])
+        .args(["--statement", &statement])
+        .write_stdin(
+            "sale_id;list_price;eur_brl;kind\n\
+             S1;49,00;6,1834;sale\n\
+             S1;49,00;6,1834;sale\n\
+             S1;49,00;6,1834;chargeback\n\
+             S2;10,00;6,1834;refund\n\n\n",
+        )
+        .assert()
+        .code(1)
+        .stdout(
+            "sale_id,list_price,eur_brl,kind,price,hotmart,conversion,coproducer,producer,unallocated\n\
+             S1,49.00,6.1834,sale,302.99,32.50,4.54,66.49,199.46,0.00\n\
+             S1,49.00,6.1834,chargeback,-302.99,-32.50,-4.54,-66.49,-199.46,0.00\n\
+             S2,10.00,6.1834,refund,-61.83,-8.62,-0.93,-13.07,-39.21,0.00\n",
+        );
+    let err = String::from_utf8(a.get_output().stderr.clone()).unwrap();
+    assert!(
+        err.contains("line 3 (S1): the `sale_id` `S1` is already the sale at line 2"),
+        "{err}"
+    );
+    assert!(
+        err.contains("⚠ refund S2 (line 5): its sale is not in this ledger\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("3 rows settled (1 sale, 1 refund, 1 chargeback), 1 rejected"),
+        "{err}"
+    );
+    assert!(read(&statement).contains("\nprice,price,,BRL,3,302.99,-61.83,-302.99,-61.83\n"));
+    // A `price` column would override the formula: the run stops before writing.
+    let a = splitdsl()
+        .args(["run", "examples/currency.split", "--sales", "-"])
+        .write_stdin("sale_id,price,list_price\nS1,1.00,49.00\n")
+        .assert()
+        .code(1)
+        .stdout("");
+    let err = String::from_utf8(a.get_output().stderr.clone()).unwrap();
+    assert!(
+        err.contains("price is computed from `list_price` and `eur_brl`"),
+        "{err}"
+    );
 }

@@ -62,6 +62,36 @@ const SHOP: &str =
 /// Each trigger and the code it must emit.
 const TRIGGERS: &[(&str, Trigger)] = &[
     (
+        "splitdsl::batch::computed_price",
+        Trigger::Ledger(
+            "input list = 10.00 USD\nprice = round(list * 2)\nshare rest = remaining\n",
+            "sale_id,list,price\nS1,1.00,2.00\n",
+        ),
+    ),
+    (
+        "splitdsl::batch::decimal_comma",
+        Trigger::Ledger(SHOP, "sale_id,price\nS1,\"10,50\"\n"),
+    ),
+    (
+        "splitdsl::batch::thousands_separator",
+        Trigger::Ledger(SHOP, "sale_id;price\nS1;1.000,00\n"),
+    ),
+    (
+        "splitdsl::batch::duplicate_id",
+        Trigger::Ledger(SHOP, "sale_id,price\nS1,1.00\nS1,2.00\n"),
+    ),
+    (
+        "splitdsl::batch::duplicate_key",
+        Trigger::Ledger(
+            SHOP,
+            "{\"sale_id\": \"S1\", \"price\": \"1.00\", \"price\": \"2.00\"}\n",
+        ),
+    ),
+    (
+        "splitdsl::batch::percent_money",
+        Trigger::Ledger(SHOP, "sale_id,price\nS1,50%\n"),
+    ),
+    (
         "splitdsl::batch::bad_csv",
         Trigger::Ledger(SHOP, "sale_id,price\nS1,\"10.00\nS2,1.00\n"),
     ),

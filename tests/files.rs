@@ -231,7 +231,7 @@ fn a_successful_run_replaces_the_outputs_whole() {
     );
     assert!(std::fs::read_to_string(dir.path().join("st.csv"))
         .unwrap()
-        .starts_with("kind,name,label,currency,count,gross,refunds,net\n"));
+        .starts_with("kind,name,label,currency,count,gross,refunds,chargebacks,net\n"));
     assert_eq!(
         listing(dir.path()),
         ["a.split", "out.csv", "rejects.csv", "sales.csv", "st.csv"]

@@ -145,9 +145,21 @@ pub fn write_units(out: &mut Vec<u8>, units: i128, dp: u32) {
     out.extend_from_slice(&buf[i..]);
 }
 
+/// How a ledger's number cells are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Numbers {
+    /// The ledger is `;`-separated: a decimal comma (`100,00`) is read as a
+    /// decimal point. Elsewhere a comma in a number is an error.
+    pub decimal_comma: bool,
+}
+
+/// The longest number cell with a decimal comma read without allocating.
+const COMMA_BUF: usize = 64;
+
 /// Reads one cell for the input `slot` of kind `ty`: a plain decimal, an
 /// amount with a currency code (`100.00 USD`) or, for anything else, a
 /// constant expression as `--set` takes it (`35%`, `5.20 BRL/USD`, `2025-03-10`).
+/// A bare number is money or a rate in the input's own unit.
 /// `is_price`: the price may not have more decimals than its currency's minor unit.
 pub fn parse_cell(
     agreement: &Agreement,
@@ -155,6 +167,7 @@ pub fn parse_cell(
     column: &str,
     text: &[u8],
     is_price: bool,
+    numbers: Numbers,
 ) -> Result<Value, FieldError> {
     let ty = agreement
         .program
@@ -169,6 +182,37 @@ pub fn parse_cell(
             format!("give {ty} for `{column}` on every row"),
         ));
     }
+    let numeric = matches!(ty, Ty::Money(_) | Ty::Number | Ty::Rate(..));
+    let mut buf = [0u8; COMMA_BUF];
+    let long;
+    let original = text;
+    // Only a cell with a comma, two points, or a point in a `;` ledger needs a look.
+    let look = numbers.decimal_comma
+        || memchr::memchr(b',', text).is_some()
+        || memchr::memchr_iter(b'.', text).nth(1).is_some();
+    let text: &[u8] = if numeric && look {
+        match separators(text, ty, numbers, column)? {
+            None => text,
+            Some(comma) if text.len() <= COMMA_BUF => {
+                let b = buf.get_mut(..text.len()).unwrap_or_default();
+                b.copy_from_slice(text);
+                if let Some(c) = b.get_mut(comma) {
+                    *c = b'.';
+                }
+                b
+            }
+            Some(comma) => {
+                let mut v = text.to_vec();
+                if let Some(c) = v.get_mut(comma) {
+                    *c = b'.';
+                }
+                long = v;
+                &long
+            }
+        }
+    } else {
+        text
+    };
     match ty {
         Ty::Money(c) => {
             if let Some(d) = parse_plain_decimal(text) {
@@ -181,6 +225,11 @@ pub fn parse_cell(
         Ty::Number => {
             if let Some(d) = parse_plain_decimal(text) {
                 return Ok(Value::Number(d));
+            }
+        }
+        Ty::Rate(a, b) => {
+            if let Some(d) = parse_plain_decimal(text) {
+                return Ok(Value::Rate(d, a, b));
             }
         }
         Ty::Bool => {
@@ -199,17 +248,16 @@ pub fn parse_cell(
                 return Ok(Value::Date(d));
             }
         }
-        Ty::Rate(..) => {}
     }
     // The general case: a constant expression, as `--set` reads it.
-    let shown = String::from_utf8_lossy(text);
+    let shown = String::from_utf8_lossy(original);
     let bad = || {
         let example = match ty {
             Ty::Money(c) => format!("e.g. `100.00` or `100.00 {c}`"),
             Ty::Number => "e.g. `3`, `0.35` or `35%`".into(),
             Ty::Bool => "`true` or `false`".into(),
             Ty::Date => "a date such as `2025-03-10`".into(),
-            Ty::Rate(a, b) => format!("e.g. `5.20 {a}/{b}`"),
+            Ty::Rate(a, b) => format!("e.g. `5.20` or `5.20 {a}/{b}`"),
         };
         FieldError::new(
             "splitdsl::batch::bad_value",
@@ -222,11 +270,200 @@ pub fn parse_cell(
     };
     let expr = parse_expr(text).map_err(|_| bad())?;
     let value = agreement.constant(&expr).map_err(|_| bad())?;
+    if let (Ty::Money(c), Value::Number(_)) = (ty, value) {
+        if text.contains('%') {
+            // `50%` is a share of something, not an amount: never 0.50.
+            return Err(FieldError::new(
+                "splitdsl::batch::percent_money",
+                format!("`{column}` is money in {c}, but the cell holds a percentage, `{shown}`"),
+                format!("write the amount, e.g. `100.00` or `100.00 {c}`"),
+            ));
+        }
+    }
     let value = crate::eval::coerce(value, ty).ok_or_else(bad)?;
     if let Value::Money(d, c) = value {
         return money(d, c, column, is_price);
     }
     Ok(value)
+}
+
+/// Looks at the commas and points of a number cell. `Ok(Some(i))`: the
+/// comma at `i` is the decimal separator (a `;`-separated ledger), to be
+/// read as a point; `Ok(None)`: nothing to change; an error for a decimal
+/// comma elsewhere, a thousands separator or an ambiguous point. A hint
+/// never changes the amount: it only drops separators or swaps a comma
+/// for a point.
+fn separators(
+    text: &[u8],
+    ty: Ty,
+    numbers: Numbers,
+    column: &str,
+) -> Result<Option<usize>, FieldError> {
+    let sign = usize::from(matches!(text.first(), Some(b'+' | b'-')));
+    let len = text
+        .iter()
+        .skip(sign)
+        .position(|b| !(b.is_ascii_digit() || *b == b'.' || *b == b','))
+        .map_or(text.len(), |p| p + sign);
+    let num = text.get(..len).unwrap_or_default();
+    let rest = String::from_utf8_lossy(text.get(len..).unwrap_or_default());
+    let commas = num.iter().filter(|&&b| b == b',').count();
+    let points = num.iter().filter(|&&b| b == b'.').count();
+    let shown = String::from_utf8_lossy(text);
+    let digits_after = |i: usize| num.len() - i - 1;
+    let well_formed = |i: usize| {
+        i > sign
+            && num.get(i - 1).is_some_and(u8::is_ascii_digit)
+            && num.get(i + 1).is_some_and(u8::is_ascii_digit)
+    };
+    let point = if numbers.decimal_comma { "," } else { "." };
+    let plain = |keep_decimal: Option<usize>| {
+        // The digits without separators, the decimal one (if any) written
+        // as this ledger writes it.
+        let mut s = String::new();
+        for (i, &b) in num.iter().enumerate() {
+            if b.is_ascii_digit() || b == b'+' || b == b'-' {
+                s.push(char::from(b));
+            } else if Some(i) == keep_decimal {
+                s.push_str(point);
+            }
+        }
+        s.push_str(&rest);
+        s
+    };
+    let thousands = |hint: String| {
+        FieldError::new(
+            "splitdsl::batch::thousands_separator",
+            format!("`{column}`: `{shown}` has a thousands separator"),
+            hint,
+        )
+    };
+    // In a `;` ledger, `1.000` or `1,000` as money with fewer than three
+    // decimals: one thousand, or one?
+    let ambiguous = |i: usize| -> Option<FieldError> {
+        let Ty::Money(c) = ty else { return None };
+        let mu = c.minor_unit() as usize;
+        if !(numbers.decimal_comma && digits_after(i) == 3 && mu < 3 && well_formed(i))
+            || i - sign > 3
+        {
+            return None;
+        }
+        // The same amount with the currency's decimals, when the extra ones are zeros.
+        let keep = if mu == 0 { i } else { i + 1 + mu };
+        let decimal = num
+            .get(keep..)
+            .filter(|extra| extra.iter().all(|&b| b == b'0'))
+            .and_then(|_| num.get(..keep))
+            .map_or(String::new(), |d| {
+                format!(
+                    ", or `{}{rest}` for a decimal separator",
+                    String::from_utf8_lossy(d).replace('.', ",")
+                )
+            });
+        Some(FieldError::new(
+            "splitdsl::batch::thousands_separator",
+            format!(
+                "`{column}`: `{shown}` is ambiguous: a thousands separator, or a decimal \
+                 separator with more decimals than {c} has?"
+            ),
+            format!("write `{}` for a thousands separator{decimal}", plain(None)),
+        ))
+    };
+    if commas == 0 && points < 2 {
+        if points == 1 {
+            if let Some(e) = num.iter().position(|&b| b == b'.').and_then(ambiguous) {
+                return Err(e);
+            }
+        }
+        return Ok(None);
+    }
+    if commas == 1 && points == 0 {
+        let i = num.iter().position(|&b| b == b',').unwrap_or(0);
+        if !well_formed(i) {
+            return Ok(None); // not a number: reported as a bad value
+        }
+        if let Some(e) = ambiguous(i) {
+            return Err(e);
+        }
+        if numbers.decimal_comma {
+            return Ok(Some(i));
+        }
+        if digits_after(i) == 3 {
+            return Err(FieldError::new(
+                "splitdsl::batch::decimal_comma",
+                format!(
+                    "`{column}`: `{shown}` has a comma: a decimal comma or a thousands separator?"
+                ),
+                format!(
+                    "write `{}` if it is a thousands separator, or `{}` if it is a decimal comma \
+                     (or use a `;`-separated file, where decimal commas are read)",
+                    plain(None),
+                    plain(Some(i)).replace(',', ".")
+                ),
+            ));
+        }
+        let with_point: String = shown.replacen(',', ".", 1);
+        return Err(FieldError::new(
+            "splitdsl::batch::decimal_comma",
+            format!("`{column}`: `{shown}` has a decimal comma"),
+            format!(
+                "decimal comma: use `{with_point}`, or a `;`-separated file (where `{shown}` is read as {with_point})"
+            ),
+        ));
+    }
+    // Several separators: the groups of a thousands separator, maybe a
+    // decimal separator last (`1,000.00`, `1.000,00`, `1,000,000`).
+    let seps: Vec<usize> = num
+        .iter()
+        .enumerate()
+        .filter(|(_, &b)| b == b',' || b == b'.')
+        .map(|(i, _)| i)
+        .collect();
+    let last = seps.last().copied().unwrap_or(0);
+    let (group, decimal) = match (num.get(last), seps.first().and_then(|&f| num.get(f))) {
+        (Some(&l), Some(&f)) if l != f => (f, Some(last)),
+        (_, Some(&f)) => (f, None),
+        _ => return Ok(None),
+    };
+    let groups_end = decimal.unwrap_or(num.len());
+    let group_seps: Vec<usize> = seps.iter().copied().filter(|&i| i < groups_end).collect();
+    let groups_ok = group_seps.iter().all(|&i| num.get(i) == Some(&group))
+        && group_seps
+            .first()
+            .is_some_and(|&f| (1..=3).contains(&(f - sign)))
+        && group_seps
+            .iter()
+            .zip(
+                group_seps
+                    .iter()
+                    .skip(1)
+                    .chain(std::iter::once(&groups_end)),
+            )
+            .all(|(&a, &b)| b - a == 4)
+        && decimal.is_none_or(|d| d + 1 < num.len());
+    let decimal_ok = match decimal.and_then(|d| num.get(d)) {
+        Some(b',') => numbers.decimal_comma,
+        Some(_) => true,
+        None => true,
+    };
+    if !groups_ok {
+        return Ok(None);
+    }
+    if !decimal_ok {
+        return Err(FieldError::new(
+            "splitdsl::batch::thousands_separator",
+            format!("`{column}`: `{shown}` has a thousands separator and a decimal comma"),
+            format!(
+                "write `{}` (a decimal point and no separator), or use a `;`-separated file \
+                 for decimal commas",
+                plain(decimal).replace(',', ".")
+            ),
+        ));
+    }
+    Err(thousands(format!(
+        "write `{}`, without the separator",
+        plain(decimal)
+    )))
 }
 
 fn money(d: Decimal, c: Currency, column: &str, is_price: bool) -> Result<Value, FieldError> {
@@ -378,6 +615,57 @@ mod tests {
             w(-(i128::from(u64::MAX) * 1000), 2),
             "-184467440737095516150.00"
         );
+    }
+
+    #[test]
+    fn separators_are_read_or_explained_without_changing_the_amount() {
+        let Some(usd) = Currency::from_code("USD").map(Ty::Money) else {
+            panic!("USD is a currency")
+        };
+        let semi = Numbers {
+            decimal_comma: true,
+        };
+        let comma = Numbers::default();
+        let look = |t: &str, ty: Ty, n: Numbers| separators(t.as_bytes(), ty, n, "x");
+        let help = |t: &str, ty: Ty, n: Numbers| match look(t, ty, n) {
+            Err(e) => (e.code, e.help.unwrap_or_default()),
+            Ok(v) => ("ok", format!("{v:?}")),
+        };
+        assert_eq!(look("100,00", usd, semi), Ok(Some(3)));
+        assert_eq!(look("-1,5", Ty::Number, semi), Ok(Some(2)));
+        assert_eq!(look("100.00", usd, semi), Ok(None));
+        assert_eq!(look("100.00", usd, comma), Ok(None));
+        assert_eq!(look("1,2,3", usd, comma), Ok(None));
+        assert_eq!(look("abc", usd, comma), Ok(None));
+        let (code, h) = help("100,00 USD", usd, comma);
+        assert_eq!(code, "splitdsl::batch::decimal_comma");
+        assert!(h.contains("`100.00 USD`"), "{h}");
+        let (code, h) = help("1,000,000", usd, comma);
+        assert_eq!(code, "splitdsl::batch::thousands_separator");
+        assert!(h.contains("`1000000`"), "{h}");
+        let (_, h) = help("1.000.000,50", usd, semi);
+        assert!(h.contains("`1000000,50`"), "{h}");
+        let (_, h) = help("1.000.000,50", usd, comma);
+        assert!(h.contains("`1000000.50`"), "{h}");
+        let (code, h) = help("1,000", usd, comma);
+        assert_eq!(code, "splitdsl::batch::decimal_comma");
+        assert!(h.contains("`1000`") && h.contains("`1.000`"), "{h}");
+        // In a `;` ledger both `1.000` and `1,000` are ambiguous for money in cents…
+        for t in ["1.000", "1,000", "12.500"] {
+            let (code, h) = help(t, usd, semi);
+            assert_eq!(code, "splitdsl::batch::thousands_separator", "{t}");
+            assert!(!h.contains("`1.00`"), "{h}");
+        }
+        let (_, h) = help("1,000", usd, semi);
+        assert!(h.contains("`1000`") && h.contains("`1,00`"), "{h}");
+        let (_, h) = help("12.345", usd, semi);
+        assert!(
+            h.contains("`12345`") && !h.contains("decimal separator`"),
+            "{h}"
+        );
+        // …but not as a number, nor with more digits before the separator.
+        assert_eq!(look("1,000", Ty::Number, semi), Ok(Some(1)));
+        assert_eq!(look("1000,000", usd, semi), Ok(Some(4)));
     }
 
     #[test]

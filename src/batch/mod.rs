@@ -14,6 +14,7 @@
 
 pub mod codes;
 pub mod field;
+pub mod ids;
 pub mod reader;
 pub mod settle;
 pub mod statement;
@@ -23,6 +24,7 @@ use crate::cli::{load_with_overrides, print_diagnostics, Format};
 use crate::diag::{render, render_at, Diagnostic, Style};
 use crate::eval::Inputs;
 use crate::output::Output;
+pub use reader::Delimiter;
 use reader::{json_keys, split_csv, BlockReader, Fields, ReadError, SalesFormat};
 pub use settle::{Against, Chunk, Layout, OutFormat, Reject, Settler};
 pub use statement::{Reconciliation, Statement};
@@ -53,6 +55,50 @@ pub struct BatchArgs {
     /// instead of a table on stderr.
     #[arg(long, value_name = "FILE", requires = "sales")]
     pub statement: Option<PathBuf>,
+    /// With --sales: the CSV delimiter, `,` `;` or `tab` [default: detected from the
+    /// header]. With `;`, decimal commas (`100,00`) are read.
+    #[arg(long, value_name = "DELIM", requires = "sales", value_parser = Delimiter::parse)]
+    pub delimiter: Option<Delimiter>,
+}
+
+/// How to settle a ledger.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// The format of the per-sale output.
+    pub format: OutFormat,
+    /// Worker threads (at least 1).
+    pub threads: usize,
+    /// The CSV delimiter; `None` detects it from the header.
+    pub delimiter: Option<Delimiter>,
+}
+
+/// The delimiter that splits `header` into the most names the agreement
+/// knows (an input, a value, `kind`, an id), then into the most fields;
+/// on a tie `,`, then `;`, then tab.
+pub fn detect_delimiter(agreement: &Agreement, header: &[u8]) -> Delimiter {
+    let p = &agreement.program;
+    let mut f = Fields::default();
+    let mut best = (Delimiter::Comma, (0usize, 0usize));
+    for d in Delimiter::ALL {
+        if split_csv(header, d.byte(), &mut f).is_err() {
+            continue;
+        }
+        let known = (0..f.len())
+            .filter_map(|i| f.get(i))
+            .map(|n| String::from_utf8_lossy(field::trim(n)).into_owned())
+            .filter(|n| {
+                p.slot(n).is_some()
+                    || n == "kind"
+                    || n.eq_ignore_ascii_case("id")
+                    || n.to_ascii_lowercase().ends_with("_id")
+            })
+            .count();
+        let score = (known, f.len());
+        if score > best.1 {
+            best = (d, score);
+        }
+    }
+    best.0
 }
 
 /// What the caller hears while a ledger is settled (on the calling thread).
@@ -135,11 +181,29 @@ pub fn settle<R: Read + Send, W: Write>(
     agreement: &Agreement,
     base: &Inputs,
     input: R,
-    mut output: W,
+    output: W,
     format: OutFormat,
     threads: usize,
     observer: &mut dyn Observer,
 ) -> Result<Settlement, Fatal> {
+    let options = Options {
+        format,
+        threads,
+        delimiter: None,
+    };
+    settle_with(agreement, base, input, output, &options, observer)
+}
+
+/// [`settle`], with every option.
+pub fn settle_with<R: Read + Send, W: Write>(
+    agreement: &Agreement,
+    base: &Inputs,
+    input: R,
+    mut output: W,
+    options: &Options,
+    observer: &mut dyn Observer,
+) -> Result<Settlement, Fatal> {
+    let (format, threads) = (options.format, options.threads);
     let p = &agreement.program;
     let mut reader = BlockReader::new(input);
     let sales_format = reader.sniff().map_err(Fatal::Read)?;
@@ -153,10 +217,16 @@ pub fn settle<R: Read + Send, W: Write>(
         diagnostic,
         header: header_text.clone(),
     };
+    let delimiter = match sales_format {
+        SalesFormat::Csv => options
+            .delimiter
+            .unwrap_or_else(|| detect_delimiter(agreement, &header)),
+        SalesFormat::Jsonl => Delimiter::Comma,
+    };
     let (names, spans) = match sales_format {
         SalesFormat::Csv => {
             let mut f = Fields::default();
-            split_csv(&header, &mut f).map_err(|e| {
+            split_csv(&header, delimiter.byte(), &mut f).map_err(|e| {
                 header_error(
                     Diagnostic::error(e.code, e.message)
                         .primary(crate::span::Span::new(e.span.0, e.span.1), "")
@@ -180,8 +250,7 @@ pub fn settle<R: Read + Send, W: Write>(
             (keys, spans)
         }
     };
-    let price_set = base.get(p.price).is_some();
-    let layout = Layout::new(agreement, sales_format, names, &spans, price_set)
+    let layout = Layout::new(agreement, sales_format, delimiter, names, &spans, base)
         .map_err(|e| header_error(e.diagnostic))?;
     for w in &layout.warnings {
         observer.warning(w, &header_text);
@@ -206,10 +275,13 @@ pub fn settle<R: Read + Send, W: Write>(
 
     let threads = threads.max(1);
     let mut statement = Statement::new(p);
+    // Ids are checked in input order, as blocks are cut, before they are settled.
+    let mut index = ids::IdIndex::new();
     if threads == 1 {
         let mut settler = Settler::new(agreement, &layout, base, format);
         let mut chunk = Chunk::default();
-        while let Some(block) = reader.next_block().map_err(Fatal::Read)? {
+        while let Some(mut block) = reader.next_block().map_err(Fatal::Read)? {
+            index.scan(&mut block, &layout);
             chunk.rows.clear();
             chunk.rejects.clear();
             chunk.records = 0;
@@ -244,9 +316,11 @@ pub fn settle<R: Read + Send, W: Write>(
                     settler.statement
                 }));
             }
+            let index = &mut index;
             let feeder = s.spawn(move || -> Result<(), ReadError> {
                 let mut k = 0usize;
-                while let Some(block) = reader.next_block()? {
+                while let Some(mut block) = reader.next_block()? {
+                    index.scan(&mut block, layout);
                     let Some(tx) = block_txs.get(k % block_txs.len()) else {
                         return Ok(());
                     };
@@ -287,6 +361,7 @@ pub fn settle<R: Read + Send, W: Write>(
             statement.merge(part).map_err(Fatal::Other)?;
         }
     }
+    statement.orphans = index.orphans();
     output
         .flush()
         .map_err(|e| Fatal::Write(format!("cannot write the output: {e}")))?;
@@ -537,13 +612,17 @@ pub fn run_cli(file: &Path, set: &[String], format: Option<Format>, args: &Batch
         bar,
         style: Style::for_stderr(),
     };
-    let result = settle(
+    let options = Options {
+        format: out_format,
+        threads,
+        delimiter: args.delimiter,
+    };
+    let result = settle_with(
         &agreement,
         &inputs,
         input,
         &mut out,
-        out_format,
-        threads,
+        &options,
         &mut observer,
     );
     if let Some(b) = &observer.bar {
@@ -587,8 +666,9 @@ pub fn run_cli(file: &Path, set: &[String], format: Option<Format>, args: &Batch
                 );
             }
             err.push_str(&format!(
-                "{}\n{}\n",
+                "{}\n{}{}\n",
                 st.summary(),
+                st.warnings_text(),
                 st.reconciliation_line(r)
             ));
         }

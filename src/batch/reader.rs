@@ -17,6 +17,58 @@ pub enum SalesFormat {
     Jsonl,
 }
 
+/// The field separator of a CSV ledger.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Delimiter {
+    /// `,` (the default).
+    #[default]
+    Comma,
+    /// `;`: spreadsheets where the decimal separator is a comma; `100,00` is read as 100.00.
+    Semicolon,
+    /// A tab.
+    Tab,
+}
+
+impl Delimiter {
+    /// Every delimiter, in the order ties are decided.
+    pub const ALL: [Delimiter; 3] = [Delimiter::Comma, Delimiter::Semicolon, Delimiter::Tab];
+
+    /// The separating byte.
+    pub fn byte(self) -> u8 {
+        match self {
+            Delimiter::Comma => b',',
+            Delimiter::Semicolon => b';',
+            Delimiter::Tab => b'\t',
+        }
+    }
+
+    /// Reads `--delimiter`: `,`, `;`, `tab` or `\t` (or a tab character).
+    pub fn parse(s: &str) -> Result<Delimiter, String> {
+        match s {
+            "," | "comma" => Ok(Delimiter::Comma),
+            ";" | "semicolon" => Ok(Delimiter::Semicolon),
+            "tab" | "\\t" | "\t" => Ok(Delimiter::Tab),
+            _ => Err(format!(
+                "`{s}` is not a delimiter: give `,`, `;` or `tab` (`\\t`)"
+            )),
+        }
+    }
+}
+
+/// A row whose id was already seen (found while the input is cut into
+/// blocks, in input order; see [`super::ids`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dup {
+    /// The line of the second row.
+    pub line: u64,
+    /// The line of the first row with this id.
+    pub first: u64,
+    /// The id.
+    pub id: String,
+    /// Whether both rows reverse the sale (a second refund or chargeback).
+    pub reversal: bool,
+}
+
 /// A run of whole records.
 #[derive(Debug, Default)]
 pub struct Block {
@@ -28,6 +80,8 @@ pub struct Block {
     pub data: Vec<u8>,
     /// Whether `data` holds a double quote (else every newline ends a record).
     pub quoted: bool,
+    /// Its rows whose id was already seen, in line order.
+    pub dups: Vec<Dup>,
 }
 
 /// A fatal problem while reading (an I/O error, a record without end).
@@ -184,13 +238,30 @@ impl<R: Read> BlockReader<R> {
             } else {
                 last_record_end(&self.buf, self.quotes).map(|e| e + 1)
             };
-            let Some(cut) = cut else {
+            let Some(mut cut) = cut else {
                 if self.buf.len() > self.max_record {
                     return Err(self.too_long());
                 }
                 want = self.buf.len() * 2;
                 continue;
             };
+            // Blank lines at the end of the input are not rows: hold a run of
+            // them back until what follows is known.
+            let rows_end = blank_tail(self.buf.get(..cut).unwrap_or_default());
+            if rows_end < cut {
+                if self.eof {
+                    self.buf.truncate(rows_end);
+                    cut = rows_end;
+                    if cut == 0 {
+                        return Ok(None);
+                    }
+                } else if rows_end > 0 {
+                    cut = rows_end;
+                } else if self.buf.len() <= self.max_record {
+                    want = self.buf.len() + self.block_size;
+                    continue;
+                }
+            }
             let mut rest = Vec::with_capacity(self.block_size + 64 * 1024);
             rest.extend_from_slice(self.buf.get(cut..).unwrap_or_default());
             self.buf.truncate(cut);
@@ -201,11 +272,28 @@ impl<R: Read> BlockReader<R> {
                 first_line: self.line,
                 data,
                 quoted,
+                dups: Vec::new(),
             };
             self.line += count_newlines(&block.data);
             self.seq += 1;
             return Ok(Some(block));
         }
+    }
+}
+
+/// Where the blank lines (only spaces, tabs, `\r`) at the end of `b` start:
+/// just after the newline that ends its last line with text; `b.len()` when
+/// `b` does not end with a blank line, 0 when every line is blank.
+fn blank_tail(b: &[u8]) -> usize {
+    let Some(last_text) = b.iter().rposition(|c| !c.is_ascii_whitespace()) else {
+        return 0;
+    };
+    match b
+        .get(last_text..)
+        .and_then(|rest| memchr::memchr(b'\n', rest))
+    {
+        Some(nl) => last_text + nl + 1,
+        None => b.len(),
     }
 }
 
@@ -367,15 +455,16 @@ pub struct SyntaxError {
     pub help: Option<String>,
 }
 
-/// Splits a CSV record into fields (RFC 4180 quoting; a quote inside an
-/// unquoted field is kept as it is).
-pub fn split_csv(rec: &[u8], fields: &mut Fields) -> Result<(), SyntaxError> {
+/// Splits a CSV record into fields separated by `delim` (RFC 4180 quoting;
+/// a quote inside an unquoted field is kept as it is). On an error, the
+/// fields before the bad one are kept.
+pub fn split_csv(rec: &[u8], delim: u8, fields: &mut Fields) -> Result<(), SyntaxError> {
     fields.clear();
     if memchr::memchr(b'"', rec).is_none() {
-        // The common case: no quoting, every comma separates.
+        // The common case: no quoting, every delimiter separates.
         fields.buf.extend_from_slice(rec);
         let mut start = 0;
-        for comma in memchr::memchr_iter(b',', rec) {
+        for comma in memchr::memchr_iter(delim, rec) {
             fields.bounds.push((start, comma));
             start = comma + 1;
         }
@@ -420,14 +509,15 @@ pub fn split_csv(rec: &[u8], fields: &mut Fields) -> Result<(), SyntaxError> {
             i = j + 1;
             match rec.get(i) {
                 None => return Ok(()),
-                Some(b',') => i += 1,
+                Some(&c) if c == delim => i += 1,
                 Some(_) => {
                     return Err(SyntaxError {
                         code: "splitdsl::batch::bad_csv",
                         message: "text after the closing quote of a field".into(),
                         span: (start, i + 1),
                         help: Some(
-                            "a quoted field ends at its closing quote, before the next `,`".into(),
+                            "a quoted field ends at its closing quote, before the next delimiter"
+                                .into(),
                         ),
                     })
                 }
@@ -435,7 +525,7 @@ pub fn split_csv(rec: &[u8], fields: &mut Fields) -> Result<(), SyntaxError> {
         } else {
             let end = rec
                 .get(i..)
-                .and_then(|r| r.iter().position(|&c| c == b','))
+                .and_then(|r| memchr::memchr(delim, r))
                 .map_or(rec.len(), |p| i + p);
             fields.push(rec.get(i..end).unwrap_or_default(), (i, end));
             if end >= rec.len() {
@@ -470,9 +560,16 @@ impl<'de> serde::Deserialize<'de> for Entries<'de> {
 }
 
 /// The keys of a JSON Lines record, in order (for the header).
+/// A key given twice counts once (the line itself is then rejected as a row).
 pub fn json_keys(rec: &[u8]) -> Result<Vec<String>, SyntaxError> {
     let entries = parse_json(rec)?;
-    Ok(entries.0.into_iter().map(|(k, _)| k).collect())
+    let mut keys: Vec<String> = Vec::with_capacity(entries.0.len());
+    for (k, _) in entries.0 {
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    Ok(keys)
 }
 
 fn parse_json(rec: &[u8]) -> Result<Entries<'_>, SyntaxError> {
@@ -487,9 +584,15 @@ fn parse_json(rec: &[u8]) -> Result<Entries<'_>, SyntaxError> {
     })
 }
 
-/// Splits a JSON Lines record into the fields named by `columns`; a missing
-/// or an extra key is an error.
-pub fn split_json(rec: &[u8], columns: &[String], fields: &mut Fields) -> Result<(), SyntaxError> {
+/// Splits a JSON Lines record into the fields named by `columns`: an extra
+/// key, a key given twice, or a missing key that is not `optional` (a
+/// missing optional key reads as an empty cell) is an error.
+pub fn split_json(
+    rec: &[u8],
+    columns: &[String],
+    optional: &[bool],
+    fields: &mut Fields,
+) -> Result<(), SyntaxError> {
     fields.clear();
     let entries = parse_json(rec)?;
     let base = rec.as_ptr() as usize;
@@ -498,7 +601,7 @@ pub fn split_json(rec: &[u8], columns: &[String], fields: &mut Fields) -> Result
         let start = (s.as_ptr() as usize).saturating_sub(base);
         (start, start + s.len())
     };
-    for (k, raw) in &entries.0 {
+    for (n, (k, raw)) in entries.0.iter().enumerate() {
         if !columns.iter().any(|c| c == k) {
             return Err(SyntaxError {
                 code: "splitdsl::batch::column_count",
@@ -510,15 +613,28 @@ pub fn split_json(rec: &[u8], columns: &[String], fields: &mut Fields) -> Result
                 )),
             });
         }
+        if entries.0.iter().take(n).any(|(first, _)| first == k) {
+            return Err(SyntaxError {
+                code: "splitdsl::batch::duplicate_key",
+                message: format!("the key `{k}` is given twice"),
+                span: span_of(raw),
+                help: Some("give every key once: which of the two values is meant?".into()),
+            });
+        }
     }
-    for c in columns {
+    for (i, c) in columns.iter().enumerate() {
         let Some((_, raw)) = entries.0.iter().find(|(k, _)| k == c) else {
+            if optional.get(i).copied().unwrap_or(false) {
+                fields.push(b"", (0, 0));
+                fields.is_string.push(true);
+                continue;
+            }
             return Err(SyntaxError {
                 code: "splitdsl::batch::missing_column",
                 message: format!("the key `{c}` is missing"),
                 span: (0, rec.len()),
                 help: Some(format!(
-                    "every line has the keys of the first line: {}",
+                    "every line has the keys of the first line, but for inputs with a default: {}",
                     columns.join(", ")
                 )),
             });
@@ -544,13 +660,39 @@ pub fn split_json(rec: &[u8], columns: &[String], fields: &mut Fields) -> Result
     Ok(())
 }
 
+/// The value of `key` in a JSON Lines record, as text (a string unquoted,
+/// anything else as its JSON), whatever else is wrong with the record;
+/// `None` when it is not a JSON object or has no such key.
+pub fn json_value(rec: &[u8], key: &str) -> Option<String> {
+    let [v] = json_values(rec, [Some(key)])?;
+    v
+}
+
+/// The values of `keys` in a JSON Lines record (see [`json_value`]), with
+/// one parse; `None` when it is not a JSON object.
+pub fn json_values<const N: usize>(
+    rec: &[u8],
+    keys: [Option<&str>; N],
+) -> Option<[Option<String>; N]> {
+    let entries = parse_json(rec).ok()?;
+    Some(keys.map(|key| {
+        let (_, raw) = entries.0.iter().find(|(k, _)| Some(k.as_str()) == key)?;
+        let text = raw.get();
+        if text.starts_with('"') {
+            serde_json::from_str(text).ok()
+        } else {
+            Some(text.to_string())
+        }
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn csv(rec: &str) -> Result<Vec<String>, SyntaxError> {
         let mut f = Fields::default();
-        split_csv(rec.as_bytes(), &mut f)?;
+        split_csv(rec.as_bytes(), b',', &mut f)?;
         Ok((0..f.len())
             .map(|i| String::from_utf8_lossy(f.get(i).unwrap_or_default()).into_owned())
             .collect())
@@ -569,6 +711,37 @@ mod tests {
         assert_eq!(csv("ab\"c,d"), Ok(vec!["ab\"c".into(), "d".into()]));
         assert!(csv("\"open,b").is_err());
         assert!(csv("\"a\"b,c").is_err());
+    }
+
+    #[test]
+    fn splits_on_other_delimiters() {
+        let mut f = Fields::default();
+        assert!(split_csv(b"a;\"b;c\";1,5", b';', &mut f).is_ok());
+        assert_eq!(
+            (f.len(), f.get(1), f.get(2)),
+            (3, Some(&b"b;c"[..]), Some(&b"1,5"[..]))
+        );
+        assert!(split_csv(b"a\tb,c", b'\t', &mut f).is_ok());
+        assert_eq!((f.len(), f.get(1)), (2, Some(&b"b,c"[..])));
+        // On an error, the fields before the bad one are kept.
+        assert!(split_csv(b"S1,\"open", b',', &mut f).is_err());
+        assert_eq!((f.len(), f.get(0)), (1, Some(&b"S1"[..])));
+    }
+
+    #[test]
+    fn trailing_blank_lines_are_dropped_and_others_kept() {
+        assert_eq!(blank_tail(b"a\n\n  \r\n"), 2);
+        assert_eq!(blank_tail(b"a\n"), 2);
+        assert_eq!(blank_tail(b"a"), 1);
+        assert_eq!(blank_tail(b"\n\n"), 0);
+        for size in [1, 2, 3, 5, 100] {
+            assert_eq!(
+                blocks("a,1\n\nb,2\n\n \n\r\n", size),
+                vec![(1, "a,1".into()), (2, "".into()), (3, "b,2".into())],
+                "block size {size}"
+            );
+            assert_eq!(blocks("\n\n\n", size), vec![], "block size {size}");
+        }
     }
 
     fn blocks(input: &str, size: usize) -> Vec<(u64, String)> {
@@ -632,13 +805,22 @@ mod tests {
     fn json_fields() {
         let cols = vec!["id".to_string(), "price".to_string()];
         let mut f = Fields::default();
-        assert!(split_json(br#"{"price": 100.50, "id": "S\"1"}"#, &cols, &mut f).is_ok());
+        let opt = [false, false];
+        assert!(split_json(br#"{"price": 100.50, "id": "S\"1"}"#, &cols, &opt, &mut f).is_ok());
         assert_eq!(f.get(0), Some(&b"S\"1"[..]));
         assert_eq!(f.get(1), Some(&b"100.50"[..]));
         assert!(f.is_json_raw(1));
         assert!(!f.is_json_raw(0));
-        assert!(split_json(br#"{"id": "S1"}"#, &cols, &mut f).is_err());
-        assert!(split_json(br#"{"id": "S1", "price": 1, "x": 2}"#, &cols, &mut f).is_err());
-        assert!(split_json(b"[1]", &cols, &mut f).is_err());
+        assert!(split_json(br#"{"id": "S1"}"#, &cols, &opt, &mut f).is_err());
+        assert!(split_json(br#"{"id": "S1"}"#, &cols, &[false, true], &mut f).is_ok());
+        assert_eq!(f.get(1), Some(&b""[..]));
+        assert!(split_json(br#"{"id": "S1", "price": 1, "x": 2}"#, &cols, &opt, &mut f).is_err());
+        assert!(split_json(br#"{"id": "S1", "price": 1, "id": 2}"#, &cols, &opt, &mut f).is_err());
+        assert!(split_json(b"[1]", &cols, &opt, &mut f).is_err());
+        assert_eq!(
+            json_value(br#"{"id": "S1", "x": 2, "x": 3}"#, "id"),
+            Some("S1".into())
+        );
+        assert_eq!(json_value(br#"{"id": 7}"#, "id"), Some("7".into()));
     }
 }

@@ -2,8 +2,10 @@
 //! record is read into the agreement's inputs, evaluated, checked, added to
 //! the statement and written out. A row that fails becomes a [`Reject`].
 
-use super::field::{parse_cell, trim, units, write_units, FieldError};
-use super::reader::{split_csv, split_json, Block, Fields, Record, Records, SalesFormat};
+use super::field::{parse_cell, trim, units, write_units, FieldError, Numbers};
+use super::reader::{
+    json_value, split_csv, split_json, Block, Delimiter, Dup, Fields, Record, Records, SalesFormat,
+};
 use super::statement::{Kind, Statement};
 use crate::agreement::Agreement;
 use crate::diag::{did_you_mean, Diagnostic};
@@ -38,12 +40,20 @@ pub enum Role {
 pub struct Layout {
     /// The format of the ledger.
     pub format: SalesFormat,
+    /// The field separator (CSV).
+    pub delimiter: Delimiter,
+    /// How number cells are written (decimal commas with `;`).
+    pub numbers: Numbers,
     /// Column names, in order.
     pub names: Vec<String>,
     /// Each column's role.
     pub roles: Vec<Role>,
-    /// The columns written before the amounts, in input order.
+    /// The columns written before the amounts, in input order: every
+    /// column but the price's (an input's column shows the value used).
     pub pass: Vec<usize>,
+    /// Whether a column may be missing from a JSON Lines row (an input with
+    /// a default, `kind`).
+    pub optional: Vec<bool>,
     /// The column that identifies a row in reports (`id`, or the first `…_id`).
     pub id: Option<usize>,
     /// The `kind` column.
@@ -60,16 +70,30 @@ pub struct HeaderError {
 }
 
 impl Layout {
-    /// Reads the header: `names` with their `spans` in the header line.
-    /// `price_set`: the price has a `--set` override (then the ledger need not have a `price` column).
+    /// Reads the header: `names` with their `spans` in the header line;
+    /// `base` holds the `--set` overrides (an input set there need not be a column).
     pub fn new(
         agreement: &Agreement,
         format: SalesFormat,
+        delimiter: Delimiter,
         names: Vec<String>,
         spans: &[(usize, usize)],
-        price_set: bool,
+        base: &Inputs,
     ) -> Result<Layout, HeaderError> {
         let p = &agreement.program;
+        let price_set = base.get(p.price).is_some();
+        let price_inputs = price_inputs(p);
+        let price_name = p.slots.get(p.price).map_or("price", |s| s.name.as_str());
+        let listed = |slots: &[SlotId]| {
+            let names: Vec<String> = slots
+                .iter()
+                .filter_map(|&s| p.slots.get(s).map(|s| format!("`{}`", s.name)))
+                .collect();
+            match names.split_last() {
+                Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+                _ => names.concat(),
+            }
+        };
         let span = |i: usize| {
             spans
                 .get(i)
@@ -82,6 +106,7 @@ impl Layout {
             .filter_map(|d| p.slots.get(d.slot).map(|s| s.name.as_str()))
             .collect();
         let mut roles = Vec::with_capacity(names.len());
+        let mut optional = Vec::with_capacity(names.len());
         let mut pass = Vec::new();
         let mut warnings = Vec::new();
         for (i, name) in names.iter().enumerate() {
@@ -108,6 +133,22 @@ impl Layout {
                     );
                 }
                 Role::Kind
+            } else if !price_inputs.is_empty() && name == price_name {
+                return fail(
+                    Diagnostic::error(
+                        "splitdsl::batch::computed_price",
+                        format!(
+                            "{price_name} is computed from {}: a `{price_name}` column would override it",
+                            listed(&price_inputs)
+                        ),
+                    )
+                    .primary(span(i), "this column")
+                    .help(format!(
+                        "give the ledger columns for {} and drop this one (or rename it, e.g. \
+                         `ledger_{price_name}`, to pass it through)",
+                        listed(&price_inputs)
+                    )),
+                );
             } else if let Some(slot) = p.slot(name) {
                 match agreement.input_slot(name, span(i)) {
                     Ok(slot) => Role::Input(slot),
@@ -148,19 +189,49 @@ impl Layout {
                 }
                 Role::Pass
             };
-            if matches!(role, Role::Pass | Role::Kind) {
-                if deduction_names.contains(&name.as_str()) {
-                    return fail(Diagnostic::error(
-                        "splitdsl::batch::output_clash",
-                        format!("the column `{name}` clashes with the output column of that name"),
-                    ));
-                }
+            if matches!(role, Role::Pass | Role::Kind) && deduction_names.contains(&name.as_str()) {
+                return fail(Diagnostic::error(
+                    "splitdsl::batch::output_clash",
+                    format!("the column `{name}` clashes with the output column of that name"),
+                ));
+            }
+            if role != Role::Input(p.price) {
                 pass.push(i);
             }
+            optional.push(match role {
+                Role::Kind => true,
+                Role::Input(slot) => slot != p.price,
+                Role::Pass => false,
+            });
             roles.push(role);
         }
-        if !roles.contains(&Role::Input(p.price)) && !price_set {
-            let price = p.slots.get(p.price).map_or("price", |s| s.name.as_str());
+        if !price_inputs.is_empty() {
+            // A computed price: at least one of its inputs varies with the row
+            // (else every row would have the agreement's example price).
+            let given = price_inputs
+                .iter()
+                .any(|&s| roles.contains(&Role::Input(s)) || base.get(s).is_some());
+            if !given && !price_set {
+                let first = price_inputs
+                    .first()
+                    .and_then(|&s| p.slots.get(s))
+                    .map_or("", |s| s.name.as_str());
+                return fail(
+                    Diagnostic::error(
+                        "splitdsl::batch::no_price",
+                        format!(
+                            "the ledger has no column for {}, which the {price_name} is computed from",
+                            listed(&price_inputs)
+                        ),
+                    )
+                    .primary(Span::new(0, spans.last().map_or(0, |s| s.1)), "the header")
+                    .help(format!(
+                        "add a `{first}` column, or give one value for every row with `--set {first}=…`"
+                    )),
+                );
+            }
+        } else if !roles.contains(&Role::Input(p.price)) && !price_set {
+            let price = price_name;
             let help = match did_you_mean(price, names.iter().map(String::as_str)) {
                 Some(n) => format!("did you mean the column `{n}`? name it `{price}`"),
                 None => format!(
@@ -187,9 +258,14 @@ impl Layout {
         let kind = roles.iter().position(|r| *r == Role::Kind);
         Ok(Layout {
             format,
+            delimiter,
+            numbers: Numbers {
+                decimal_comma: format == SalesFormat::Csv && delimiter == Delimiter::Semicolon,
+            },
             names,
             roles,
             pass,
+            optional,
             id,
             kind,
             warnings,
@@ -220,6 +296,29 @@ impl Layout {
         out.push(b'\n');
         out
     }
+}
+
+/// The inputs a computed price reads (through cells and tables), in file
+/// order; empty when the price is a plain input.
+pub fn price_inputs(p: &crate::program::Program) -> Vec<SlotId> {
+    let mut seen = vec![false; p.slots.len()];
+    let mut stack: Vec<SlotId> = p.deps.get(p.price).cloned().unwrap_or_default();
+    while let Some(s) = stack.pop() {
+        match seen.get_mut(s) {
+            Some(v) if !*v => *v = true,
+            _ => continue,
+        }
+        if p.slots.get(s).is_some_and(|x| x.kind != SlotKind::Input) {
+            stack.extend(p.deps.get(s).into_iter().flatten().copied());
+        }
+    }
+    (0..p.slots.len())
+        .filter(|&s| {
+            s != p.price
+                && seen.get(s).copied().unwrap_or(false)
+                && p.slots.get(s).is_some_and(|x| x.kind == SlotKind::Input)
+        })
+        .collect()
 }
 
 /// Where a rejected row's diagnostic points.
@@ -266,13 +365,15 @@ pub struct Settler<'a> {
     agreement: &'a Agreement,
     layout: &'a Layout,
     out_format: OutFormat,
+    base: Inputs,
     inputs: Inputs,
     outcome: Outcome,
     fields: Fields,
     amounts: Vec<i128>,
     dp: u32,
     json_keys: Vec<Vec<u8>>,
-    split_ok: bool,
+    /// How many of `fields` are this row's (those before a syntax error).
+    fields_valid: usize,
     /// The totals of the rows this settler settled.
     pub statement: Statement,
 }
@@ -316,13 +417,14 @@ impl<'a> Settler<'a> {
             agreement,
             layout,
             out_format,
+            base: base.clone(),
             inputs: base.clone(),
             outcome: Outcome::default(),
             fields: Fields::default(),
             amounts: Vec::with_capacity(p.deductions.len() + 2),
             dp: p.currency.minor_unit(),
             json_keys,
-            split_ok: false,
+            fields_valid: 0,
             statement: Statement::new(p),
         }
     }
@@ -331,8 +433,15 @@ impl<'a> Settler<'a> {
     pub fn settle_block(&mut self, block: &Block, chunk: &mut Chunk) {
         chunk.seq = block.seq;
         chunk.bytes = block.data.len() as u64;
+        let mut dups = block.dups.iter().peekable();
         for rec in Records::new(block, self.layout.format) {
             chunk.records += 1;
+            if let Some(dup) = dups.next_if(|d| d.line == rec.line) {
+                self.statement.rejected += 1;
+                let e = self.duplicate(rec.bytes, dup);
+                chunk.rejects.push(self.reject(rec, e));
+                continue;
+            }
             match self.settle_record(rec.bytes) {
                 Ok(kind) => {
                     if let Err(d) = self.statement.add(kind, &self.amounts) {
@@ -350,21 +459,63 @@ impl<'a> Settler<'a> {
         }
     }
 
+    /// Splits `rec` into `self.fields`; `fields_valid` counts the fields
+    /// that are this row's, also on an error.
+    fn split(&mut self, rec: &[u8]) -> Result<(), RowError> {
+        let l = self.layout;
+        let r = match l.format {
+            SalesFormat::Csv => split_csv(rec, l.delimiter.byte(), &mut self.fields),
+            SalesFormat::Jsonl => split_json(rec, &l.names, &l.optional, &mut self.fields),
+        };
+        self.fields_valid = self.fields.len();
+        r.map_err(RowError::Syntax)
+    }
+
+    /// The error of a row whose id was already seen.
+    fn duplicate(&mut self, rec: &[u8], dup: &Dup) -> RowError {
+        let _ = self.split(rec);
+        let column = self
+            .layout
+            .id
+            .and_then(|i| self.layout.names.get(i))
+            .map_or("id", String::as_str);
+        let (message, help) = if dup.reversal {
+            (
+                format!(
+                    "the sale `{}` is already reversed at line {}: a second reversal would take its split back twice",
+                    dup.id, dup.first
+                ),
+                "reverse a sale once: drop one of the two rows".to_string(),
+            )
+        } else {
+            (
+                format!(
+                    "the `{column}` `{}` is already the sale at line {}: a sale is settled once",
+                    dup.id, dup.first
+                ),
+                format!(
+                    "give every sale its own `{column}`; a refund or chargeback of that sale is a row \
+                     of `kind` `refund` or `chargeback` with the same `{column}`"
+                ),
+            )
+        };
+        let f = FieldError {
+            code: "splitdsl::batch::duplicate_id",
+            message,
+            help: Some(help),
+        };
+        RowError::Field(self.layout.id.unwrap_or(0), f)
+    }
+
     fn settle_record(&mut self, rec: &[u8]) -> Result<Kind, RowError> {
-        self.split_ok = false;
+        self.fields_valid = 0;
         if trim(rec).is_empty() {
             return Err(RowError::Plain(
                 Diagnostic::error("splitdsl::batch::empty_line", "the line is empty")
                     .help("remove empty lines from the ledger"),
             ));
         }
-        match self.layout.format {
-            SalesFormat::Csv => split_csv(rec, &mut self.fields).map_err(RowError::Syntax)?,
-            SalesFormat::Jsonl => {
-                split_json(rec, &self.layout.names, &mut self.fields).map_err(RowError::Syntax)?
-            }
-        }
-        self.split_ok = true;
+        self.split(rec)?;
         let want = self.layout.names.len();
         let have = self.fields.len();
         if have != want {
@@ -428,8 +579,25 @@ impl<'a> Settler<'a> {
                 Role::Input(slot) => {
                     let name = self.layout.names.get(i).map_or("", String::as_str);
                     let text = self.fields.get(i).unwrap_or_default();
-                    let v = parse_cell(self.agreement, slot, name, text, slot == price)
-                        .map_err(|e| RowError::Field(i, e))?;
+                    // An empty cell takes the `--set` value, else the input's
+                    // default; the price has no default in a ledger.
+                    let base = self.base.get(slot);
+                    if trim(text).is_empty() && (slot != price || base.is_some()) {
+                        match base {
+                            Some(v) => self.inputs.set(slot, v),
+                            None => self.inputs.unset(slot),
+                        }
+                        continue;
+                    }
+                    let v = parse_cell(
+                        self.agreement,
+                        slot,
+                        name,
+                        text,
+                        slot == price,
+                        self.layout.numbers,
+                    )
+                    .map_err(|e| RowError::Field(i, e))?;
                     self.inputs.set(slot, v);
                 }
             }
@@ -475,7 +643,12 @@ impl<'a> Settler<'a> {
         match self.out_format {
             OutFormat::Csv => {
                 for &i in &self.layout.pass {
-                    write_csv_field(out, self.fields.get(i).unwrap_or_default());
+                    match self.layout.roles.get(i) {
+                        Some(&Role::Input(slot)) => {
+                            write_value(out, self.outcome.value(slot), false);
+                        }
+                        _ => write_csv_field(out, self.fields.get(i).unwrap_or_default()),
+                    }
                     out.push(b',');
                 }
                 for (k, &a) in self.amounts.iter().enumerate() {
@@ -493,7 +666,9 @@ impl<'a> Settler<'a> {
                         out.extend_from_slice(k);
                     }
                     let v = self.fields.get(i).unwrap_or_default();
-                    if self.fields.is_json_raw(i) {
+                    if let Some(&Role::Input(slot)) = self.layout.roles.get(i) {
+                        write_value(out, self.outcome.value(slot), true);
+                    } else if self.fields.is_json_raw(i) {
                         out.extend_from_slice(v);
                     } else {
                         write_json_string(out, v);
@@ -513,13 +688,23 @@ impl<'a> Settler<'a> {
     }
 
     fn reject(&self, rec: Record<'_>, e: RowError) -> Reject {
-        // The fields are this row's only when it split.
+        // The fields are this row's only up to `fields_valid`; a JSON line
+        // that did not split may still name its id.
         let id = self
             .layout
             .id
-            .filter(|_| self.split_ok)
+            .filter(|&i| i < self.fields_valid)
             .and_then(|i| self.fields.get(i))
-            .map(|f| String::from_utf8_lossy(trim(f)).into_owned());
+            .map(|f| String::from_utf8_lossy(trim(f)).into_owned())
+            .or_else(|| match self.layout.format {
+                SalesFormat::Jsonl => self
+                    .layout
+                    .id
+                    .and_then(|i| self.layout.names.get(i))
+                    .and_then(|n| json_value(rec.bytes, n)),
+                SalesFormat::Csv => None,
+            })
+            .filter(|id| !id.is_empty());
         let span = |(a, b): (usize, usize)| Span::new(a, b);
         let (diagnostic, against) = match e {
             RowError::Field(i, f) => {
@@ -551,6 +736,34 @@ impl<'a> Settler<'a> {
             against,
             record: String::from_utf8_lossy(rec.bytes).into_owned(),
         }
+    }
+}
+
+/// Writes the value an input had: money with its currency's minor-unit
+/// decimals (when exact), numbers and rates as they are, dates as ISO; in
+/// JSON as a string (a bool as itself). Does not allocate.
+fn write_value(out: &mut Vec<u8>, v: Option<Value>, json: bool) {
+    use std::io::Write;
+    let quote = json && !matches!(v, Some(Value::Bool(_)));
+    if quote {
+        out.push(b'"');
+    }
+    // Writing to a Vec cannot fail.
+    let _ = match v {
+        Some(Value::Money(d, c)) => match units(d, c.minor_unit()) {
+            Some(u) => {
+                write_units(out, u, c.minor_unit());
+                Ok(())
+            }
+            None => write!(out, "{d}"),
+        },
+        Some(Value::Number(d) | Value::Rate(d, ..)) => write!(out, "{d}"),
+        Some(Value::Bool(b)) => write!(out, "{b}"),
+        Some(Value::Date(d)) => write!(out, "{d}"),
+        None => Ok(()),
+    };
+    if quote {
+        out.push(b'"');
     }
 }
 

@@ -1,5 +1,5 @@
 //! The statement of a ledger: for the price, each fee and share and the
-//! unallocated rest, the number of rows, the gross of sales, the refunds and
+//! unallocated rest, the number of rows, the gross of sales, the refunds, the
 //! chargebacks, and the net — exact, in whole minor units, and reconciled.
 
 use super::field::write_units;
@@ -42,16 +42,57 @@ pub struct Totals {
     pub count: u64,
     /// The sum over sales.
     pub gross: i128,
-    /// The sum over refunds and chargebacks (zero or less).
+    /// The sum over refunds (zero or less).
     pub refunds: i128,
+    /// The sum over chargebacks (zero or less).
+    pub chargebacks: i128,
 }
 
 impl Totals {
-    /// gross + refunds.
+    /// gross + refunds + chargebacks.
     pub fn net(&self) -> Option<i128> {
-        self.gross.checked_add(self.refunds)
+        self.gross
+            .checked_add(self.refunds)?
+            .checked_add(self.chargebacks)
+    }
+
+    fn part(&mut self, kind: Kind) -> &mut i128 {
+        match kind {
+            Kind::Sale => &mut self.gross,
+            Kind::Refund => &mut self.refunds,
+            Kind::Chargeback => &mut self.chargebacks,
+        }
     }
 }
+
+/// A refund or chargeback whose sale is not in the ledger (by id).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Orphan {
+    /// Its line.
+    pub line: u64,
+    /// The id of the sale it reverses.
+    pub id: String,
+    /// Refund or chargeback.
+    pub kind: Kind,
+}
+
+impl Orphan {
+    /// The warning, e.g. `refund S9 (line 12): its sale is not in this ledger`.
+    pub fn message(&self) -> String {
+        let kind = if self.kind == Kind::Chargeback {
+            "chargeback"
+        } else {
+            "refund"
+        };
+        format!(
+            "{kind} {} (line {}): its sale is not in this ledger",
+            self.id, self.line
+        )
+    }
+}
+
+/// At most this many warnings are listed in the table (all are in the JSON).
+const WARNINGS_SHOWN: usize = 20;
 
 /// The totals of a ledger (or of the part one thread settled).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,6 +111,8 @@ pub struct Statement {
     pub chargebacks: u64,
     /// Rows rejected.
     pub rejected: u64,
+    /// Refunds and chargebacks whose sale is not in the ledger (by id), in line order.
+    pub orphans: Vec<Orphan>,
 }
 
 fn overflow() -> Diagnostic {
@@ -91,7 +134,8 @@ pub struct Reconciliation {
     pub shares: i128,
     /// Σ unallocated.
     pub unallocated: i128,
-    /// Whether price = fees + shares + unallocated, for the gross, the refunds and the net.
+    /// Whether price = fees + shares + unallocated, for the gross, the refunds,
+    /// the chargebacks and the net.
     pub holds: bool,
 }
 
@@ -106,6 +150,7 @@ impl Statement {
             refunds: 0,
             chargebacks: 0,
             rejected: 0,
+            orphans: Vec::new(),
         }
     }
 
@@ -117,24 +162,17 @@ impl Statement {
     /// Adds one settled row: `amounts` are its lines' amounts (already
     /// negative for a reversal). All or nothing: on overflow nothing is added.
     pub fn add(&mut self, kind: Kind, amounts: &[i128]) -> Result<(), Diagnostic> {
-        let refund = kind != Kind::Sale;
-        let fits = self.lines.iter().zip(amounts).all(|(t, &a)| {
-            if refund {
-                t.refunds.checked_add(a).is_some()
-            } else {
-                t.gross.checked_add(a).is_some()
-            }
-        });
+        let fits = self
+            .lines
+            .iter_mut()
+            .zip(amounts)
+            .all(|(t, &a)| t.part(kind).checked_add(a).is_some());
         if !fits || amounts.len() != self.lines.len() {
             return Err(overflow());
         }
         for (t, &a) in self.lines.iter_mut().zip(amounts) {
             t.count += 1;
-            if refund {
-                t.refunds += a;
-            } else {
-                t.gross += a;
-            }
+            *t.part(kind) += a;
         }
         match kind {
             Kind::Sale => self.sales += 1,
@@ -150,6 +188,10 @@ impl Statement {
             t.count += o.count;
             t.gross = t.gross.checked_add(o.gross).ok_or_else(overflow)?;
             t.refunds = t.refunds.checked_add(o.refunds).ok_or_else(overflow)?;
+            t.chargebacks = t
+                .chargebacks
+                .checked_add(o.chargebacks)
+                .ok_or_else(overflow)?;
         }
         self.sales += other.sales;
         self.refunds += other.refunds;
@@ -180,6 +222,7 @@ impl Statement {
         for pick in [
             &(|t: &Totals| Some(t.gross)) as &dyn Fn(&Totals) -> Option<i128>,
             &|t: &Totals| Some(t.refunds),
+            &|t: &Totals| Some(t.chargebacks),
             &|t: &Totals| t.net(),
         ] {
             let price = pick(&line(0)).ok_or_else(overflow)?;
@@ -276,8 +319,17 @@ impl Statement {
             self.currency,
             self.summary()
         );
-        let mut cells: Vec<[String; 7]> =
-            vec![["kind", "name", "label", "count", "gross", "refunds", "net"].map(String::from)];
+        let mut cells: Vec<[String; 8]> = vec![[
+            "kind",
+            "name",
+            "label",
+            "count",
+            "gross",
+            "refunds",
+            "chargebacks",
+            "net",
+        ]
+        .map(String::from)];
         for (kind, name, label, t) in self.rows(p) {
             cells.push([
                 kind.into(),
@@ -286,6 +338,7 @@ impl Statement {
                 t.count.to_string(),
                 self.amount(t.gross),
                 self.amount(t.refunds),
+                self.amount(t.chargebacks),
                 t.net().map_or("overflow".into(), |n| self.amount(n)),
             ]);
         }
@@ -304,21 +357,39 @@ impl Statement {
             s.push_str(line.trim_end());
             s.push('\n');
         }
+        s.push_str(&self.warnings_text());
         s.push_str(&self.reconciliation_line(r));
         s.push('\n');
         s
     }
 
-    /// The statement as CSV: `kind,name,label,currency,count,gross,refunds,net`.
+    /// The warnings, one per line (`⚠ …`), at most [`WARNINGS_SHOWN`] of them.
+    pub fn warnings_text(&self) -> String {
+        let mut s = String::new();
+        for o in self.orphans.iter().take(WARNINGS_SHOWN) {
+            s.push_str(&format!("⚠ {}\n", o.message()));
+        }
+        let more = self.orphans.len().saturating_sub(WARNINGS_SHOWN);
+        if more > 0 {
+            s.push_str(&format!(
+                "⚠ … and {more} more refund{} or chargeback{} of sales not in this ledger\n",
+                plural(more as u64),
+                plural(more as u64)
+            ));
+        }
+        s
+    }
+
+    /// The statement as CSV: `kind,name,label,currency,count,gross,refunds,chargebacks,net`.
     pub fn csv(&self, p: &Program) -> Vec<u8> {
-        let mut out = b"kind,name,label,currency,count,gross,refunds,net\n".to_vec();
+        let mut out = b"kind,name,label,currency,count,gross,refunds,chargebacks,net\n".to_vec();
         for (kind, name, label, t) in self.rows(p) {
             for f in [kind, name, label, self.currency.code()] {
                 super::settle::write_csv_field(&mut out, f.as_bytes());
                 out.push(b',');
             }
             out.extend_from_slice(t.count.to_string().as_bytes());
-            for v in [Some(t.gross), Some(t.refunds), t.net()] {
+            for v in [Some(t.gross), Some(t.refunds), Some(t.chargebacks), t.net()] {
                 out.push(b',');
                 match v {
                     Some(v) => write_units(&mut out, v, self.dp),
@@ -340,7 +411,15 @@ impl Statement {
             count: u64,
             gross: String,
             refunds: String,
+            chargebacks: String,
             net: String,
+        }
+        #[derive(Serialize)]
+        struct Warning {
+            line: u64,
+            id: String,
+            kind: &'static str,
+            message: String,
         }
         #[derive(Serialize)]
         struct Rows {
@@ -365,6 +444,7 @@ impl Statement {
             rows: Rows,
             lines: Vec<Line<'a>>,
             reconciliation: Recon,
+            warnings: Vec<Warning>,
         }
         let doc = Doc {
             agreement: p.title.as_deref(),
@@ -386,6 +466,7 @@ impl Statement {
                     count: t.count,
                     gross: self.amount(t.gross),
                     refunds: self.amount(t.refunds),
+                    chargebacks: self.amount(t.chargebacks),
                     net: t.net().map_or("overflow".into(), |n| self.amount(n)),
                 })
                 .collect(),
@@ -396,6 +477,20 @@ impl Statement {
                 unallocated: self.amount(r.unallocated),
                 holds: r.holds,
             },
+            warnings: self
+                .orphans
+                .iter()
+                .map(|o| Warning {
+                    line: o.line,
+                    id: o.id.clone(),
+                    kind: if o.kind == Kind::Chargeback {
+                        "chargeback"
+                    } else {
+                        "refund"
+                    },
+                    message: o.message(),
+                })
+                .collect(),
         };
         serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
             + "\n"
