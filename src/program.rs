@@ -98,7 +98,9 @@ impl Builtin {
 }
 
 /// A compiled expression. Operands are known to be of fitting kinds.
-#[derive(Clone, Debug)]
+/// As deep as a flat chain is long: cloning and dropping go through
+/// [`crate::stack::guard`] (see [`crate::syntax::ast::Expr`]).
+#[derive(Debug)]
 pub enum CExpr {
     /// A constant.
     Const(Value),
@@ -122,6 +124,49 @@ pub enum CExpr {
     Call(Builtin, Vec<CExpr>, Span),
     /// A table lookup.
     Table(usize, Box<CExpr>, Span),
+}
+
+impl Clone for CExpr {
+    fn clone(&self) -> Self {
+        crate::stack::guard(|| match self {
+            CExpr::Const(v) => CExpr::Const(*v),
+            CExpr::Slot(s) => CExpr::Slot(*s),
+            CExpr::Remaining(k) => CExpr::Remaining(*k),
+            CExpr::Neg(e, s) => CExpr::Neg(e.clone(), *s),
+            CExpr::Not(e) => CExpr::Not(e.clone()),
+            CExpr::Binary(op, a, b, s) => CExpr::Binary(*op, a.clone(), b.clone(), *s),
+            CExpr::And(a, b) => CExpr::And(a.clone(), b.clone()),
+            CExpr::Or(a, b) => CExpr::Or(a.clone(), b.clone()),
+            CExpr::If(c, a, b) => CExpr::If(c.clone(), a.clone(), b.clone()),
+            CExpr::Call(f, args, s) => CExpr::Call(*f, args.clone(), *s),
+            CExpr::Table(t, k, s) => CExpr::Table(*t, k.clone(), *s),
+        })
+    }
+}
+
+impl Drop for CExpr {
+    fn drop(&mut self) {
+        // Move the children out (leaving leaves behind) and drop them on
+        // enough stack, not in the drop glue that runs after this returns.
+        let leaf = || CExpr::Remaining(0);
+        let children = match self {
+            CExpr::Const(_) | CExpr::Slot(_) | CExpr::Remaining(_) => return,
+            CExpr::Neg(e, _) | CExpr::Not(e) | CExpr::Table(_, e, _) => {
+                vec![std::mem::replace(&mut **e, leaf())]
+            }
+            CExpr::Binary(_, a, b, _) | CExpr::And(a, b) | CExpr::Or(a, b) => vec![
+                std::mem::replace(&mut **a, leaf()),
+                std::mem::replace(&mut **b, leaf()),
+            ],
+            CExpr::If(c, a, b) => vec![
+                std::mem::replace(&mut **c, leaf()),
+                std::mem::replace(&mut **a, leaf()),
+                std::mem::replace(&mut **b, leaf()),
+            ],
+            CExpr::Call(_, args, _) => std::mem::take(args),
+        };
+        crate::stack::guard(move || drop(children));
+    }
 }
 
 /// A table's key.

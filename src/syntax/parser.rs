@@ -1177,7 +1177,10 @@ fn build_deep(pair: Pair<Rule>, off: usize) -> Result<Deep, Diagnostic> {
             .map_infix(|lhs, op, rhs| {
                 let ((lhs, ld), (rhs, rd)) = (lhs?, rhs?);
                 let op_span = span_of(&op, off);
-                let depth = deeper(&[ld, rd], lhs.span.to(rhs.span))?;
+                // Every operator is left-associative: `a + b + c` is a flat
+                // chain that grows to the left, as long as the text, not
+                // nested. Only the right operand counts as a level deeper.
+                let depth = deeper(&[ld.saturating_sub(1), rd], lhs.span.to(rhs.span))?;
                 let bin = match op.as_rule() {
                     Rule::op_add => BinOp::Add,
                     Rule::op_sub => BinOp::Sub,
