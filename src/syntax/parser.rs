@@ -1283,9 +1283,7 @@ fn date(text: &str, span: Span) -> Result<NaiveDate, Diagnostic> {
             .get(usize::try_from(m).unwrap_or(0).wrapping_sub(1))
             .copied()
             .unwrap_or("this month");
-            Err(bad("no such day".into()).help(format!(
-                "{month_name} {y:04} has {days} days; dates are written YYYY-MM-DD, e.g. `2025-03-10`"
-            )))
+            Err(bad("no such day".into()).help(format!("{month_name} {y:04} has {days} days")))
         }
     }
 }
