@@ -555,6 +555,17 @@ fn non_ascii_name(src: &str, stmt_start: usize, at: usize) -> Option<Diagnostic>
     let end = at + rest.find(|c: char| !is_word(c)).unwrap_or(rest.len());
     let word = &src[start..end];
     let ascii: String = word.chars().map(fold_accent).collect();
+    // A name being defined (`share comissão = …`) may keep its spelling as a
+    // label; a name used in a formula is written as it was defined.
+    let before = src[stmt_start.min(start)..start].trim();
+    let defining = before.is_empty() || ["input", "fee", "share", "table"].contains(&before);
+    let help = if defining {
+        format!(
+            "write `{ascii}`; labels in quotes may use any letters: `share {ascii} \"{word}\" = …`"
+        )
+    } else {
+        format!("write `{ascii}`: names are ASCII where they are defined and where they are used")
+    };
     Some(
         Diagnostic::error(
             "splitdsl::name::not_ascii",
@@ -564,9 +575,7 @@ fn non_ascii_name(src: &str, stmt_start: usize, at: usize) -> Option<Diagnostic>
             Span::new(start, end),
             "names use ASCII letters, digits and `_`",
         )
-        .help(format!(
-            "write `{ascii}`; labels in quotes may use any letters: `share {ascii} \"{word}\" = …`"
-        )),
+        .help(help),
     )
 }
 
