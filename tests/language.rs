@@ -743,3 +743,15 @@ fn a_syntax_error_after_an_operator_points_at_the_operand() {
     let span = d.labels.iter().find(|l| l.primary).unwrap().span;
     assert_eq!(&src[span.start..span.end], "ç");
 }
+
+#[test]
+fn currency_hints_keep_the_rest_of_a_rate_and_leave_keywords_alone() {
+    let help = first_help("price = 10.00 USD\nx = price * 5.20 brl/usd\nshare p = remaining\n");
+    assert!(help.contains("`5.20 BRL/USD`"), "{help}");
+    let f = splitdsl::Agreement::compile(
+        "test.split",
+        "price = 10.00 USD\nx = 5 AND true\nshare p = remaining\n",
+    )
+    .unwrap_err();
+    assert_ne!(f.diagnostics[0].code, "splitdsl::unit::unknown_currency");
+}

@@ -822,6 +822,10 @@ fn currency_word(src: &str, at: usize, span: Span) -> Option<Diagnostic> {
     {
         return None;
     }
+    if KEYWORDS.contains(&word.to_ascii_lowercase().as_str()) {
+        // `5 AND x`: a keyword in capitals, not a currency.
+        return None;
+    }
     let upper = word.to_ascii_uppercase();
     let all_caps = word == upper;
     let suggestion = if crate::value::Currency::from_code(&upper).is_some() {
@@ -834,8 +838,24 @@ fn currency_word(src: &str, at: usize, span: Span) -> Option<Diagnostic> {
     if suggestion.is_none() && !all_caps {
         return None;
     }
+    // A rate (`5.20 brl/usd`): the other code too.
+    let per = src[span.end..]
+        .trim_start_matches([' ', '\t'])
+        .strip_prefix('/')
+        .map(|r| {
+            r.trim_start_matches([' ', '\t'])
+                .chars()
+                .take_while(char::is_ascii_alphabetic)
+                .collect::<String>()
+                .to_ascii_uppercase()
+        })
+        .filter(|c| crate::value::Currency::from_code(c).is_some())
+        .map(|c| format!("/{c}"))
+        .unwrap_or_default();
     let help = match &suggestion {
-        Some(code) => format!("write `{prev} {code}`: currencies are ISO 4217 codes, in capitals"),
+        Some(code) => {
+            format!("write `{prev} {code}{per}`: currencies are ISO 4217 codes, in capitals")
+        }
         None => "currencies are ISO 4217 codes, in capitals, such as USD, EUR, BRL, JPY".into(),
     };
     let message = match &suggestion {
