@@ -43,6 +43,16 @@ fn limits(c: &mut Criterion) {
             b.iter(|| a.evaluate(black_box(&inputs)).is_ok())
         });
     }
+    // `explain` of the last share of 46,000 (its tree was quadratic: 140 s).
+    let src = shares(46_000);
+    if let Ok(a) = Agreement::compile("many.split", &src) {
+        let inputs = a.inputs();
+        if let Some(slot) = a.program.slot("rest") {
+            g.bench_function("46k_shares_explain", |b| {
+                b.iter(|| splitdsl::explain::explain(&a, black_box(&inputs), slot).map(|t| t.len()))
+            });
+        }
+    }
     let src = statements(100_000);
     g.bench_function("100k_statements_compile_and_evaluate", |b| {
         b.iter(|| {

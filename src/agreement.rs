@@ -8,7 +8,7 @@ use crate::program::{Program, SlotId, SlotKind};
 use crate::span::Span;
 use crate::syntax::ast::{self, StmtKind};
 use crate::syntax::{parse, parse_expr};
-use crate::value::Value;
+use crate::value::{Ty, Value};
 use std::path::Path;
 
 /// A source text with the name it is shown under.
@@ -230,11 +230,7 @@ impl Agreement {
         let rhs = &assignment[eq + 1..];
         let expr = parse_expr(rhs).map_err(|d| d.shifted(eq + 1))?;
         let value = self.constant(&expr).map_err(|d| d.shifted(eq + 1))?;
-        let value = self.fit(
-            slot,
-            value,
-            Span::new(eq + 1 + expr.span.start, eq + 1 + expr.span.end),
-        )?;
+        let value = self.fit_expr(slot, value, &expr, eq + 1)?;
         inputs.set(slot, value);
         Ok(())
     }
@@ -285,6 +281,45 @@ impl Agreement {
         self.program.eval(&c, &Outcome::default())
     }
 
+    /// Fits `value`, the value of `expr` (whose spans are `offset` bytes
+    /// into the text that errors point into), to the kind of `slot`, as
+    /// [`Agreement::fit`] does, except that a number written with a percent
+    /// is never made money: `price=50%` is an error, not a 0.50 sale.
+    pub fn fit_expr(
+        &self,
+        slot: SlotId,
+        value: Value,
+        expr: &ast::Expr,
+        offset: usize,
+    ) -> Result<Value, Diagnostic> {
+        let s = &self.program.slots[slot];
+        if let (Value::Number(_), Ty::Money(_)) = (value, s.ty) {
+            let mut percent = None;
+            expr.walk(&mut |e| {
+                if percent.is_none() && matches!(e.kind, ast::ExprKind::Percent(_)) {
+                    percent = Some(e.span);
+                }
+            });
+            if let Some(at) = percent {
+                return Err(Diagnostic::error(
+                    "splitdsl::input::kind_mismatch",
+                    format!("`{}` is {}, but this is a percent", s.name, s.ty),
+                )
+                .primary(Span::new(offset + at.start, offset + at.end), "a percent")
+                .help(format!(
+                    "give an amount, e.g. `{}=197.00 {c}`; a part of an amount is written `50% of 197.00 {c}`",
+                    s.name,
+                    c = currency_of(s.ty)
+                )));
+            }
+        }
+        self.fit(
+            slot,
+            value,
+            Span::new(offset + expr.span.start, offset + expr.span.end),
+        )
+    }
+
     /// Fits `value` to the kind of `slot` (a plain number becomes money in
     /// the slot's currency); a diagnostic at `span` when it cannot.
     pub fn fit(&self, slot: SlotId, value: Value, span: Span) -> Result<Value, Diagnostic> {
@@ -297,6 +332,14 @@ impl Agreement {
             .primary(span, format!("{}", value.ty()))
             .help(format!("give {}", s.ty))
         })
+    }
+}
+
+/// The currency code of a money kind (empty otherwise).
+fn currency_of(ty: Ty) -> String {
+    match ty {
+        Ty::Money(c) => c.to_string(),
+        _ => String::new(),
     }
 }
 

@@ -8,6 +8,7 @@
 use crate::eval::Outcome;
 use crate::program::Program;
 use crate::report;
+use crate::textwidth::{self as tw, Align::Left, Align::Right};
 use crate::value::{format_amount, Currency};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -199,7 +200,7 @@ pub fn terminal(w: &Waterfall, unicode: bool, width: usize) -> String {
         rows.push([
             s.kind.into(),
             s.name.clone(),
-            clip_with(
+            tw::clip(
                 s.label.as_deref().unwrap_or_default(),
                 24,
                 if unicode { "…" } else { "..." },
@@ -219,33 +220,40 @@ pub fn terminal(w: &Waterfall, unicode: bool, width: usize) -> String {
             bar(Decimal::ZERO, w.unallocated, w.price, width, unicode, false),
         ]);
     }
+    // Display widths, padded with spaces (see crate::textwidth).
     let col = |i: usize| {
-        rows.iter()
-            .filter(|r| !r[1].is_empty() || i > 2)
-            .map(|r| r[i].chars().count())
-            .max()
-            .unwrap_or(0)
+        tw::column(
+            rows.iter()
+                .filter(|r| !r[1].is_empty() || i > 2)
+                .map(|r| r[i].as_str()),
+        )
     };
     let (wk, wn, wl, wa, wp) = (col(0), col(1), col(2), col(3), col(4));
-    let head = (wk + wn + wl + 4).max(rows.iter().map(|r| r[0].chars().count()).max().unwrap_or(0));
+    let head = (wk + wn + wl + 4).max(tw::column(rows.iter().map(|r| r[0].as_str())));
     let dash = if unicode { "—" } else { "-" };
     let mut out = format!("{} {dash} sale of {}\n", w.title, w.money(w.price));
     let arrow = if unicode { "→" } else { "->" };
     for (i, r) in rows.iter().enumerate() {
-        let label = if r[1].is_empty() {
-            r[0].clone()
+        let mut label = String::new();
+        if r[1].is_empty() {
+            label.push_str(&r[0]);
         } else {
-            format!("{:<wk$}  {:<wn$}  {}", r[0], r[1], r[2])
-        };
-        let mut line = format!(
-            "  {:<head$}  {}  {:>wa$} {}  {:>wp$}",
-            label,
-            r[5],
-            r[3],
-            w.currency,
-            r[4],
-            head = head
-        );
+            tw::pad(&mut label, &r[0], wk, Left);
+            label.push_str("  ");
+            tw::pad(&mut label, &r[1], wn, Left);
+            label.push_str("  ");
+            label.push_str(&r[2]);
+        }
+        let mut line = String::from("  ");
+        tw::pad(&mut line, &label, head, Left);
+        line.push_str("  ");
+        line.push_str(&r[5]);
+        line.push_str("  ");
+        tw::pad(&mut line, &r[3], wa, Right);
+        line.push(' ');
+        line.push_str(w.currency.code());
+        line.push_str("  ");
+        tw::pad(&mut line, &r[4], wp, Right);
         if let Some(s) = i.checked_sub(1).and_then(|k| w.steps.get(k)) {
             line.push_str(&format!("  {arrow} {} left", amount(s.after)));
         }
@@ -284,21 +292,9 @@ pub fn xml_escape(s: &str) -> String {
     out
 }
 
-/// `s`, cut to `max` characters with an ellipsis.
+/// `s`, cut to `max` display columns (CJK and emoji take two) with an ellipsis.
 fn clip(s: &str, max: usize) -> String {
-    clip_with(s, max, "…")
-}
-
-/// `s`, cut to `max` characters ending with `ellipsis`.
-fn clip_with(s: &str, max: usize, ellipsis: &str) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let keep = max.saturating_sub(ellipsis.chars().count());
-        let mut t: String = s.chars().take(keep).collect();
-        t.push_str(ellipsis);
-        t
-    }
+    tw::clip(s, max, "…")
 }
 
 const FEE_COLOURS: [&str; 3] = ["#d1495b", "#e07a5f", "#b5485d"];

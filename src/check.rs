@@ -24,6 +24,9 @@ pub fn check(file: &ast::File, src: &str) -> (Option<Program>, Vec<Diagnostic>) 
         broken: file.broken_names.clone(),
     };
     let program = c.run(file);
+    c.diags.extend(crate::lint::lint_file(file));
+    // Titles, labels, messages and example names hold no control character.
+    c.diags.extend(crate::textwidth::label_errors(file, src));
     if let Some(p) = &program {
         c.diags.extend(crate::lint::lint(p, file));
     }
@@ -1089,6 +1092,15 @@ impl<'a> Checker<'a> {
     }
 
     fn warn_unallocated(&mut self, file: &ast::File) {
+        // After a share of the whole pool nothing can be left; what follows
+        // it is always 0 (`warn::always_zero`, in lint.rs).
+        let takes_all = |s: &ast::Stmt| {
+            matches!(&s.kind, StmtKind::Deduction { value, when: None, .. }
+                if crate::lint::takes_whole_pool(value))
+        };
+        if file.stmts.iter().any(takes_all) {
+            return;
+        }
         let last = file.stmts.iter().rev().find_map(|s| match &s.kind {
             StmtKind::Deduction {
                 name, value, when, ..
@@ -1196,27 +1208,30 @@ impl Compiler<'_, '_> {
 
     fn expr_unguarded(&mut self, e: &Expr) -> Option<(CExpr, Ty)> {
         match &e.kind {
-            ExprKind::Number(d) => Some((CExpr::Const(Value::Number(*d)), Ty::Number)),
+            ExprKind::Number(d) => Some((CExpr::constant(Value::Number(*d), e.span), Ty::Number)),
             ExprKind::Percent(d) => match d.checked_div(Decimal::ONE_HUNDRED) {
-                Some(v) => Some((CExpr::Const(Value::Number(v)), Ty::Number)),
+                Some(v) => Some((CExpr::constant(Value::Number(v), e.span), Ty::Number)),
                 None => self.err(overflow(e.span)),
             },
             ExprKind::Money(d, code) => {
                 let c = self.currency(code)?;
-                Some((CExpr::Const(Value::Money(*d, c)), Ty::Money(c)))
+                Some((CExpr::constant(Value::Money(*d, c), e.span), Ty::Money(c)))
             }
             ExprKind::Rate(d, to, from) => {
                 let a = self.currency(to);
                 let b = self.currency(from);
                 let (a, b) = (a?, b?);
-                Some((CExpr::Const(Value::Rate(*d, a, b)), Ty::Rate(a, b)))
+                Some((
+                    CExpr::constant(Value::Rate(*d, a, b), e.span),
+                    Ty::Rate(a, b),
+                ))
             }
-            ExprKind::Bool(b) => Some((CExpr::Const(Value::Bool(*b)), Ty::Bool)),
-            ExprKind::Date(d) => Some((CExpr::Const(Value::Date(*d)), Ty::Date)),
+            ExprKind::Bool(b) => Some((CExpr::constant(Value::Bool(*b), e.span), Ty::Bool)),
+            ExprKind::Date(d) => Some((CExpr::constant(Value::Date(*d), e.span), Ty::Date)),
             ExprKind::Name(n) => match self.c.names.get(n.as_str()).copied() {
                 Some(NameRef::Def(i)) => {
                     let ty = self.tys.get(i).copied().flatten()?;
-                    Some((CExpr::Slot(i), ty))
+                    Some((CExpr::new(CKind::Slot(i), e.span), ty))
                 }
                 Some(NameRef::Table(_)) => self.err(
                     Diagnostic::error(
@@ -1232,19 +1247,19 @@ impl Compiler<'_, '_> {
                 let k = self.deduction?;
                 // The price's currency: every deduction and pool is in it.
                 let ty = self.pool_ty()?;
-                Some((CExpr::Remaining(k), ty))
+                Some((CExpr::new(CKind::Remaining(k), e.span), ty))
             }
             ExprKind::Paren(x) => self.expr(x),
             ExprKind::Unary(UnOp::Neg, x) => {
                 let (cx, ty) = self.expr(x)?;
                 match ty {
                     Ty::Money(_) | Ty::Number | Ty::Rate(..) => {
-                        if let CExpr::Const(v) = &cx {
+                        if let CKind::Const(v) = &cx.kind {
                             if let Some(neg) = negate_const(v) {
-                                return Some((CExpr::Const(neg), ty));
+                                return Some((CExpr::constant(neg, e.span), ty));
                             }
                         }
-                        Some((CExpr::Neg(Box::new(cx), e.span), ty))
+                        Some((CExpr::new(CKind::Neg(Box::new(cx)), e.span), ty))
                     }
                     _ => self.err(
                         Diagnostic::error(
@@ -1272,7 +1287,7 @@ impl Compiler<'_, '_> {
                         .help("`not` applies to conditions, e.g. `not first_sale`"),
                     );
                 }
-                Some((CExpr::Not(Box::new(cx)), Ty::Bool))
+                Some((CExpr::new(CKind::Not(Box::new(cx)), e.span), Ty::Bool))
             }
             ExprKind::Binary(op, op_span, a, b) => {
                 let ca = self.expr(a);
@@ -1280,10 +1295,11 @@ impl Compiler<'_, '_> {
                 let ((ca, ta), (cb, tb)) = (ca?, cb?);
                 let ty = self.binary_ty(*op, *op_span, a, ta, b, tb)?;
                 let node = match op {
-                    BinOp::And => CExpr::And(Box::new(ca), Box::new(cb)),
-                    BinOp::Or => CExpr::Or(Box::new(ca), Box::new(cb)),
-                    _ => CExpr::Binary(*op, Box::new(ca), Box::new(cb), *op_span),
+                    BinOp::And => CKind::And(Box::new(ca), Box::new(cb)),
+                    BinOp::Or => CKind::Or(Box::new(ca), Box::new(cb)),
+                    _ => CKind::Binary(*op, Box::new(ca), Box::new(cb), *op_span),
                 };
+                let node = CExpr::new(node, e.span);
                 Some((node, ty))
             }
             ExprKind::If(c, a, b) => {
@@ -1316,7 +1332,10 @@ impl Compiler<'_, '_> {
                         .help("both branches must give the same kind: money in the same currency, numbers, …"),
                     );
                 }
-                Some((CExpr::If(Box::new(cc), Box::new(ca), Box::new(cb)), ta))
+                Some((
+                    CExpr::new(CKind::If(Box::new(cc), Box::new(ca), Box::new(cb)), e.span),
+                    ta,
+                ))
             }
             ExprKind::Call(f, args) => self.call(e, f, args),
         }
@@ -1499,7 +1518,7 @@ impl Compiler<'_, '_> {
                 tys.push(t);
             }
             let ty = self.builtin_ty(b, f, e, args, &tys)?;
-            return Some((CExpr::Call(b, cargs, e.span), ty));
+            return Some((CExpr::new(CKind::Call(b, cargs), e.span), ty));
         }
         match self.c.names.get(f.name.as_str()).copied() {
             Some(NameRef::Table(t)) => {
@@ -1536,7 +1555,7 @@ impl Compiler<'_, '_> {
                         .help(format!("look it up with {key_ty}")),
                     );
                 }
-                Some((CExpr::Table(t, Box::new(ck), e.span), value_ty))
+                Some((CExpr::new(CKind::Table(t, Box::new(ck)), e.span), value_ty))
             }
             Some(NameRef::Def(i)) => self.err(
                 Diagnostic::error(

@@ -47,7 +47,7 @@ enum Command {
         /// The agreement.
         file: PathBuf,
         /// Override an input, e.g. `--set price=197.00USD` (repeatable).
-        #[arg(long = "set", value_name = "NAME=EXPR")]
+        #[arg(long = "set", value_name = "NAME=EXPR", value_parser = set_arg)]
         set: Vec<String>,
         /// Output format [default: table; with --sales: csv].
         #[arg(long, value_enum)]
@@ -96,7 +96,7 @@ enum Command {
         /// The input, cell, fee or share to explain.
         name: String,
         /// Override an input, e.g. `--set price=197.00USD` (repeatable).
-        #[arg(long = "set", value_name = "NAME=EXPR")]
+        #[arg(long = "set", value_name = "NAME=EXPR", value_parser = set_arg)]
         set: Vec<String>,
     },
     /// The interactive what-if session (reads stdin as a script when it is not a terminal).
@@ -115,6 +115,10 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    if let Err(message) = refuse_clashes(&cli.command) {
+        eprintln!("error: {message}");
+        return ExitCode::from(2);
+    }
     let code = match cli.command {
         Command::Run {
             file,
@@ -146,6 +150,48 @@ pub fn main() -> ExitCode {
         Command::Repl { file } => crate::repl::front::run(file.as_deref()),
     };
     ExitCode::from(code)
+}
+
+/// `--set` takes `NAME=EXPR`: without `=` it is a usage error (exit 2).
+fn set_arg(s: &str) -> Result<String, String> {
+    if s.contains('=') {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "`{s}` is not of the form NAME=VALUE; write e.g. `--set {}=197.00USD`",
+            if s.trim().is_empty() {
+                "price"
+            } else {
+                s.trim()
+            }
+        ))
+    }
+}
+
+/// Before anything is read or written: an output that is an input or
+/// another output is a usage error (see [`crate::output::refuse_clashes`]).
+fn refuse_clashes(command: &Command) -> Result<(), String> {
+    let Command::Run {
+        file, svg, batch, ..
+    } = command
+    else {
+        return Ok(());
+    };
+    let mut inputs = vec![("the agreement", file.as_path())];
+    if let Some(sales) = &batch.sales {
+        inputs.push(("the ledger", sales.as_path()));
+    }
+    let outputs: Vec<(&str, &std::path::Path)> = [
+        ("--svg", svg),
+        ("--out", &batch.out),
+        ("--rejects", &batch.rejects),
+        ("--statement", &batch.statement),
+    ]
+    .into_iter()
+    .filter_map(|(flag, p)| p.as_deref().map(|p| (flag, p)))
+    .collect();
+    let stdout = batch.sales.is_some().then_some("--out");
+    crate::output::refuse_clashes(&inputs, &outputs, stdout)
 }
 
 /// At most this many diagnostics are rendered per file; the rest are counted.
@@ -220,6 +266,10 @@ fn run(
     };
     let p = &agreement.program;
     let (texts, failures) = report::requirement_failures(p, &out, &agreement.source.text);
+    let unavailable = report::unavailable(p, &out);
+    if !unavailable.is_empty() {
+        print_diagnostics(&agreement.source, &unavailable);
+    }
     if let Err(code) = chart.write_svg(&agreement, &out) {
         return code;
     }
@@ -360,7 +410,11 @@ pub fn run_examples(a: &Agreement) -> Vec<(String, ExampleResult)> {
                 (Ok(e), v) => fails.push((
                     format!("line {line_no}: {line}"),
                     e.to_string(),
-                    v.map_or("nothing".into(), |v| v.to_string()),
+                    match (v, out.failure(*slot)) {
+                        (Some(v), _) => v.to_string(),
+                        (None, Some(d)) => format!("no value: {}", d.message),
+                        (None, None) => "nothing".into(),
+                    },
                 )),
                 (Err(d), _) => {
                     fails.push((format!("line {line_no}: {line}"), d.message, String::new()))
@@ -462,14 +516,14 @@ fn explain(file: &std::path::Path, name: &str, set: &[String]) -> u8 {
         print_diagnostics(&src, &[d]);
         return 1;
     };
-    let out = match agreement.evaluate(&inputs) {
+    let (out, trace) = match agreement.program.evaluate_traced(&inputs) {
         Ok(o) => o,
         Err(d) => {
             print_diagnostics(&agreement.source, &[d]);
             return 1;
         }
     };
-    let text = crate::explain::explain(&agreement, &inputs, &out, slot);
+    let text = crate::explain::tree_of(&agreement, &inputs, &out, &trace, slot).render();
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(text.as_bytes());
     let _ = stdout.flush();

@@ -43,7 +43,7 @@ impl Chart {
             return Ok(());
         };
         let svg = chart::svg(&Self::waterfall(a, out));
-        std::fs::write(path, svg).map_err(|e| {
+        crate::output::write_file(path, svg.as_bytes()).map_err(|e| {
             eprintln!("error: cannot write {}: {e}", path.display());
             1
         })
@@ -89,7 +89,7 @@ pub fn fmt(files: &[PathBuf], check: bool) -> u8 {
         if check {
             let _ = write!(stdout, "{}", fmt::diff(&name, &text, &formatted));
             code = 1;
-        } else if let Err(e) = std::fs::write(file, &formatted) {
+        } else if let Err(e) = crate::output::write_file(file, formatted.as_bytes()) {
             eprintln!("error: cannot write {name}: {e}");
             code = 1;
         } else {

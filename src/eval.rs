@@ -62,13 +62,24 @@ impl Inputs {
 /// The result of one evaluation.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Outcome {
-    /// Every slot's value (all `Some` after a successful evaluation).
+    /// Every slot's value. After a successful evaluation only a cell that
+    /// nothing needed and that could not be computed is `None` (see
+    /// [`Outcome::failure`]).
     pub values: Vec<Option<Value>>,
     /// `pools[k]` is the pool before deduction `k`; the last is the unallocated rest.
     pub pools: Vec<Decimal>,
     /// Whether each requirement holds.
     pub requirements: Vec<bool>,
+    /// Cells (and input defaults) that no deduction or requirement needed
+    /// and whose formula fails for this sale, with the reason.
+    pub failed: Vec<(SlotId, Diagnostic)>,
+    /// Per slot: [`NOT_YET`], [`PENDING`] or [`FAILED`] (values say "done").
+    state: Vec<u8>,
 }
+
+const NOT_YET: u8 = 0;
+const PENDING: u8 = 1;
+const FAILED: u8 = 2;
 
 impl Outcome {
     /// The value of `slot`.
@@ -85,6 +96,35 @@ impl Outcome {
     pub fn all_hold(&self) -> bool {
         self.requirements.iter().all(|h| *h)
     }
+
+    /// Why `slot` has no value: a cell that nothing needed for this sale
+    /// and whose formula fails (e.g. a table without a row for the key).
+    pub fn failure(&self, slot: SlotId) -> Option<&Diagnostic> {
+        self.failed.iter().find(|(s, _)| *s == slot).map(|(_, d)| d)
+    }
+
+    fn reset(&mut self, p: &Program) {
+        self.values.clear();
+        self.values.resize(p.slots.len(), None);
+        self.state.clear();
+        self.state.resize(p.slots.len(), NOT_YET);
+        self.pools.clear();
+        self.pools.resize(p.deductions.len() + 1, Decimal::ZERO);
+        self.requirements.clear();
+        self.failed.clear();
+    }
+
+    fn forget(&mut self, slot: SlotId) {
+        if let Some(v) = self.values.get_mut(slot) {
+            *v = None;
+        }
+        if let Some(s) = self.state.get_mut(slot) {
+            if *s == FAILED {
+                self.failed.retain(|(f, _)| *f != slot);
+            }
+            *s = NOT_YET;
+        }
+    }
 }
 
 /// Converts `value` to the kind `want` where that is unambiguous: a plain
@@ -99,6 +139,237 @@ pub fn coerce(value: Value, want: Ty) -> Option<Value> {
 
 type R<T> = Result<T, Diagnostic>;
 
+/// What the evaluator did, node by node: the record `explain` is built from.
+///
+/// Every formula that one evaluation ran (each cell's, each deduction's
+/// amount and `when`, each requirement) is kept as a tree of [`TNode`]s in
+/// post-order: the operands that ran, then the node. What did not run (the
+/// branch of an `if` not taken, the right side of a short-circuited `and`,
+/// the amount of a deduction whose `when` is false) is absent.
+#[derive(Clone, Debug, Default)]
+pub struct Trace {
+    exprs: Vec<Vec<TNode>>,
+    whens: Vec<Vec<TNode>>,
+    reqs: Vec<Vec<TNode>>,
+    raw: Vec<Option<Value>>,
+}
+
+/// One evaluated node of a [`Trace`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TNode {
+    /// The source span of the expression.
+    pub span: Span,
+    /// Its value.
+    pub value: Value,
+    /// What it is.
+    pub what: TWhat,
+    /// Index of the first node of its subtree.
+    start: usize,
+}
+
+/// What a [`TNode`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TWhat {
+    /// A literal.
+    Const,
+    /// A name: the value of a slot.
+    Slot(SlotId),
+    /// `remaining` inside deduction `k`.
+    Remaining(usize),
+    /// An operator, `if` or function call.
+    Op,
+    /// A lookup in table `table` that matched row `row`.
+    Table {
+        /// The table.
+        table: usize,
+        /// The row that matched.
+        row: usize,
+    },
+}
+
+/// A node of a [`Trace`] with access to its operands.
+#[derive(Clone, Copy, Debug)]
+pub struct TRef<'t> {
+    nodes: &'t [TNode],
+    at: usize,
+}
+
+impl<'t> TRef<'t> {
+    fn root(nodes: &'t [TNode]) -> Option<TRef<'t>> {
+        nodes.len().checked_sub(1).map(|at| TRef { nodes, at })
+    }
+
+    /// The node.
+    pub fn node(&self) -> &'t TNode {
+        &self.nodes[self.at]
+    }
+
+    /// The operands that ran, left to right.
+    pub fn children(&self) -> Vec<TRef<'t>> {
+        let start = self.nodes[self.at].start;
+        let mut out = Vec::new();
+        let mut end = self.at;
+        while end > start {
+            let c = end - 1;
+            out.push(TRef {
+                nodes: self.nodes,
+                at: c,
+            });
+            end = self.nodes[c].start;
+        }
+        out.reverse();
+        out
+    }
+}
+
+impl Trace {
+    /// The formula of `slot` as it ran (a cell's, an input default's, a
+    /// deduction's amount before rounding); `None` when it did not run.
+    pub fn formula(&self, slot: SlotId) -> Option<TRef<'_>> {
+        TRef::root(self.exprs.get(slot)?)
+    }
+
+    /// The `when` of deduction slot `slot` as it ran.
+    pub fn when(&self, slot: SlotId) -> Option<TRef<'_>> {
+        TRef::root(self.whens.get(slot)?)
+    }
+
+    /// Requirement `r`'s condition as it ran.
+    pub fn requirement(&self, r: usize) -> Option<TRef<'_>> {
+        TRef::root(self.reqs.get(r)?)
+    }
+
+    /// A deduction's amount before rounding, when its formula ran.
+    pub fn raw(&self, slot: SlotId) -> Option<Value> {
+        self.raw.get(slot).copied().flatten()
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Target {
+    Expr(SlotId),
+    When(SlotId),
+    Req(usize),
+}
+
+/// Records into a [`Trace`] while tracing.
+struct Recorder {
+    trace: Trace,
+    target: Option<Target>,
+}
+
+impl Recorder {
+    fn new(p: &Program) -> Recorder {
+        let n = p.slots.len();
+        Recorder {
+            trace: Trace {
+                exprs: vec![Vec::new(); n],
+                whens: vec![Vec::new(); n],
+                reqs: vec![Vec::new(); p.requirements.len()],
+                raw: vec![None; n],
+            },
+            target: None,
+        }
+    }
+
+    fn buf(&mut self) -> Option<&mut Vec<TNode>> {
+        let t = &mut self.trace;
+        match self.target? {
+            Target::Expr(i) => t.exprs.get_mut(i),
+            Target::When(i) => t.whens.get_mut(i),
+            Target::Req(r) => t.reqs.get_mut(r),
+        }
+    }
+}
+
+/// Where an evaluation reads values from: the evaluation under way (cells
+/// computed when first needed) or a finished [`Outcome`].
+trait Store {
+    /// The value of slot `i`, read at `span`.
+    fn slot(&mut self, p: &Program, i: SlotId, span: Span) -> R<Value>;
+    /// The pool before deduction `k`.
+    fn pool(&self, k: usize) -> Decimal;
+    /// The buffer that records nodes, while tracing.
+    fn buf(&mut self) -> Option<&mut Vec<TNode>>;
+    /// Switches recording to `t` (or off); returns the previous target.
+    fn retarget(&mut self, t: Option<Target>) -> Option<Target>;
+}
+
+/// The evaluation under way.
+struct Live<'a> {
+    inputs: &'a Inputs,
+    out: &'a mut Outcome,
+    rec: Option<&'a mut Recorder>,
+}
+
+impl Store for Live<'_> {
+    #[inline]
+    fn slot(&mut self, p: &Program, i: SlotId, span: Span) -> R<Value> {
+        match self.out.values.get(i) {
+            Some(Some(v)) => Ok(*v),
+            _ => p.demand(i, span, self),
+        }
+    }
+
+    #[inline]
+    fn pool(&self, k: usize) -> Decimal {
+        self.out.pools.get(k).copied().unwrap_or_default()
+    }
+
+    #[inline]
+    fn buf(&mut self) -> Option<&mut Vec<TNode>> {
+        match &mut self.rec {
+            None => None,
+            Some(r) => r.buf(),
+        }
+    }
+
+    fn retarget(&mut self, t: Option<Target>) -> Option<Target> {
+        match &mut self.rec {
+            None => None,
+            Some(r) => std::mem::replace(&mut r.target, t),
+        }
+    }
+}
+
+/// A finished evaluation, read only.
+struct Done<'a> {
+    out: &'a Outcome,
+    rec: Option<&'a mut Recorder>,
+}
+
+impl Store for Done<'_> {
+    fn slot(&mut self, p: &Program, i: SlotId, span: Span) -> R<Value> {
+        if let Some(v) = self.out.value(i) {
+            return Ok(v);
+        }
+        if let Some(d) = self.out.failure(i) {
+            return Err(d.clone());
+        }
+        let name = p.slots.get(i).map_or("?", |s| s.name.as_str());
+        Err(internal(span, &format!("`{name}` has no value here")))
+    }
+
+    fn pool(&self, k: usize) -> Decimal {
+        self.out.pools.get(k).copied().unwrap_or_default()
+    }
+
+    fn buf(&mut self) -> Option<&mut Vec<TNode>> {
+        match &mut self.rec {
+            None => None,
+            Some(r) => r.buf(),
+        }
+    }
+
+    fn retarget(&mut self, t: Option<Target>) -> Option<Target> {
+        match &mut self.rec {
+            None => None,
+            Some(r) => std::mem::replace(&mut r.target, t),
+        }
+    }
+}
+
 impl Program {
     /// Evaluates one sale.
     pub fn evaluate(&self, inputs: &Inputs) -> R<Outcome> {
@@ -108,33 +379,80 @@ impl Program {
     }
 
     /// Evaluates one sale into `out`, reusing its buffers.
+    ///
+    /// Deductions run in file order (LANGUAGE.md section 6); a cell or an
+    /// input's default is computed when something first needs it. A false
+    /// `when` needs nothing from its deduction's formula, an `if` only the
+    /// branch taken, `and`/`or` stop at the first operand that decides. A
+    /// cell that nothing needed is computed at the end for the report; if
+    /// it fails, the sale still settles and [`Outcome::failed`] says why.
     pub fn evaluate_into(&self, inputs: &Inputs, out: &mut Outcome) -> R<()> {
-        out.values.clear();
-        out.values.resize(self.slots.len(), None);
-        out.pools.clear();
-        out.pools.resize(self.deductions.len() + 1, Decimal::ZERO);
-        out.requirements.clear();
+        out.reset(self);
+        let mut st = Live {
+            inputs,
+            out,
+            rec: None,
+        };
+        self.run_all(&mut st)
+    }
+
+    /// Evaluates one sale and records what the evaluator did, for
+    /// `explain`. The [`Outcome`] is the one [`Program::evaluate`] gives.
+    pub fn evaluate_traced(&self, inputs: &Inputs) -> R<(Outcome, Trace)> {
+        let mut out = Outcome::default();
+        out.reset(self);
+        let mut rec = Recorder::new(self);
+        let mut st = Live {
+            inputs,
+            out: &mut out,
+            rec: Some(&mut rec),
+        };
+        self.run_all(&mut st)?;
+        Ok((out, rec.trace))
+    }
+
+    fn run_all(&self, st: &mut Live<'_>) -> R<()> {
         for step in &self.order {
             match *step {
                 Step::Slot(i) => {
-                    let v = self.eval_slot(i, inputs, out)?;
-                    out.values[i] = Some(v);
+                    if let SlotKind::Deduction(k) = self.slots[i].kind {
+                        let v = self.eval_deduction(i, k, st)?;
+                        st.out.values[i] = Some(v);
+                    }
                 }
-                Step::Pool(k) => self.eval_pool(k, out)?,
+                Step::Pool(k) => self.eval_pool(k, st)?,
             }
         }
-        for r in &self.requirements {
-            let holds = matches!(self.eval(&r.cond, out)?, Value::Bool(true));
-            out.requirements.push(holds);
+        self.finish(st)
+    }
+
+    /// Requirements, then every cell not computed yet (for the report),
+    /// then the conservation check.
+    fn finish(&self, st: &mut Live<'_>) -> R<()> {
+        st.out.requirements.clear();
+        for (r, req) in self.requirements.iter().enumerate() {
+            let saved = st.retarget(Some(Target::Req(r)));
+            let v = self.ev(&req.cond, st);
+            st.retarget(saved);
+            st.out.requirements.push(matches!(v?, Value::Bool(true)));
         }
-        self.check_conservation(out)
+        for i in 0..self.slots.len() {
+            if st.out.values[i].is_none() && st.out.state[i] == NOT_YET {
+                // A failure is recorded in `out.failed`; nothing needed it.
+                let _ = self.demand(i, self.slots[i].name_span, st);
+            }
+        }
+        self.check_conservation(st.out)
     }
 
     /// Evaluates only what depends on `changed` (and what was never
     /// computed), keeping the rest of `out`: a spreadsheet's recalculation.
     /// `out` must come from an evaluation of this program.
     pub fn reevaluate(&self, inputs: &Inputs, changed: &[SlotId], out: &mut Outcome) -> R<()> {
-        if out.values.len() != self.slots.len() || out.pools.len() != self.deductions.len() + 1 {
+        if out.values.len() != self.slots.len()
+            || out.state.len() != self.slots.len()
+            || out.pools.len() != self.deductions.len() + 1
+        {
             return self.evaluate_into(inputs, out);
         }
         let mut dirty = vec![false; self.slots.len()];
@@ -155,12 +473,27 @@ impl Program {
                         || pool_changed
                         || out.values[i].is_none()
                         || self.deps[i].iter().any(|&d| dirty[d]);
-                    if needs {
-                        let v = self.eval_slot(i, inputs, out)?;
-                        if out.values[i] != Some(v) {
+                    if !needs {
+                        continue;
+                    }
+                    match self.slots[i].kind {
+                        SlotKind::Deduction(k) => {
+                            let mut st = Live {
+                                inputs,
+                                out,
+                                rec: None,
+                            };
+                            let v = self.eval_deduction(i, k, &mut st)?;
+                            if out.values[i] != Some(v) {
+                                dirty[i] = true;
+                            }
+                            out.values[i] = Some(v);
+                        }
+                        // Computed again when needed; what reads it may change.
+                        _ => {
+                            out.forget(i);
                             dirty[i] = true;
                         }
-                        out.values[i] = Some(v);
                     }
                 }
                 Step::Pool(k) => {
@@ -171,59 +504,122 @@ impl Program {
                     };
                     if needs {
                         let before = out.pools[k];
-                        self.eval_pool(k, out)?;
+                        let mut st = Live {
+                            inputs,
+                            out,
+                            rec: None,
+                        };
+                        self.eval_pool(k, &mut st)?;
                         pool_dirty[k] = out.pools[k] != before;
                     }
                 }
             }
         }
-        out.requirements.clear();
-        for r in &self.requirements {
-            let holds = matches!(self.eval(&r.cond, out)?, Value::Bool(true));
-            out.requirements.push(holds);
-        }
-        self.check_conservation(out)
+        let mut st = Live {
+            inputs,
+            out,
+            rec: None,
+        };
+        self.finish(&mut st)
     }
 
     fn pools_len(&self) -> usize {
         self.deductions.len() + 1
     }
 
-    fn eval_slot(&self, i: SlotId, inputs: &Inputs, out: &Outcome) -> R<Value> {
-        let slot = &self.slots[i];
-        match slot.kind {
-            SlotKind::Input => match inputs.get(i) {
+    /// Computes input or cell `i` now (it is needed and not computed yet).
+    #[cold]
+    fn demand(&self, i: SlotId, span: Span, st: &mut Live<'_>) -> R<Value> {
+        let Some(slot) = self.slots.get(i) else {
+            return Err(internal(span, "no such value"));
+        };
+        match st.out.state.get(i).copied() {
+            Some(FAILED) => {
+                return Err(st
+                    .out
+                    .failure(i)
+                    .cloned()
+                    .unwrap_or_else(|| internal(span, "a value failed")))
+            }
+            Some(PENDING) => return Err(internal(span, "a value depends on itself")),
+            None => return Err(internal(span, "no such value")),
+            _ => {}
+        }
+        st.out.state[i] = PENDING;
+        let v = match slot.kind {
+            SlotKind::Deduction(_) => {
+                st.out.state[i] = NOT_YET;
+                return Err(internal(
+                    span,
+                    &format!("`{}` was used before it was computed", slot.name),
+                ));
+            }
+            SlotKind::Input => match st.inputs.get(i) {
                 Some(v) => Ok(v),
-                None => self.eval(&slot.expr, out),
+                None => self.formula(i, st),
             },
-            SlotKind::Cell => self.eval(&slot.expr, out),
-            SlotKind::Deduction(k) => {
-                let minor = self.currency.minor_unit();
-                if let Some(w) = &self.deductions[k].when {
-                    if !matches!(self.eval(w, out)?, Value::Bool(true)) {
-                        return Ok(Value::Money(
-                            self.rounding.round(Decimal::ZERO, minor),
-                            self.currency,
-                        ));
-                    }
-                }
-                match self.eval(&slot.expr, out)? {
-                    Value::Money(d, c) => {
-                        Ok(Value::Money(self.rounding.round(d, c.minor_unit()), c))
-                    }
-                    other => Err(internal(
-                        slot.stmt_span,
-                        &format!("a deduction gave {other}"),
-                    )),
-                }
+            SlotKind::Cell => self.formula(i, st),
+        };
+        match v {
+            Ok(v) => {
+                st.out.state[i] = NOT_YET;
+                st.out.values[i] = Some(v);
+                Ok(v)
+            }
+            Err(d) => {
+                st.out.state[i] = FAILED;
+                st.out.failed.push((i, d.clone()));
+                Err(d)
             }
         }
     }
 
-    fn eval_pool(&self, k: usize, out: &mut Outcome) -> R<()> {
+    /// Runs slot `i`'s formula, recording it as the slot's while tracing.
+    fn formula<S: Store>(&self, i: SlotId, st: &mut S) -> R<Value> {
+        let saved = st.retarget(Some(Target::Expr(i)));
+        if let Some(b) = st.buf() {
+            b.clear();
+        }
+        let v = self.ev(&self.slots[i].expr, st);
+        st.retarget(saved);
+        v
+    }
+
+    fn eval_deduction(&self, i: SlotId, k: usize, st: &mut Live<'_>) -> R<Value> {
+        let slot = &self.slots[i];
+        if let Some(w) = &self.deductions[k].when {
+            let saved = st.retarget(Some(Target::When(i)));
+            let cond = self.ev(w, st);
+            st.retarget(saved);
+            if !matches!(cond?, Value::Bool(true)) {
+                let minor = self.currency.minor_unit();
+                return Ok(Value::Money(
+                    self.rounding.round(Decimal::ZERO, minor),
+                    self.currency,
+                ));
+            }
+        }
+        match self.formula(i, st)? {
+            Value::Money(d, c) => {
+                if let Some(r) = &mut st.rec {
+                    if let Some(raw) = r.trace.raw.get_mut(i) {
+                        *raw = Some(Value::Money(d, c));
+                    }
+                }
+                Ok(Value::Money(self.rounding.round(d, c.minor_unit()), c))
+            }
+            other => Err(internal(
+                slot.stmt_span,
+                &format!("a deduction gave {other}"),
+            )),
+        }
+    }
+
+    fn eval_pool(&self, k: usize, st: &mut Live<'_>) -> R<()> {
         if k == 0 {
-            let p = match out.value(self.price) {
-                Some(Value::Money(d, _)) => d,
+            let price_span = self.slots[self.price].name_span;
+            let p = match st.slot(self, self.price, price_span)? {
+                Value::Money(d, _) => d,
                 _ => {
                     return Err(internal(
                         self.slots[self.price].stmt_span,
@@ -254,9 +650,10 @@ impl Program {
                 .primary(s.stmt_span, format!("{} has more than {minor} decimals", format_amount(p, self.currency)))
                 .help("the pool must be whole cents: round the price, e.g. `price = round(list_price * rate)`"));
             }
-            out.pools[0] = p;
+            st.out.pools[0] = p;
             return Ok(());
         }
+        let out = &mut *st.out;
         let d = &self.deductions[k - 1];
         let before = out.pools[k - 1];
         let amount = match out.value(d.slot) {
@@ -331,82 +728,113 @@ impl Program {
         Ok(())
     }
 
-    /// Evaluates a compiled expression against the values computed so far.
+    /// Evaluates a compiled expression against a finished evaluation `out`
+    /// (a REPL expression, an example's expected value, a constant).
     pub fn eval(&self, e: &CExpr, out: &Outcome) -> R<Value> {
-        crate::stack::guard(|| self.eval_unguarded(e, out))
+        self.ev(e, &mut Done { out, rec: None })
     }
 
-    fn eval_unguarded(&self, e: &CExpr, out: &Outcome) -> R<Value> {
-        Ok(match e {
-            CExpr::Const(v) => *v,
-            CExpr::Slot(i) => match out.value(*i) {
-                Some(v) => v,
-                None => {
-                    return Err(internal(
-                        self.slots[*i].stmt_span,
-                        "a value was used before it was computed",
-                    ))
-                }
+    /// Evaluates `e` against `out` and records every node that ran.
+    pub fn eval_traced(&self, e: &CExpr, out: &Outcome) -> R<(Value, Trace)> {
+        let mut rec = Recorder::new(self);
+        rec.trace.reqs = vec![Vec::new()];
+        rec.target = Some(Target::Req(0));
+        let v = self.ev(
+            e,
+            &mut Done {
+                out,
+                rec: Some(&mut rec),
             },
-            CExpr::Remaining(k) => Value::Money(
-                out.pools.get(*k).copied().unwrap_or_default(),
-                self.currency,
-            ),
-            CExpr::Neg(a, span) => match self.eval(a, out)? {
-                Value::Money(d, c) => Value::Money(neg(d, *span)?, c),
-                Value::Number(d) => Value::Number(neg(d, *span)?),
-                Value::Rate(d, a, b) => Value::Rate(neg(d, *span)?, a, b),
-                v => return Err(internal(*span, &format!("cannot negate {v}"))),
-            },
-            CExpr::Not(a) => Value::Bool(!self.truth(a, out)?),
-            CExpr::And(a, b) => Value::Bool(self.truth(a, out)? && self.truth(b, out)?),
-            CExpr::Or(a, b) => Value::Bool(self.truth(a, out)? || self.truth(b, out)?),
-            CExpr::If(c, a, b) => {
-                if self.truth(c, out)? {
-                    self.eval(a, out)?
-                } else {
-                    self.eval(b, out)?
+        )?;
+        Ok((v, rec.trace))
+    }
+
+    /// For a requirement that does not hold in `out`: every operand of a
+    /// comparison in its condition that ran (under `and`, `or` and `not`
+    /// too), with its span and value, left to right.
+    pub fn requirement_operands(&self, r: usize, out: &Outcome) -> Vec<(Span, Value)> {
+        let Some(req) = self.requirements.get(r) else {
+            return Vec::new();
+        };
+        let Ok((_, trace)) = self.eval_traced(&req.cond, out) else {
+            return Vec::new();
+        };
+        let mut found = Vec::new();
+        if let Some(root) = trace.requirement(0) {
+            collect_operands(root, &mut found);
+        }
+        found
+    }
+
+    #[inline]
+    fn ev<S: Store>(&self, e: &CExpr, st: &mut S) -> R<Value> {
+        crate::stack::guard(|| {
+            let start = st.buf().map(|b| b.len());
+            let (value, what) = self.ev_node(e, st)?;
+            if let Some(start) = start {
+                if let Some(b) = st.buf() {
+                    b.push(TNode {
+                        span: e.span,
+                        value,
+                        what,
+                        start,
+                    });
                 }
             }
-            CExpr::Binary(op, a, b, span) => {
-                let a = self.eval(a, out)?;
-                let b = self.eval(b, out)?;
-                binary(*op, a, b, *span)?
-            }
-            CExpr::Call(f, args, span) => self.call(*f, args, *span, out)?,
-            CExpr::Table(t, key, span) => {
-                let k = self.eval(key, out)?;
-                self.lookup(*t, k, *span, out)?
-            }
+            Ok(value)
         })
     }
 
-    fn truth(&self, e: &CExpr, out: &Outcome) -> R<bool> {
-        Ok(matches!(self.eval(e, out)?, Value::Bool(true)))
+    fn ev_node<S: Store>(&self, e: &CExpr, st: &mut S) -> R<(Value, TWhat)> {
+        let op = |v| Ok((v, TWhat::Op));
+        match &e.kind {
+            CKind::Const(v) => Ok((*v, TWhat::Const)),
+            CKind::Slot(i) => Ok((st.slot(self, *i, e.span)?, TWhat::Slot(*i))),
+            CKind::Remaining(k) => Ok((
+                Value::Money(st.pool(*k), self.currency),
+                TWhat::Remaining(*k),
+            )),
+            CKind::Neg(a) => op(match self.ev(a, st)? {
+                Value::Money(d, c) => Value::Money(neg(d, e.span)?, c),
+                Value::Number(d) => Value::Number(neg(d, e.span)?),
+                Value::Rate(d, a, b) => Value::Rate(neg(d, e.span)?, a, b),
+                v => return Err(internal(e.span, &format!("cannot negate {v}"))),
+            }),
+            CKind::Not(a) => op(Value::Bool(!self.truth(a, st)?)),
+            CKind::And(a, b) => op(Value::Bool(self.truth(a, st)? && self.truth(b, st)?)),
+            CKind::Or(a, b) => op(Value::Bool(self.truth(a, st)? || self.truth(b, st)?)),
+            CKind::If(c, a, b) => op(if self.truth(c, st)? {
+                self.ev(a, st)?
+            } else {
+                self.ev(b, st)?
+            }),
+            CKind::Binary(o, a, b, span) => {
+                let a = self.ev(a, st)?;
+                let b = self.ev(b, st)?;
+                op(binary(*o, a, b, *span)?)
+            }
+            CKind::Call(f, args) => op(self.call(*f, args, e.span, st)?),
+            CKind::Table(t, key) => {
+                let k = self.ev(key, st)?;
+                let (row, v) = self.lookup(*t, k, e.span, st)?;
+                Ok((v, TWhat::Table { table: *t, row }))
+            }
+        }
     }
 
-    fn lookup(&self, t: usize, key: Value, span: Span, out: &Outcome) -> R<Value> {
+    fn truth<S: Store>(&self, e: &CExpr, st: &mut S) -> R<bool> {
+        Ok(matches!(self.ev(e, st)?, Value::Bool(true)))
+    }
+
+    fn lookup<S: Store>(&self, t: usize, key: Value, span: Span, st: &mut S) -> R<(usize, Value)> {
         let table = &self.tables[t];
-        for row in &table.rows {
-            let hit = match &row.key {
-                CKey::Value(k) => compare(key, self.eval(k, out)?) == Some(Ordering::Equal),
-                CKey::Range(lo, hi) => {
-                    let above = match lo {
-                        Some(lo) => {
-                            compare(key, self.eval(lo, out)?).is_some_and(|o| o != Ordering::Less)
-                        }
-                        None => true,
-                    };
-                    above
-                        && match hi {
-                            Some(hi) => compare(key, self.eval(hi, out)?)
-                                .is_some_and(|o| o != Ordering::Greater),
-                            None => true,
-                        }
-                }
-            };
-            if hit {
-                return self.eval(&row.value, out);
+        for (n, row) in table.rows.iter().enumerate() {
+            // The keys are matched, not shown: they are not recorded.
+            let saved = st.retarget(None);
+            let hit = self.row_matches(&row.key, key, st);
+            st.retarget(saved);
+            if hit? {
+                return Ok((n, self.ev(&row.value, st)?));
             }
         }
         let keys: Vec<&str> = table.rows.iter().map(|r| r.key_text.as_str()).collect();
@@ -419,17 +847,35 @@ impl Program {
         .help("add a row for this key, or an open range such as `10..` to catch the rest"))
     }
 
-    fn call(&self, f: Builtin, args: &[CExpr], span: Span, out: &Outcome) -> R<Value> {
-        let mut vals = args.iter().map(|a| self.eval(a, out));
-        let first = match vals.next() {
-            Some(v) => v?,
-            None => return Err(internal(span, "a call without arguments")),
+    fn row_matches<S: Store>(&self, k: &CKey, key: Value, st: &mut S) -> R<bool> {
+        Ok(match k {
+            CKey::Value(k) => compare(key, self.ev(k, st)?) == Some(Ordering::Equal),
+            CKey::Range(lo, hi) => {
+                let above = match lo {
+                    Some(lo) => compare(key, self.ev(lo, st)?).is_some_and(|o| o != Ordering::Less),
+                    None => true,
+                };
+                above
+                    && match hi {
+                        Some(hi) => {
+                            compare(key, self.ev(hi, st)?).is_some_and(|o| o != Ordering::Greater)
+                        }
+                        None => true,
+                    }
+            }
+        })
+    }
+
+    fn call<S: Store>(&self, f: Builtin, args: &[CExpr], span: Span, st: &mut S) -> R<Value> {
+        let mut args = args.iter();
+        let mut next = |st: &mut S| args.next().map(|a| self.ev(a, st)).transpose();
+        let Some(first) = next(st)? else {
+            return Err(internal(span, "a call without arguments"));
         };
         match f {
             Builtin::Min | Builtin::Max => {
                 let mut best = first;
-                for v in vals {
-                    let v = v?;
+                while let Some(v) = next(st)? {
                     let better = match compare(v, best) {
                         Some(Ordering::Less) => f == Builtin::Min,
                         Some(Ordering::Greater) => f == Builtin::Max,
@@ -443,8 +889,8 @@ impl Program {
             }
             Builtin::Abs => map_decimal(first, |d| Ok(d.abs())),
             Builtin::Clamp => {
-                let lo = vals.next().transpose()?.unwrap_or(first);
-                let hi = vals.next().transpose()?.unwrap_or(first);
+                let lo = next(st)?.unwrap_or(first);
+                let hi = next(st)?.unwrap_or(first);
                 if compare(lo, hi) == Some(Ordering::Greater) {
                     return Err(Diagnostic::error(
                         "splitdsl::eval::clamp_bounds",
@@ -467,7 +913,7 @@ impl Program {
                     Builtin::Ceil => RoundingStrategy::ToPositiveInfinity,
                     _ => self.rounding.strategy(),
                 };
-                match vals.next().transpose()? {
+                match next(st)? {
                     None => {
                         let dp = match first {
                             Value::Money(_, c) => c.minor_unit(),
@@ -502,6 +948,28 @@ impl Program {
             }
         }
     }
+}
+
+/// The operands of every comparison under `node` (through `and`, `or`,
+/// `not`, `if`), in order.
+fn collect_operands(node: TRef<'_>, found: &mut Vec<(Span, Value)>) {
+    crate::stack::guard(|| {
+        let children = node.children();
+        let is_bool = |t: &TRef<'_>| matches!(t.node().value, Value::Bool(_));
+        if children.len() == 2 && children.iter().all(|c| !is_bool(c)) && is_bool(&node) {
+            for c in children {
+                if c.node().what != TWhat::Const {
+                    found.push((c.node().span, c.node().value));
+                }
+            }
+            return;
+        }
+        for c in children {
+            if is_bool(&c) {
+                collect_operands(c, found);
+            }
+        }
+    })
 }
 
 fn map_decimal(v: Value, f: impl FnOnce(Decimal) -> R<Decimal>) -> R<Value> {

@@ -378,7 +378,8 @@ fn render(units: &[Unit], trailer: &[Span], src: &str) -> String {
         code.push_str(&u.head);
         if !u.rest.is_empty() {
             let w = widths.get(k).copied().unwrap_or(0);
-            let pad = w.saturating_sub(u.head.chars().count());
+            // In display columns: a label in CJK or emoji is twice as wide.
+            let pad = w.saturating_sub(crate::textwidth::width(&u.head));
             code.push_str(&" ".repeat(pad + 1));
             code.push_str(&u.rest);
         }
@@ -430,7 +431,7 @@ fn align_widths(units: &[Unit], src: &str) -> Vec<usize> {
         let group = units.get(start..end).unwrap_or(&[]);
         let w = group
             .iter()
-            .map(|u| u.head.chars().count())
+            .map(|u| crate::textwidth::width(&u.head))
             .max()
             .unwrap_or(0);
         for slot in widths.iter_mut().take(end).skip(start) {

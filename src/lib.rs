@@ -44,12 +44,14 @@ pub mod eval;
 pub mod explain;
 pub mod fmt;
 pub mod lint;
+pub mod output;
 pub mod program;
 pub mod repl;
 pub mod report;
 pub mod span;
 pub mod stack;
 pub mod syntax;
+pub mod textwidth;
 pub mod value;
 
 pub use agreement::Agreement;

@@ -97,11 +97,54 @@ impl Builtin {
     }
 }
 
-/// A compiled expression. Operands are known to be of fitting kinds.
+/// A compiled expression: what it does ([`CKind`]) and where it is written.
+/// Operands are known to be of fitting kinds. Every node keeps the span of
+/// its source text, so tools (and `explain`) can point at any sub-expression.
 /// As deep as a flat chain is long: cloning and dropping go through
 /// [`crate::stack::guard`] (see [`crate::syntax::ast::Expr`]).
 #[derive(Debug)]
-pub enum CExpr {
+pub struct CExpr {
+    /// What the node computes.
+    pub kind: CKind,
+    /// The whole expression's source span (for a literal folded from `-x`,
+    /// the span of `-x`).
+    pub span: Span,
+}
+
+impl CExpr {
+    /// A node of `kind` written at `span`.
+    pub fn new(kind: CKind, span: Span) -> CExpr {
+        CExpr { kind, span }
+    }
+
+    /// A constant written at `span`.
+    pub fn constant(v: Value, span: Span) -> CExpr {
+        CExpr::new(CKind::Const(v), span)
+    }
+
+    /// Calls `f` on each direct operand, left to right (a table lookup's
+    /// operand is its key; a table's rows belong to the table).
+    pub fn each_child(&self, mut f: impl FnMut(&CExpr)) {
+        match &self.kind {
+            CKind::Const(_) | CKind::Slot(_) | CKind::Remaining(_) => {}
+            CKind::Neg(a) | CKind::Not(a) | CKind::Table(_, a) => f(a),
+            CKind::Binary(_, a, b, _) | CKind::And(a, b) | CKind::Or(a, b) => {
+                f(a);
+                f(b);
+            }
+            CKind::If(c, a, b) => {
+                f(c);
+                f(a);
+                f(b);
+            }
+            CKind::Call(_, args) => args.iter().for_each(f),
+        }
+    }
+}
+
+/// What a compiled expression computes.
+#[derive(Clone, Debug)]
+pub enum CKind {
     /// A constant.
     Const(Value),
     /// The value of a slot.
@@ -109,10 +152,10 @@ pub enum CExpr {
     /// The pool before deduction `k`, as money.
     Remaining(usize),
     /// `-x`
-    Neg(Box<CExpr>, Span),
+    Neg(Box<CExpr>),
     /// `not x`
     Not(Box<CExpr>),
-    /// Arithmetic or comparison (not `and`/`or`).
+    /// Arithmetic or comparison (not `and`/`or`); the span is the operator's.
     Binary(BinOp, Box<CExpr>, Box<CExpr>, Span),
     /// `a and b` (short-circuit)
     And(Box<CExpr>, Box<CExpr>),
@@ -121,51 +164,31 @@ pub enum CExpr {
     /// `if c then a else b` (only the branch taken runs)
     If(Box<CExpr>, Box<CExpr>, Box<CExpr>),
     /// A built-in call.
-    Call(Builtin, Vec<CExpr>, Span),
+    Call(Builtin, Vec<CExpr>),
     /// A table lookup.
-    Table(usize, Box<CExpr>, Span),
+    Table(usize, Box<CExpr>),
 }
 
 impl Clone for CExpr {
     fn clone(&self) -> Self {
-        crate::stack::guard(|| match self {
-            CExpr::Const(v) => CExpr::Const(*v),
-            CExpr::Slot(s) => CExpr::Slot(*s),
-            CExpr::Remaining(k) => CExpr::Remaining(*k),
-            CExpr::Neg(e, s) => CExpr::Neg(e.clone(), *s),
-            CExpr::Not(e) => CExpr::Not(e.clone()),
-            CExpr::Binary(op, a, b, s) => CExpr::Binary(*op, a.clone(), b.clone(), *s),
-            CExpr::And(a, b) => CExpr::And(a.clone(), b.clone()),
-            CExpr::Or(a, b) => CExpr::Or(a.clone(), b.clone()),
-            CExpr::If(c, a, b) => CExpr::If(c.clone(), a.clone(), b.clone()),
-            CExpr::Call(f, args, s) => CExpr::Call(*f, args.clone(), *s),
-            CExpr::Table(t, k, s) => CExpr::Table(*t, k.clone(), *s),
+        crate::stack::guard(|| CExpr {
+            kind: self.kind.clone(),
+            span: self.span,
         })
     }
 }
 
 impl Drop for CExpr {
     fn drop(&mut self) {
-        // Move the children out (leaving leaves behind) and drop them on
-        // enough stack, not in the drop glue that runs after this returns.
-        let leaf = || CExpr::Remaining(0);
-        let children = match self {
-            CExpr::Const(_) | CExpr::Slot(_) | CExpr::Remaining(_) => return,
-            CExpr::Neg(e, _) | CExpr::Not(e) | CExpr::Table(_, e, _) => {
-                vec![std::mem::replace(&mut **e, leaf())]
-            }
-            CExpr::Binary(_, a, b, _) | CExpr::And(a, b) | CExpr::Or(a, b) => vec![
-                std::mem::replace(&mut **a, leaf()),
-                std::mem::replace(&mut **b, leaf()),
-            ],
-            CExpr::If(c, a, b) => vec![
-                std::mem::replace(&mut **c, leaf()),
-                std::mem::replace(&mut **a, leaf()),
-                std::mem::replace(&mut **b, leaf()),
-            ],
-            CExpr::Call(_, args, _) => std::mem::take(args),
-        };
-        crate::stack::guard(move || drop(children));
+        // Drop the children here, on enough stack, not in the drop glue
+        // that runs after this returns.
+        if !matches!(
+            self.kind,
+            CKind::Const(_) | CKind::Slot(_) | CKind::Remaining(_)
+        ) {
+            let kind = std::mem::replace(&mut self.kind, CKind::Remaining(0));
+            crate::stack::guard(move || drop(kind));
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 use crate::diag::Diagnostic;
 use crate::eval::Outcome;
 use crate::program::{Program, SlotKind};
+use crate::textwidth::{self as tw, Align::Left, Align::Right};
 use crate::value::{format_amount, format_number, Value};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
@@ -105,6 +106,12 @@ pub fn json(p: &Program, out: &Outcome) -> String {
     for (i, s) in p.slots.iter().enumerate() {
         if let Some(v) = out.value(i) {
             values.insert(s.name.clone(), value_json(v));
+        } else if let Some(d) = out.failure(i) {
+            // A cell nothing needed for this sale, and that fails for it.
+            values.insert(
+                s.name.clone(),
+                json!({"kind": "error", "code": d.code, "message": d.message}),
+            );
         }
     }
     let report = ReportJson {
@@ -178,32 +185,39 @@ pub fn table(p: &Program, out: &Outcome, failures: &[Option<String>]) -> String 
     let unalloc = out.unallocated();
     let un_amount = format!("{} {c}", format_amount(unalloc, c));
     let un_pct = percent(unalloc, total);
-    let width = |i: usize, extra: usize| {
-        rows.iter()
-            .map(|r| r[i].chars().count())
-            .max()
-            .unwrap_or(0)
-            .max(extra)
-    };
+    // Display widths, padded with spaces (see crate::textwidth): a label
+    // may be wider than a format spec's width allows, and CJK or emoji
+    // take two columns.
+    let width = |i: usize, extra: usize| tw::column(rows.iter().map(|r| r[i].as_str())).max(extra);
     let w_kind = width(0, 0);
     let w_name = width(1, 0);
     let w_label = width(2, 0);
-    let w_amount = width(3, un_amount.chars().count());
-    let w_pct = width(4, un_pct.chars().count());
+    let w_amount = width(3, tw::width(&un_amount));
+    let w_pct = width(4, tw::width(&un_pct));
     let w_rem = width(5, 0);
     for r in &rows {
-        let line = format!(
-            "  {:<w_kind$}  {:<w_name$}  {:<w_label$}   {:>w_amount$}   {:>w_pct$}   remaining {:>w_rem$}",
-            r[0], r[1], r[2], r[3], r[4], r[5]
-        );
+        let mut line = String::from("  ");
+        tw::pad(&mut line, &r[0], w_kind, Left);
+        line.push_str("  ");
+        tw::pad(&mut line, &r[1], w_name, Left);
+        line.push_str("  ");
+        tw::pad(&mut line, &r[2], w_label, Left);
+        line.push_str("   ");
+        tw::pad(&mut line, &r[3], w_amount, Right);
+        line.push_str("   ");
+        tw::pad(&mut line, &r[4], w_pct, Right);
+        line.push_str("   remaining ");
+        tw::pad(&mut line, &r[5], w_rem, Right);
         s.push_str(line.trim_end());
         s.push('\n');
     }
     let head = w_kind + w_name + w_label + 4;
-    let line = format!(
-        "  {:<head$}   {:>w_amount$}   {:>w_pct$}",
-        "unallocated", un_amount, un_pct
-    );
+    let mut line = String::from("  ");
+    tw::pad(&mut line, "unallocated", head, Left);
+    line.push_str("   ");
+    tw::pad(&mut line, &un_amount, w_amount, Right);
+    line.push_str("   ");
+    tw::pad(&mut line, &un_pct, w_pct, Right);
     s.push_str(line.trim_end());
     s.push('\n');
     for (i, (r, holds)) in p.requirements.iter().zip(&out.requirements).enumerate() {
@@ -269,8 +283,9 @@ pub fn csv(p: &Program, out: &Outcome) -> String {
         .unwrap_or_default()
 }
 
-/// For each requirement that does not hold: the values of its two sides
-/// (when it is a comparison) and a diagnostic at its condition.
+/// For each requirement that does not hold: the value of every operand of
+/// its comparisons that the evaluation ran (under `and`, `or` and `not`
+/// too), and a diagnostic at its condition.
 pub fn requirement_failures(
     p: &Program,
     out: &Outcome,
@@ -278,31 +293,34 @@ pub fn requirement_failures(
 ) -> (Vec<Option<String>>, Vec<Diagnostic>) {
     let mut texts = Vec::new();
     let mut diags = Vec::new();
-    for (r, holds) in p.requirements.iter().zip(&out.requirements) {
+    for (i, (r, holds)) in p.requirements.iter().zip(&out.requirements).enumerate() {
         if *holds {
             texts.push(None);
             continue;
         }
-        let sides = r.sides.as_ref().and_then(|(a, b)| {
-            let va = p.eval(a, out).ok()?;
-            let vb = p.eval(b, out).ok()?;
-            Some((va, vb))
-        });
-        let cond_text = r.span.text(src);
+        let operands: Vec<(String, Value)> = p
+            .requirement_operands(i, out)
+            .into_iter()
+            .map(|(span, v)| (one_line(span.text(src)), v))
+            .collect();
         let mut d = Diagnostic::error(
             "splitdsl::require::failed",
             format!("requirement not met: {}", r.message),
         );
-        let text = match sides {
-            Some((a, b)) => {
-                let (la, lb) = split_comparison(cond_text);
-                d = d.primary(r.span, format!("{la} is {a}, {lb} is {b}"));
-                format!("{la} = {a}, {lb} = {b}")
-            }
-            None => {
-                d = d.primary(r.span, "false for this sale");
-                String::new()
-            }
+        let text = if operands.is_empty() {
+            d = d.primary(r.span, "false for this sale");
+            String::new()
+        } else {
+            let label: Vec<String> = operands
+                .iter()
+                .map(|(t, v)| format!("`{t}` is {v}"))
+                .collect();
+            d = d.primary(r.span, label.join(", "));
+            operands
+                .iter()
+                .map(|(t, v)| format!("`{t}` = {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         d = d.help("the sale's split breaks this rule; change the shares or the inputs");
         texts.push(Some(text));
@@ -311,16 +329,35 @@ pub fn requirement_failures(
     (texts, diags)
 }
 
-/// The two sides of a comparison's source text, for messages.
-fn split_comparison(text: &str) -> (String, String) {
-    for op in [">=", "<=", "==", "!=", ">", "<"] {
-        if let Some(i) = text.find(op) {
-            let a = text[..i].trim().trim_start_matches('(');
-            let b = text[i + op.len()..].trim().trim_end_matches(')');
-            return (format!("`{}`", a.trim()), format!("`{}`", b.trim()));
-        }
-    }
-    ("the left side".into(), "the right side".into())
+/// Collapses runs of whitespace (an operand written over several lines).
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A warning for each cell that nothing in this sale needed and that has
+/// no value for it (e.g. a table lookup only a false `when` would use): the
+/// sale settles without it, and the warning says why it has no value.
+pub fn unavailable(p: &Program, out: &Outcome) -> Vec<Diagnostic> {
+    out.failed
+        .iter()
+        .filter_map(|(slot, cause)| {
+            let s = p.slots.get(*slot)?;
+            let mut d = Diagnostic::warning(
+                "splitdsl::eval::unused_failed",
+                format!("`{}` has no value for this sale: {}", s.name, cause.message),
+            )
+            .primary(
+                s.name_span,
+                "no fee, share or requirement needs it for this sale",
+            );
+            for l in &cause.labels {
+                d = d.secondary(l.span, l.message.clone());
+            }
+            Some(d.help(
+                "the split does not depend on it, so the sale settles; it is shown without a value",
+            ))
+        })
+        .collect()
 }
 
 /// Whether `slot` is an input (for listings).

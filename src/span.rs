@@ -59,3 +59,42 @@ pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
         + 1;
     (line, col)
 }
+
+/// Line starts of one source, built once: line and column of any offset in
+/// O(log lines) (columns in UTF-8 bytes and in UTF-16 code units).
+#[derive(Clone, Debug, Default)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// Indexes `src`.
+    pub fn new(src: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(memchr::memchr_iter(b'\n', src.as_bytes()).map(|i| i + 1));
+        LineIndex { starts }
+    }
+
+    /// The 1-based line of byte `offset`.
+    pub fn line(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset).max(1)
+    }
+
+    /// The 1-based line and 1-based column (in bytes) of `offset`.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let line = self.line(offset);
+        let start = self.starts.get(line - 1).copied().unwrap_or(0);
+        (line, offset.saturating_sub(start) + 1)
+    }
+
+    /// The 0-based line and 0-based column in UTF-16 code units of
+    /// `offset` in `src` (the positions editors speak).
+    pub fn utf16(&self, src: &str, offset: usize) -> (usize, usize) {
+        let line = self.line(offset);
+        let start = self.starts.get(line - 1).copied().unwrap_or(0);
+        let col = src
+            .get(start..offset.min(src.len()))
+            .map_or(0, |t| t.chars().map(char::len_utf16).sum());
+        (line - 1, col)
+    }
+}

@@ -258,3 +258,26 @@ fn docs_picture_is_current() {
     let on_disk = std::fs::read_to_string(path).unwrap();
     assert_eq!(on_disk, chart::svg(&waterfall(&hotmart_src())));
 }
+
+/// A long label is cut to 24 display columns in the terminal chart, with an
+/// ellipsis: 24 columns are 12 CJK characters, not 24.
+#[test]
+fn terminal_clips_labels_by_display_width() {
+    let src = format!(
+        "price = 100.00 USD\nshare a \"{}\" = 50% of price\nshare b \"{}\" = remaining\n",
+        "株".repeat(30),
+        "x".repeat(30)
+    );
+    let w = waterfall(&src);
+    let text = chart::terminal(&w, true, 20);
+    let wide = text.lines().find(|l| l.contains('株')).unwrap();
+    let narrow = text.lines().find(|l| l.contains("xxx")).unwrap();
+    // 11 ideographs (22 columns) and the ellipsis: 23 columns, as 23 x and "…".
+    assert!(wide.contains(&format!("{}…", "株".repeat(11))), "{text}");
+    assert!(!wide.contains(&"株".repeat(12)), "{text}");
+    assert!(narrow.contains(&format!("{}…", "x".repeat(23))), "{text}");
+    // The bars start at one display column: each ideograph is one char
+    // for two columns.
+    let bar = |l: &str| l.find(['█', '░']).map(|i| l[..i].chars().count()).unwrap();
+    assert_eq!(bar(wide) + 11, bar(narrow), "{text}");
+}

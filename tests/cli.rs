@@ -253,3 +253,84 @@ fn every_example_runs_and_tests_from_the_binary() {
         assert_eq!(code, 0, "{}: {out}", path.display());
     }
 }
+
+#[test]
+fn set_without_equals_is_a_usage_error() {
+    for cmd in [
+        vec!["run", "examples/hotmart.split", "--set", "price"],
+        vec![
+            "run",
+            "examples/hotmart.split",
+            "--sales",
+            "-",
+            "--set",
+            "price",
+        ],
+        vec![
+            "explain",
+            "examples/hotmart.split",
+            "producer",
+            "--set",
+            "price",
+        ],
+    ] {
+        let a = splitdsl().args(&cmd).assert().code(2).stdout("");
+        assert!(
+            String::from_utf8_lossy(&a.get_output().stderr).contains("NAME=VALUE"),
+            "{cmd:?}: {}",
+            String::from_utf8_lossy(&a.get_output().stderr)
+        );
+    }
+}
+
+#[test]
+fn a_percent_is_not_money_in_set() {
+    for value in ["price=50%", "price=-(50%)", "price=50% + 1"] {
+        let a = splitdsl()
+            .args(["run", "examples/hotmart.split", "--set", value])
+            .assert()
+            .code(1)
+            .stdout("");
+        assert!(
+            String::from_utf8_lossy(&a.get_output().stderr).contains("is a percent"),
+            "{value}: {}",
+            String::from_utf8_lossy(&a.get_output().stderr)
+        );
+    }
+    // A plain number is still money in the input's currency.
+    let a = splitdsl()
+        .args([
+            "run",
+            "examples/hotmart.split",
+            "--set",
+            "price=197",
+            "--format",
+            "csv",
+        ])
+        .assert()
+        .success();
+    let out = String::from_utf8(a.get_output().stdout.clone()).unwrap();
+    assert!(out.contains("fee,hotmart,Hotmart fee,20.00,USD"), "{out}");
+}
+
+#[test]
+fn a_percent_is_not_money_in_the_repl_set_either() {
+    let out = splitdsl()
+        .args(["repl", "examples/hotmart.split"])
+        .write_stdin("set price = 50%\nprice\nset price = 20\nprice\n")
+        .output()
+        .unwrap();
+    let (out, err) = (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    );
+    assert!(
+        err.contains("`price` is money in USD, but this is a percent"),
+        "{err}"
+    );
+    assert!(out.starts_with("100.00 USD\n"), "price unchanged: {out}");
+    assert!(
+        out.ends_with("20.00 USD\n"),
+        "a plain number is money: {out}"
+    );
+}

@@ -11,31 +11,13 @@ use splitdsl::Agreement;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-/// Codes that no `.split` file can produce, and where they are tested instead.
-const ELSEWHERE: &[(&str, &str)] = &[
-    (
-        "splitdsl::batch::io",
-        "a ledger or output file that cannot be opened: tests/batch_cli.rs checks the message",
-    ),
+/// Codes that no test can make appear, and why. Everything else needs a real
+/// case: a `tests/diagnostics/*.split` file whose snapshot shows it, or a
+/// trigger in [`TRIGGERS`] that is run and must emit it.
+const UNREACHABLE: &[(&str, &str)] = &[
     (
         "splitdsl::batch::overflow",
-        "ledger totals beyond 7.9e28 need more rows than a test can write",
-    ),
-    (
-        "splitdsl::batch::read",
-        "an I/O failure while reading the ledger",
-    ),
-    (
-        "splitdsl::batch::write",
-        "an I/O failure while writing (a full disk)",
-    ),
-    ("splitdsl::repl::edit_rejected", "tests/repl/statements.txt"),
-    ("splitdsl::repl::no_agreement", "tests/repl/empty.txt"),
-    ("splitdsl::repl::solve_kind", "tests/repl/solve.txt"),
-    ("splitdsl::repl::usage", "tests/repl/meta.txt and others"),
-    (
-        "splitdsl::repl::solve_failed",
-        "reached only when the agreement fails between two values that evaluate; no transcript yet",
+        "ledger totals beyond 10^36 minor units need about 10^12 rows of the largest price",
     ),
     (
         "splitdsl::internal::fmt",
@@ -46,26 +28,272 @@ const ELSEWHERE: &[(&str, &str)] = &[
         "a bug by definition: no input should reach it",
     ),
     (
-        "splitdsl::io::binary",
-        "tests/cli.rs: unreadable_inputs_are_diagnostics",
+        "splitdsl::syntax::expected_expression",
+        "defensive: the grammar never yields an empty expression (`--set price=` is syntax::unexpected)",
+    ),
+];
+
+/// How a code that no `.split` case can produce is made to appear.
+enum Trigger {
+    /// `run --sales`: settles the ledger with the agreement; the codes of
+    /// the fatal error, the rejected rows and the header warnings.
+    Ledger(&'static str, &'static str),
+    /// `run --sales` with a ledger whose reading fails after its header.
+    LedgerReadFails,
+    /// `run --sales` with an output that cannot be written.
+    LedgerWriteFails,
+    /// A REPL session on the agreement (or none), these lines typed.
+    Repl(Option<&'static str>, &'static [&'static str]),
+    /// `Agreement::load` of a file holding these bytes.
+    LoadBytes(&'static [u8]),
+    /// `Agreement::load` of a directory.
+    LoadDirectory,
+    /// `Agreement::load` of a file that does not exist.
+    LoadMissing,
+    /// The `splitdsl` binary with these arguments: the codes in its stderr.
+    Cli(&'static [&'static str]),
+}
+
+const HOTMART: &str = "examples/hotmart.split";
+
+const SHOP: &str =
+    "price = 10.00 USD\ninput region = 1\nfee f = 10% of price * region\nshare rest = remaining\n";
+
+/// Each trigger and the code it must emit.
+const TRIGGERS: &[(&str, Trigger)] = &[
+    (
+        "splitdsl::batch::bad_csv",
+        Trigger::Ledger(SHOP, "sale_id,price\nS1,\"10.00\nS2,1.00\n"),
     ),
     (
-        "splitdsl::io::is_directory",
-        "tests/cli.rs: unreadable_inputs_are_diagnostics",
+        "splitdsl::batch::bad_json",
+        Trigger::Ledger(SHOP, "{\"price\": \"1.00\"}\nnot json\n"),
+    ),
+    (
+        "splitdsl::batch::bad_kind",
+        Trigger::Ledger(SHOP, "sale_id,kind,price\nS1,gift,1.00\n"),
+    ),
+    (
+        "splitdsl::batch::bad_value",
+        Trigger::Ledger(SHOP, "sale_id,price\nS1,12.3x\n"),
+    ),
+    (
+        "splitdsl::batch::column_count",
+        Trigger::Ledger(SHOP, "sale_id,price\nS1,1.00,extra\n"),
+    ),
+    (
+        "splitdsl::batch::currency_mismatch",
+        Trigger::Ledger(SHOP, "sale_id,price\nS1,1.00 EUR\n"),
+    ),
+    (
+        "splitdsl::batch::duplicate_column",
+        Trigger::Ledger(SHOP, "price,price\n1.00,1.00\n"),
+    ),
+    ("splitdsl::batch::empty", Trigger::Ledger(SHOP, "")),
+    (
+        "splitdsl::batch::empty_line",
+        Trigger::Ledger(SHOP, "sale_id,price\n\nS2,1.00\n"),
+    ),
+    (
+        "splitdsl::batch::empty_value",
+        Trigger::Ledger(SHOP, "sale_id,price\nS1,\n"),
+    ),
+    (
+        "splitdsl::batch::kind_clash",
+        Trigger::Ledger(
+            "price = 10.00 USD\ninput kind = 1\nshare rest = remaining * kind\n",
+            "sale_id,kind,price\nS1,sale,1.00\n",
+        ),
+    ),
+    (
+        "splitdsl::batch::missing_column",
+        Trigger::Ledger(SHOP, "sale_id,price\nS1\n"),
+    ),
+    (
+        "splitdsl::batch::near_input",
+        Trigger::Ledger(SHOP, "sale_id,price,regoin\nS1,1.00,2\n"),
+    ),
+    (
+        "splitdsl::batch::negative_price",
+        Trigger::Ledger(SHOP, "sale_id,price\nS1,-1.00\n"),
+    ),
+    (
+        "splitdsl::batch::no_price",
+        Trigger::Ledger(SHOP, "sale_id,region\nS1,2\n"),
+    ),
+    (
+        "splitdsl::batch::output_clash",
+        Trigger::Ledger(SHOP, "sale_id,price,unallocated\nS1,1.00,x\n"),
+    ),
+    (
+        "splitdsl::batch::too_precise",
+        Trigger::Ledger(SHOP, "sale_id,price\nS1,1.001\n"),
+    ),
+    (
+        "splitdsl::batch::unknown_currency",
+        Trigger::Ledger(SHOP, "sale_id,price\nS1,1.00 ABC\n"),
+    ),
+    ("splitdsl::batch::read", Trigger::LedgerReadFails),
+    ("splitdsl::batch::write", Trigger::LedgerWriteFails),
+    (
+        "splitdsl::batch::io",
+        Trigger::Cli(&["run", HOTMART, "--sales", "tests/no-such-ledger.csv"]),
+    ),
+    (
+        "splitdsl::io::binary",
+        Trigger::LoadBytes(b"price = 1.00 USD\0\n"),
     ),
     (
         "splitdsl::io::not_utf8",
-        "tests/cli.rs: unreadable_inputs_are_diagnostics",
+        Trigger::LoadBytes(b"price = 1.00 USD \xff\n"),
+    ),
+    ("splitdsl::io::is_directory", Trigger::LoadDirectory),
+    ("splitdsl::io::unreadable", Trigger::LoadMissing),
+    (
+        "splitdsl::repl::edit_rejected",
+        Trigger::Repl(Some(HOTMART), &["share worse = 500% of price"]),
     ),
     (
-        "splitdsl::io::unreadable",
-        "tests/cli.rs: unreadable_inputs_are_diagnostics",
+        "splitdsl::repl::no_agreement",
+        Trigger::Repl(None, &["what if price = 1.00 USD"]),
     ),
     (
-        "splitdsl::syntax::expected_expression",
-        "defensive: the grammar never yields an empty expression",
+        "splitdsl::repl::solve_kind",
+        Trigger::Repl(Some(HOTMART), &["solve price so that producer = true"]),
+    ),
+    (
+        "splitdsl::repl::usage",
+        Trigger::Repl(Some(HOTMART), &["sweep price"]),
+    ),
+    (
+        "splitdsl::repl::solve_failed",
+        Trigger::Repl(
+            Some(include_str!("repl/nowhere.split")),
+            &["solve n so that f = 1.00 USD"],
+        ),
     ),
 ];
+
+/// A ledger that gives its header, then fails.
+struct FailingReader(&'static [u8]);
+
+impl std::io::Read for FailingReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.0.is_empty() {
+            return Err(std::io::Error::other("the disk went away"));
+        }
+        let n = self.0.len().min(buf.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+/// An output that cannot be written (a full disk).
+struct FailingWriter;
+
+impl std::io::Write for FailingWriter {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::other("no space left on device"))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Err(std::io::Error::other("no space left on device"))
+    }
+}
+
+/// Collects every diagnostic a settlement reports.
+#[derive(Default)]
+struct Codes(Vec<&'static str>);
+
+impl splitdsl::batch::Observer for Codes {
+    fn reject(&mut self, r: &splitdsl::batch::Reject) -> std::io::Result<()> {
+        self.0.push(r.diagnostic.code);
+        Ok(())
+    }
+    fn warning(&mut self, d: &Diagnostic, _header: &str) {
+        self.0.push(d.code);
+    }
+}
+
+fn settle_codes(
+    agreement: &str,
+    input: impl std::io::Read + Send,
+    output: impl std::io::Write,
+) -> Vec<String> {
+    let a = Agreement::compile("trigger.split", agreement)
+        .map_err(|f| f.diagnostics)
+        .unwrap();
+    let mut codes = Codes::default();
+    let r = splitdsl::batch::settle(
+        &a,
+        &a.inputs(),
+        input,
+        output,
+        splitdsl::batch::OutFormat::Csv,
+        1,
+        &mut codes,
+    );
+    if let Err(f) = r {
+        codes.0.push(f.diagnostic().0.code);
+    }
+    codes.0.into_iter().map(String::from).collect()
+}
+
+/// Runs a trigger: the codes of the diagnostics it emitted.
+fn emitted(trigger: &Trigger) -> Vec<String> {
+    let load = |path: &Path| match Agreement::load(path) {
+        Ok(_) => vec![],
+        Err(f) => f.diagnostics.iter().map(|d| d.code.to_string()).collect(),
+    };
+    match trigger {
+        Trigger::Ledger(agreement, ledger) => {
+            settle_codes(agreement, ledger.as_bytes(), Vec::new())
+        }
+        Trigger::LedgerReadFails => {
+            settle_codes(SHOP, FailingReader(b"sale_id,price\nS1,1.00\n"), Vec::new())
+        }
+        Trigger::LedgerWriteFails => {
+            settle_codes(SHOP, "sale_id,price\nS1,1.00\n".as_bytes(), FailingWriter)
+        }
+        Trigger::Repl(agreement, lines) => {
+            let mut session = match agreement {
+                None => splitdsl::repl::Session::new(),
+                Some(path) if path.ends_with(".split") => {
+                    splitdsl::repl::Session::open(Path::new(path)).unwrap()
+                }
+                Some(text) => splitdsl::repl::Session::from_text("trigger.split", text).unwrap(),
+            };
+            lines
+                .iter()
+                .flat_map(|l| session.handle(l).diagnostics)
+                .map(|(d, _)| d.code.to_string())
+                .collect()
+        }
+        Trigger::LoadBytes(bytes) => {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("bytes.split");
+            std::fs::write(&path, bytes).unwrap();
+            load(&path)
+        }
+        Trigger::LoadDirectory => load(tempfile::tempdir().unwrap().path()),
+        Trigger::LoadMissing => load(&tempfile::tempdir().unwrap().path().join("missing.split")),
+        Trigger::Cli(args) => {
+            let out = assert_cmd::Command::cargo_bin("splitdsl")
+                .unwrap()
+                .args(*args)
+                .env("NO_COLOR", "1")
+                .output()
+                .unwrap();
+            // A rendered diagnostic starts with its code on a line of its own.
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .map(str::trim)
+                .filter(|l| l.starts_with("splitdsl::") && !l.contains(' '))
+                .map(String::from)
+                .collect()
+        }
+    }
+}
 
 /// Checks, and when the file checks, runs `name` the way `splitdsl run` does;
 /// returns the rendered diagnostics and their codes.
@@ -88,6 +316,8 @@ fn diagnose(name: &str, text: &str) -> (String, Vec<&'static str>) {
                 match a.evaluate(&inputs) {
                     Err(d) => shown.push(file(d)),
                     Ok(out) => {
+                        let unavailable = splitdsl::report::unavailable(&a.program, &out);
+                        shown.extend(unavailable.into_iter().map(file));
                         let (_, fails) =
                             splitdsl::report::requirement_failures(&a.program, &out, text);
                         shown.extend(fails.into_iter().map(file));
@@ -169,19 +399,29 @@ fn every_code_has_a_case_and_an_explanation() {
         stale.is_empty(),
         "registered codes no source emits: {stale:?}"
     );
-    // Ledger diagnostics need a ledger: their cases are in tests/batch*.rs.
-    let batch_tests = std::fs::read_to_string("tests/batch.rs").unwrap()
-        + &std::fs::read_to_string("tests/batch_cli.rs").unwrap();
+    // Every trigger emits the code it stands for.
+    let mut triggered = BTreeSet::new();
+    for (code, trigger) in TRIGGERS {
+        let got = emitted(trigger);
+        assert!(
+            got.iter().any(|c| c == code),
+            "the trigger for {code} emitted {got:?}"
+        );
+        triggered.insert(*code);
+    }
+    for (code, why) in UNREACHABLE {
+        assert!(
+            !seen.contains(code) && !triggered.contains(code),
+            "{code} is listed as unreachable ({why}), yet a case emits it: drop it from the list"
+        );
+    }
     let missing: Vec<&str> = splitdsl::codes::all()
         .map(|(c, _)| *c)
-        .filter(|c| !seen.contains(c) && !ELSEWHERE.iter().any(|(e, _)| e == c))
-        .filter(|c| {
-            !c.strip_prefix("splitdsl::")
-                .is_some_and(|short| batch_tests.contains(short))
-        })
+        .filter(|c| !seen.contains(c) && !triggered.contains(c))
+        .filter(|c| !UNREACHABLE.iter().any(|(u, _)| u == c))
         .collect();
     assert!(
         missing.is_empty(),
-        "codes with no case in tests/diagnostics/: {missing:?}"
+        "codes that no case emits (add a tests/diagnostics/*.split case or a trigger): {missing:?}"
     );
 }

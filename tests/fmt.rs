@@ -315,6 +315,11 @@ fn mutated_inputs_never_lose_meaning() {
                         diags.iter().all(|d| d.code != "splitdsl::internal::fmt"),
                         "fmt could not format a file that parses:\n{mutant}"
                     );
+                    // It refuses only files with syntax errors.
+                    assert!(
+                        parse(&mutant).1.iter().any(|d| d.is_error()),
+                        "fmt refused a file that parses:\n{mutant}"
+                    );
                 }
             }
         }

@@ -203,7 +203,7 @@ fn functions() {
 
 #[test]
 fn tables_match_values_and_ranges() {
-    let src = "price = 100.00 USD\ninput n = 1\ntable t {\n  1 => 0%\n  2..6 => 2.5%, 7.. => 5%\n}\nx = t(n)\nshare p = remaining\n";
+    let src = "price = 100.00 USD\ninput n = 1\ntable t {\n  1 => 0%\n  2..6 => 2.5%, 7.. => 5%\n}\nx = t(n)\nfee f = x of price\nshare p = remaining\n";
     assert_eq!(value(src, &[], "x"), "0");
     assert_eq!(value(src, &["n=2"], "x"), "0.025");
     assert_eq!(value(src, &["n=6"], "x"), "0.025");
@@ -467,12 +467,12 @@ fn check_reports_every_error_not_only_the_first() {
 fn runtime_errors() {
     let cases: &[(&str, &[&str], &str)] = &[
         (
-            "price = 1.00 USD\ninput n = 0\nx = price / n\nshare p = remaining\n",
+            "price = 1.00 USD\ninput n = 0\nx = price / n\nfee f = x\nshare p = remaining\n",
             &[],
             "splitdsl::eval::division_by_zero",
         ),
         (
-            "price = 1.00 USD\nx = 79228162514264337593543950335 * 2\nshare p = remaining\n",
+            "price = 1.00 USD\nx = 79228162514264337593543950335 * 2\nfee f = x of price\nshare p = remaining\n",
             &[],
             "splitdsl::eval::overflow",
         ),
@@ -497,12 +497,12 @@ fn runtime_errors() {
             "splitdsl::eval::fractional_price",
         ),
         (
-            "price = 1.00 USD\nx = round(price, 0.00 USD)\nshare p = remaining\n",
+            "price = 1.00 USD\nx = round(price, 0.00 USD)\nfee f = x\nshare p = remaining\n",
             &[],
             "splitdsl::eval::division_by_zero",
         ),
         (
-            "price = 1.00 USD\nx = clamp(1, 2, 0)\nshare p = remaining\n",
+            "price = 1.00 USD\nx = clamp(1, 2, 0)\nfee f = x of price\nshare p = remaining\n",
             &[],
             "splitdsl::eval::clamp_bounds",
         ),
@@ -678,26 +678,20 @@ fn unallocated_is_reserved() {
 
 #[test]
 fn dates_out_of_range_say_so() {
-    for (src, code) in [
-        (
-            with_cell("9999-12-31 + 1"),
-            "splitdsl::eval::date_out_of_range",
-        ),
-        (
-            with_cell("0000-01-01 - 1"),
-            "splitdsl::eval::date_out_of_range",
-        ),
-        (
-            with_cell("2025-01-01 + 100000000000"),
-            "splitdsl::eval::date_out_of_range",
-        ),
-        (
-            with_cell("2025-01-01 - 79228162514264337593543950335"),
-            "splitdsl::eval::date_out_of_range",
-        ),
+    // The date is needed (cells are evaluated when something needs them).
+    let needed = |e: &str| {
+        format!(
+            "price = 100.00 USD\nx = {e}\nshare a = 1.00 USD when x > 2025-01-01\nshare p = remaining\n"
+        )
+    };
+    for e in [
+        "9999-12-31 + 1",
+        "0000-01-01 - 1",
+        "2025-01-01 + 100000000000",
+        "2025-01-01 - 79228162514264337593543950335",
     ] {
-        let (got, msg) = eval_error(&src, &[]);
-        assert_eq!(got, code, "{src}");
+        let (got, msg) = eval_error(&needed(e), &[]);
+        assert_eq!(got, "splitdsl::eval::date_out_of_range", "{e}");
         assert!(msg.starts_with("date out of range"), "{msg}");
         assert!(!msg.contains("significant digits"), "{msg}");
     }

@@ -286,16 +286,54 @@ fn files_that_are_not_text_are_diagnostics() {
     assert_eq!(f.diagnostics[0].code, "splitdsl::io::unreadable");
 }
 
-/// Control characters and odd Unicode are text: they give syntax errors.
+/// Control characters and odd Unicode: outside quotes they are syntax
+/// errors; inside a quoted text (a label, a title, a message, an example's
+/// name) a control character or a bidirectional control is
+/// `splitdsl::label::control_char`; CRLF line ends are line ends.
 #[test]
-fn control_characters_and_odd_unicode_are_syntax_errors() {
-    for src in [
-        "price = 100.00 USD\x01\n",
-        "price = 100.00 USD\nshare p = remaining\u{202E}\n",
-        "price\u{00A0}= 100.00 USD\n",
-        "\u{1F4B0} = 1\n",
-        "price = 100.00 USD\r\nshare p = remaining\r\n",
+fn control_characters_and_odd_unicode_are_errors() {
+    for (src, code) in [
+        ("price = 100.00 USD\x01\n", "splitdsl::syntax::trailing_text"),
+        (
+            "price = 100.00 USD\nshare p = remaining\u{202E}\n",
+            "splitdsl::syntax::trailing_text",
+        ),
+        ("price\u{00A0}= 100.00 USD\n", "splitdsl::syntax::unexpected"),
+        ("\u{1F4B0} = 1\n", "splitdsl::syntax::unexpected"),
+        (
+            "price = 1.00 USD\nshare p \"Ana\\nSilva\" = remaining\n",
+            "splitdsl::label::control_char",
+        ),
+        (
+            "price = 1.00 USD\nshare p \"Ana\\tSilva\" = remaining\n",
+            "splitdsl::label::control_char",
+        ),
+        (
+            "price = 1.00 USD\nshare p \"Ana\x01\" = remaining\n",
+            "splitdsl::label::control_char",
+        ),
+        (
+            "price = 1.00 USD\nshare p \"Ana\rSilva\" = remaining\n",
+            "splitdsl::label::control_char",
+        ),
+        (
+            "agreement \"abc\u{202E}fed\"\nprice = 1.00 USD\nshare p = remaining\n",
+            "splitdsl::label::control_char",
+        ),
+        (
+            "price = 1.00 USD\nshare p = remaining\nrequire p >= 0.00 USD \"x\u{0085}y\"\n",
+            "splitdsl::label::control_char",
+        ),
+        (
+            "price = 1.00 USD\nshare p = remaining\nexample \"a\u{2066}b\" {\n  expect p = 1.00 USD\n}\n",
+            "splitdsl::label::control_char",
+        ),
     ] {
-        let _ = pipeline(src.to_string(), BUDGET);
+        rejected_with(&pipeline(src.to_string(), BUDGET), code);
     }
+    let crlf = pipeline(
+        "price = 100.00 USD\r\nshare p \"Ana\" = remaining\r\n".to_string(),
+        BUDGET,
+    );
+    assert!(matches!(crlf, Outcome::Ran(Ok(()))), "{crlf:?}");
 }

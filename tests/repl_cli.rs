@@ -49,6 +49,35 @@ fn piped_errors_go_to_stderr_and_the_session_goes_on() {
 }
 
 #[test]
+fn piped_bare_commands_print_their_usage_and_take_no_next_line() {
+    let out = splitdsl()
+        .args(["repl", "examples/hotmart.split"])
+        .write_stdin("what if\nproducer\nsolve\nexplain\nset\ncoproducer\n")
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).expect("utf-8");
+    let stderr = String::from_utf8(out.stderr).expect("utf-8");
+    assert!(stderr.is_empty(), "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("usage: what if NAME = VALUE"),
+        "{stdout}"
+    );
+    assert_eq!(
+        lines[2], "52.42 USD",
+        "the next line is its own entry: {stdout}"
+    );
+    assert!(
+        lines[3].starts_with("usage: solve NAME so that"),
+        "{stdout}"
+    );
+    assert!(lines[5].starts_with("usage: explain NAME"), "{stdout}");
+    assert!(lines[7].starts_with("usage: set NAME = VALUE"), "{stdout}");
+    assert_eq!(lines[9], "5.82 USD", "{stdout}");
+}
+
+#[test]
 fn piped_multi_line_entries() {
     let out = splitdsl()
         .args(["repl", "examples/hotmart.split"])

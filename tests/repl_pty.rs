@@ -57,6 +57,12 @@ fn completion_multiline_and_history_in_a_terminal() {
     s.expect("37.18 USD").expect("the multi-line sum");
     s.expect("split> ").expect("prompt");
 
+    // A command alone prints its usage; `what if` waits for no `else`.
+    s.send(format!("what if{ENTER}")).expect("send");
+    s.expect("usage: what if NAME = VALUE")
+        .expect("the usage, not a continuation line");
+    s.expect("split> ").expect("prompt");
+
     // A block too.
     s.send(format!("table bonus {{{ENTER}")).expect("send");
     s.send(format!("  ..100 => 1.00 USD{ENTER}")).expect("send");

@@ -22,11 +22,12 @@ use crate::agreement::{Agreement, Source};
 use crate::cli::{load_with_overrides, print_diagnostics, Format};
 use crate::diag::{render, render_at, Diagnostic, Style};
 use crate::eval::Inputs;
+use crate::output::Output;
 use reader::{json_keys, split_csv, BlockReader, Fields, ReadError, SalesFormat};
 pub use settle::{Against, Chunk, Layout, OutFormat, Reject, Settler};
 pub use statement::{Reconciliation, Statement};
 use std::fs::File;
-use std::io::{BufWriter, IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::sync_channel;
 
@@ -38,7 +39,7 @@ pub struct BatchArgs {
     /// `refund` or `chargeback`, other columns pass through.
     #[arg(long, value_name = "SALES")]
     pub sales: Option<PathBuf>,
-    /// With --sales: write the per-sale rows to FILE instead of stdout.
+    /// With --sales: write the per-sale rows to FILE instead of stdout (`-` is stdout).
     #[arg(long, value_name = "FILE", requires = "sales")]
     pub out: Option<PathBuf>,
     /// With --sales: the number of worker threads [default: the available cores].
@@ -296,43 +297,6 @@ pub fn settle<R: Read + Send, W: Write>(
     })
 }
 
-/// A file created on first use (so that a ledger with a bad header does not
-/// clobber an earlier output).
-struct LazyFile {
-    path: PathBuf,
-    file: Option<BufWriter<File>>,
-}
-
-impl LazyFile {
-    fn get(&mut self) -> std::io::Result<&mut BufWriter<File>> {
-        if self.file.is_none() {
-            let f = File::create(&self.path).map_err(|e| {
-                std::io::Error::new(e.kind(), format!("{}: {e}", self.path.display()))
-            })?;
-            self.file = Some(BufWriter::with_capacity(1 << 16, f));
-        }
-        match self.file.as_mut() {
-            Some(f) => Ok(f),
-            None => Err(std::io::Error::other("unreachable")),
-        }
-    }
-}
-
-impl Write for LazyFile {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.get()?.write(buf)
-    }
-    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        self.get()?.write_all(buf)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        match self.file.as_mut() {
-            Some(f) => f.flush(),
-            None => Ok(()),
-        }
-    }
-}
-
 fn wants_json(path: &Path) -> bool {
     matches!(
         path.extension().and_then(|e| e.to_str()),
@@ -344,7 +308,7 @@ fn wants_json(path: &Path) -> bool {
 struct CliObserver<'a> {
     agreement: &'a Agreement,
     sales_name: String,
-    rejects: Option<LazyFile>,
+    rejects: Option<Output>,
     rejects_json: bool,
     rejected: u64,
     bar: Option<indicatif::ProgressBar>,
@@ -365,11 +329,9 @@ impl CliObserver<'_> {
 
     fn write_reject(&mut self, r: &Reject) -> std::io::Result<()> {
         let json = self.rejects_json;
-        let Some(file) = self.rejects.as_mut() else {
+        let Some(f) = self.rejects.as_mut() else {
             return Ok(());
         };
-        let first = file.file.is_none();
-        let f = file.get()?;
         let d = &r.diagnostic;
         if json {
             let v = serde_json::json!({
@@ -383,9 +345,6 @@ impl CliObserver<'_> {
             writeln!(f, "{v}")
         } else {
             let mut out = Vec::new();
-            if first {
-                out.extend_from_slice(b"line,id,code,reason,help,record\n");
-            }
             out.extend_from_slice(r.line.to_string().as_bytes());
             for s in [
                 r.id.as_deref().unwrap_or(""),
@@ -526,45 +485,67 @@ pub fn run_cli(file: &Path, set: &[String], format: Option<Format>, args: &Batch
         }
         bar
     });
+    // Every output is a temporary file until the ledger is settled (see
+    // `crate::output`): a run that fails leaves earlier outputs as they were.
+    let create = |path: &Path, what: &str| {
+        Output::create(path).map_err(|e| {
+            cant(
+                format!("cannot write {what} `{}`: {e}", path.display()),
+                "check the path",
+            )
+        })
+    };
+    let mut out = match args.out.as_deref() {
+        Some(path) if !crate::output::is_dash(path) => match create(path, "the output") {
+            Ok(o) => o,
+            Err(code) => return code,
+        },
+        _ => Output::stdout(),
+    };
+    let rejects_json = args.rejects.as_deref().is_some_and(wants_json);
+    let rejects = match args.rejects.as_deref() {
+        Some(path) => match create(path, "the rejected rows") {
+            Ok(mut o) => {
+                // A rejects file is always written when asked for, even with no reject.
+                if !rejects_json {
+                    if let Err(e) = o.write_all(b"line,id,code,reason,help,record\n") {
+                        return cant(
+                            format!("cannot write the rejected rows: {e}"),
+                            "check the path",
+                        );
+                    }
+                }
+                Some(o)
+            }
+            Err(code) => return code,
+        },
+        None => None,
+    };
+    let statement_out = match args.statement.as_deref() {
+        Some(path) => match create(path, "the statement") {
+            Ok(o) => Some(o),
+            Err(code) => return code,
+        },
+        None => None,
+    };
     let mut observer = CliObserver {
         agreement: &agreement,
         sales_name: sales_name.clone(),
-        rejects: args.rejects.as_ref().map(|p| LazyFile {
-            path: p.clone(),
-            file: None,
-        }),
-        rejects_json: args.rejects.as_deref().is_some_and(wants_json),
+        rejects,
+        rejects_json,
         rejected: 0,
         bar,
         style: Style::for_stderr(),
     };
-    let result = match &args.out {
-        Some(path) => settle(
-            &agreement,
-            &inputs,
-            input,
-            LazyFile {
-                path: path.clone(),
-                file: None,
-            },
-            out_format,
-            threads,
-            &mut observer,
-        ),
-        None => {
-            let stdout = std::io::stdout();
-            let lock = BufWriter::with_capacity(1 << 16, stdout.lock());
-            settle(
-                &agreement,
-                &inputs,
-                input,
-                lock,
-                out_format,
-                threads,
-                &mut observer,
-            )
-        }
-    };
+    let result = settle(
+        &agreement,
+        &inputs,
+        input,
+        &mut out,
+        out_format,
+        threads,
+        &mut observer,
+    );
     if let Some(b) = &observer.bar {
         b.finish_and_clear();
     }
@@ -577,19 +558,11 @@ pub fn run_cli(file: &Path, set: &[String], format: Option<Format>, args: &Batch
             return 1;
         }
     };
-    // A rejects file is always written when asked for, even with no reject.
-    if let Some(file) = observer.rejects.as_mut() {
-        let res = if file.file.is_none() {
-            let header: &[u8] = if observer.rejects_json {
-                b""
-            } else {
-                b"line,id,code,reason,help,record\n"
-            };
-            file.get().and_then(|f| f.write_all(header))
-        } else {
-            Ok(())
-        };
-        if let Err(e) = res.and_then(|_| file.flush()) {
+    if let Err(e) = out.commit() {
+        return cant(format!("cannot write the output: {e}"), "check the path");
+    }
+    if let Some(rejects) = observer.rejects.take() {
+        if let Err(e) = rejects.commit() {
             return cant(
                 format!("cannot write the rejected rows: {e}"),
                 "check the path",
@@ -600,14 +573,14 @@ pub fn run_cli(file: &Path, set: &[String], format: Option<Format>, args: &Batch
     let r = &settlement.reconciliation;
     let p = &agreement.program;
     let mut err = String::new();
-    match &args.statement {
-        Some(path) => {
+    match (&args.statement, statement_out) {
+        (Some(path), Some(mut file)) => {
             let bytes = if wants_json(path) {
                 st.json(p, r).into_bytes()
             } else {
                 st.csv(p)
             };
-            if let Err(e) = std::fs::write(path, bytes) {
+            if let Err(e) = file.write_all(&bytes).and_then(|()| file.commit()) {
                 return cant(
                     format!("cannot write the statement `{}`: {e}", path.display()),
                     "check the path",
@@ -619,7 +592,7 @@ pub fn run_cli(file: &Path, set: &[String], format: Option<Format>, args: &Batch
                 st.reconciliation_line(r)
             ));
         }
-        None => err.push_str(&st.table(p, r)),
+        _ => err.push_str(&st.table(p, r)),
     }
     if st.rejected > 0 {
         match &args.rejects {

@@ -5,6 +5,7 @@
 use super::field::write_units;
 use crate::diag::Diagnostic;
 use crate::program::Program;
+use crate::textwidth::{self as tw, Align::Left, Align::Right};
 use crate::value::Currency;
 use serde::Serialize;
 
@@ -288,33 +289,18 @@ impl Statement {
                 t.net().map_or("overflow".into(), |n| self.amount(n)),
             ]);
         }
-        let width = |i: usize| {
-            cells
-                .iter()
-                .map(|c| c.get(i).map_or(0, |x| x.chars().count()))
-                .max()
-                .unwrap_or(0)
-        };
-        let w: Vec<usize> = (0..7).map(width).collect();
-        let wi = |i: usize| w.get(i).copied().unwrap_or(0);
+        // Display widths, padded with spaces (see crate::textwidth): never a
+        // format spec's width, which a long label would overflow.
+        let cols = cells.iter().map(|c| c.len()).max().unwrap_or(0);
+        let w: Vec<usize> = (0..cols)
+            .map(|i| tw::column(cells.iter().filter_map(|c| c.get(i)).map(String::as_str)))
+            .collect();
         for c in &cells {
-            let line = format!(
-                "  {:<w0$}  {:<w1$}  {:<w2$}  {:>w3$}  {:>w4$}  {:>w5$}  {:>w6$}",
-                c[0],
-                c[1],
-                c[2],
-                c[3],
-                c[4],
-                c[5],
-                c[6],
-                w0 = wi(0),
-                w1 = wi(1),
-                w2 = wi(2),
-                w3 = wi(3),
-                w4 = wi(4),
-                w5 = wi(5),
-                w6 = wi(6),
-            );
+            let mut line = String::new();
+            for (i, (cell, w)) in c.iter().zip(&w).enumerate() {
+                line.push_str("  ");
+                tw::pad(&mut line, cell, *w, if i < 3 { Left } else { Right });
+            }
             s.push_str(line.trim_end());
             s.push('\n');
         }

@@ -19,9 +19,13 @@ pub fn is_incomplete(text: &str) -> bool {
     let mut ifs = 0i64;
     let mut elses = 0i64;
     let mut last: Option<String> = None;
+    let mut tokens = 0usize;
     for line in text.lines() {
         let mut chars = line.char_indices().peekable();
         while let Some((i, c)) = chars.next() {
+            if !c.is_whitespace() && c != '#' {
+                tokens += 1;
+            }
             match c {
                 '#' => break,
                 '"' => {
@@ -86,10 +90,14 @@ pub fn is_incomplete(text: &str) -> bool {
             }
         }
     }
-    // `what if …` is a command, not an `if` waiting for its `else`.
+    // `what if …` is a command, not an `if` waiting for its `else`; alone,
+    // it is complete (its answer is its usage).
     let mut words = text.split_whitespace();
     if words.next() == Some("what") && words.next() == Some("if") {
         ifs -= 1;
+        if tokens == 2 {
+            return false;
+        }
     }
     if braces > 0 {
         return true;
@@ -236,6 +244,12 @@ mod tests {
         assert!(!is_incomplete(""));
         assert!(!is_incomplete("what if price = 1"));
         assert!(is_incomplete("what if x = if a then 1"));
+        assert!(
+            !is_incomplete("what if"),
+            "alone, `what if` prints its usage"
+        );
+        assert!(!is_incomplete("  what   if  # a comment"));
+        assert!(is_incomplete("what if price ="));
     }
 
     #[test]

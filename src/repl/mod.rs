@@ -65,6 +65,9 @@ impl Reply {
 /// The name under which the REPL's own lines are shown in diagnostics.
 pub const LINE_NAME: &str = "<repl>";
 
+/// An agreement with hidden cells: it, their slots, where each landed.
+pub(crate) type Probed = (Agreement, Vec<SlotId>, Vec<(usize, Span)>);
+
 /// The hidden cell used to evaluate an expression that uses names.
 const PROBE: &str = "__repl_value";
 
@@ -126,7 +129,7 @@ pub const COMMANDS: [(&str, &str); 16] = [
     ("reset", "reset [NAME]                            drop one override, or all"),
     ("explain", "explain NAME                            how NAME's value was derived"),
     ("solve", "solve NAME so that TARGET = VALUE       goal seek: the value of input NAME that gives TARGET = VALUE"),
-    ("sweep", "sweep NAME from A to B step S           one row per value of NAME, one column per deduction"),
+    ("sweep", "sweep NAME from A to B step S           one row per value of NAME (a date steps in days), one column per deduction"),
     (":show", ":show                                   the breakdown of one sale"),
     (":source", ":source                                 the agreement's text, with the session's edits"),
     (":undo", ":undo                                   undo the last edit of the agreement"),
@@ -138,6 +141,22 @@ pub const COMMANDS: [(&str, &str); 16] = [
     (":quit", ":quit                                   end the session (Ctrl-D too)"),
     ("", ""),
 ];
+
+/// The answer to a command typed without its arguments: its form and an example.
+fn usage_of(cmd: &str) -> Reply {
+    let line = COMMANDS
+        .iter()
+        .find(|(c, _)| *c == cmd)
+        .map_or(cmd, |(_, l)| l);
+    let example = match cmd {
+        "what if" => "what if price = 197.00 USD",
+        "set" => "set price = 197.00 USD",
+        "explain" => "explain price",
+        "solve" => "solve price so that producer = 100.00 USD",
+        _ => "sweep price from 50 to 500 step 50",
+    };
+    Reply::text(format!("usage: {line}\n  e.g. `{example}`\n"))
+}
 
 fn line_source(input: &str) -> Source {
     Source {
@@ -329,11 +348,20 @@ impl Session {
         let assigns_first = input
             .get(skip_ws(input, after_first)..)
             .is_some_and(|r| r.starts_with('=') && !r.starts_with("=="));
+        // A command word alone (unless the agreement has a value so named).
+        let bare = input[after_first..].trim().is_empty()
+            && self
+                .agreement()
+                .is_none_or(|a| a.program.slot(first_word).is_none());
         match first_word {
             "what" if second_word == "if" => {
                 let from = second.map_or(after_first, |w| w.end);
+                if input[from..].trim().is_empty() {
+                    return Ok(usage_of("what if"));
+                }
                 self.what_if(input, Span::new(from, input.len()))
             }
+            "set" | "explain" | "solve" | "sweep" if bare => Ok(usage_of(first_word)),
             "set" if !assigns_first && second.is_some() => {
                 self.set(input, Span::new(after_first, input.len()))
             }
@@ -490,13 +518,7 @@ impl Session {
             ));
         }
         let expr = parse_expr(text).map_err(|d| err_at(input, d.shifted(span.start)))?;
-        let mut uses_names = false;
-        expr.walk(&mut |e| match &e.kind {
-            ExprKind::Name(_) | ExprKind::Remaining => uses_names = true,
-            ExprKind::Call(f, _) if Builtin::from_name(&f.name).is_none() => uses_names = true,
-            _ => {}
-        });
-        if !uses_names {
+        if !uses_names(&expr) {
             let scratch;
             let agreement = match &self.state {
                 Some(st) => &st.agreement,
@@ -511,29 +533,50 @@ impl Session {
                 .map_err(|d| err_at(input, d.shifted(span.start)));
         }
         let st = self.state(input)?;
-        let base = &st.agreement.source.text;
-        let mut combined = base.clone();
-        if !combined.ends_with('\n') {
-            combined.push('\n');
-        }
-        combined.push_str(PROBE);
-        combined.push_str(" = ");
-        let at = combined.len();
-        combined.push_str(text);
-        combined.push('\n');
         // Only the new line is parsed; the agreement's tree is reused.
-        let a = st
-            .agreement
-            .edited(&[], &combined[base.len()..])
-            .map_err(|f| map_back(f.diagnostics, input, &[(at, span)], &f.source))?;
+        let (a, slots, inserts) = self.with_probes(input, &[span])?;
         let (inputs, _) = st.carry_inputs(&a);
         let out = a
             .evaluate(&inputs)
-            .map_err(|d| map_back(vec![d], input, &[(at, span)], &a.source))?;
-        a.program
-            .slot(PROBE)
-            .and_then(|s| out.value(s))
+            .map_err(|d| map_back(vec![d], input, &inserts, &a.source))?;
+        slots
+            .first()
+            .and_then(|s| out.value(*s))
             .ok_or_else(|| no_agreement(input))
+    }
+
+    /// The session's agreement with one hidden cell per span of `input`
+    /// (`__repl_value_0 = input[spans[0]]`, …), compiled, with those cells'
+    /// slots, and where each span landed in the text (for [`map_back`]):
+    /// an expression's value, or ones `solve` evaluates for every candidate.
+    pub(crate) fn with_probes(&self, input: &str, spans: &[Span]) -> Result<Probed, Diags> {
+        let st = self.state(input)?;
+        let base = &st.agreement.source.text;
+        // `edited` puts a line break between the text and what is appended.
+        let mut at = base.len() + usize::from(!base.is_empty() && !base.ends_with('\n'));
+        let mut append = String::new();
+        let mut inserts = Vec::with_capacity(spans.len());
+        let names: Vec<String> = (0..spans.len()).map(|i| format!("{PROBE}_{i}")).collect();
+        for (name, span) in names.iter().zip(spans) {
+            let span = trim_span(input, *span);
+            let head = format!("{name} = ");
+            at += head.len();
+            append.push_str(&head);
+            inserts.push((at, span));
+            append.push_str(span.text(input));
+            append.push('\n');
+            at += span.len() + 1;
+        }
+        let a = st
+            .agreement
+            .edited(&[], &append)
+            .map_err(|f| map_back(f.diagnostics, input, &inserts, &f.source))?;
+        let slots = names
+            .iter()
+            .map(|n| a.program.slot(n))
+            .collect::<Option<Vec<SlotId>>>()
+            .ok_or_else(|| no_agreement(input))?;
+        Ok((a, slots, inserts))
     }
 
     /// The value of `input[span]` for the input `slot`, fitted to its kind.
@@ -545,9 +588,13 @@ impl Session {
     ) -> Result<Value, Diags> {
         let st = self.state(input)?;
         let v = self.eval_in(input, span)?;
-        st.agreement
-            .fit(slot, v, trim_span(input, span))
-            .map_err(|d| err_at(input, d))
+        let span = trim_span(input, span);
+        // As `--set`: a percent is never made money.
+        match parse_expr(span.text(input)) {
+            Ok(expr) => st.agreement.fit_expr(slot, v, &expr, span.start),
+            Err(_) => st.agreement.fit(slot, v, span),
+        }
+        .map_err(|d| err_at(input, d))
     }
 
     /// The input named by `input[span]`.
@@ -879,17 +926,13 @@ impl Session {
         let span = trim_span(input, span);
         let name = span.text(input);
         let p = &st.agreement.program;
-        let out = match &st.outcome {
-            Ok(o) => o,
-            Err(d) => return Err(vec![(d.clone(), st.agreement.source.clone())]),
-        };
+        if let Err(d) = &st.outcome {
+            return Err(vec![(d.clone(), st.agreement.source.clone())]);
+        }
         match p.slot(name) {
-            Some(s) => Ok(Reply::text(crate::explain::explain(
-                &st.agreement,
-                &st.inputs,
-                out,
-                s,
-            ))),
+            Some(s) => crate::explain::explain(&st.agreement, &st.inputs, s)
+                .map(Reply::text)
+                .map_err(|d| vec![(d, st.agreement.source.clone())]),
             None => {
                 let names = p.slots.iter().map(|s| s.name.as_str());
                 let help = match did_you_mean(name, names) {
@@ -1103,6 +1146,17 @@ fn after_remaining_note(st: &State, inserts: &[(usize, Span)]) -> String {
         }
     }
     note
+}
+
+/// Whether `expr` reads the agreement (a name, `remaining`, a table).
+pub(crate) fn uses_names(expr: &crate::syntax::ast::Expr) -> bool {
+    let mut uses = false;
+    expr.walk(&mut |e| match &e.kind {
+        ExprKind::Name(_) | ExprKind::Remaining => uses = true,
+        ExprKind::Call(f, _) if Builtin::from_name(&f.name).is_none() => uses = true,
+        _ => {}
+    });
+    uses
 }
 
 fn looks_like_statement(body: &str) -> bool {

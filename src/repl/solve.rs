@@ -1,83 +1,486 @@
-//! `solve` (goal seek on an input, to its minor unit) and `sweep` (a
-//! one-variable data table).
+//! `solve` (goal seek on an input) and `sweep` (a one-variable data table).
 //!
-//! Deductions are rounded, so a target is a step function of an input: goal
-//! seek works on whole minor units, brackets the goal by doubling steps
-//! from the current value, then bisects to two neighbouring values. It never
-//! uses a derivative.
+//! Both sides of a goal are expressions, evaluated again at every candidate
+//! (two hidden cells in a copy of the agreement): `solve price so that
+//! producer = affiliate + 20.00 USD` lands where the equation holds.
+//!
+//! Deductions are rounded, tables have gaps, `when` switches amounts on and
+//! off: the target is a step function of the input that may not evaluate
+//! at all on some values. The search works on the input's grid (money: its
+//! minor unit; a number whose default is a whole number: whole numbers;
+//! other numbers: 0.0001) and never uses a derivative:
+//!
+//! 1. scan outward from the current value both ways, every grid point
+//!    nearby, then doubling steps; a direction stops at a crossing of the
+//!    goal, at the end of a run of hits, after many failures in a row, or
+//!    a little beyond the distance of the first hit or crossing;
+//! 2. refine: wherever two neighbouring probes differ (below, hit, above,
+//!    does not evaluate), probe between them until they are neighbours on
+//!    the grid, so every step and every gap is located exactly;
+//! 3. small runs of hits are checked point by point; the answer is the
+//!    simplest value of the hits (fewest decimals, then nearest the current
+//!    value), checked by one more evaluation.
+//!
+//! Between two probes that agree the search assumes nothing changes: far
+//! from the current value a hit narrower than the gap between two probes
+//! can be missed. A candidate that does not evaluate is not an answer and
+//! does not end the search.
 
-use super::input::{find_word, trim_span};
+use super::input::{find_assign, find_word, is_ident, trim_span, word_at};
 use super::table::align;
-use super::{err_at, usage, Diags, Reply, Session, State};
+use super::{err_at, usage, uses_names, Diags, Reply, Session};
 use crate::diag::{did_you_mean, Diagnostic};
 use crate::eval::{coerce, compare, Inputs, Outcome};
-use crate::program::SlotId;
+use crate::program::{CKind, Program, SlotId};
 use crate::span::Span;
+use crate::syntax::parse_expr;
 use crate::value::{format_amount, Ty, Value};
+use chrono::Days;
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 
-/// Decimal places of a number input's steps in `solve` (0.0001 = 0.01%).
+/// Decimal places of a number input's steps in `solve` (0.0001 = 0.01%),
+/// unless its default is a whole number.
 const NUMBER_DP: u32 = 4;
 
 /// The most rows a sweep prints.
 const MAX_ROWS: usize = 1000;
 
+/// Grid indices stay within ±2^95, so every one is a decimal (96-bit mantissa).
+const LIMIT: i128 = 1 << 95;
+
+/// The most evaluations one `solve` makes.
+const MAX_EVALS: usize = 4000;
+
+/// Grid points probed one by one on each side of the current value: for
+/// whole numbers (a count, a table key), and for the rest.
+const DENSE_WHOLE: i128 = 32;
+const DENSE: i128 = 4;
+
+/// Grid points probed on each side of every hit and every step across the goal.
+const AROUND: i128 = 8;
+
+/// A direction of the scan stops after this many failures in a row, once
+/// it has seen a value that evaluates.
+const FAIL_STOP: u32 = 12;
+
+/// Points inside runs of hits that are checked one by one (beyond that
+/// many, a run between two hits is taken to hit throughout).
+const ENUMERATE: i128 = 64;
+
 /// Runs the agreement with one input changed, reusing `scratch`.
 struct Prober<'a> {
-    st: &'a State,
-    base: &'a Outcome,
+    program: &'a Program,
+    base: Option<&'a Outcome>,
     inputs: Inputs,
     scratch: Outcome,
     slot: SlotId,
 }
 
 impl<'a> Prober<'a> {
-    fn new(st: &'a State, base: &'a Outcome, slot: SlotId) -> Self {
+    /// `base` is the outcome with `inputs` (None: it does not evaluate).
+    fn new(program: &'a Program, base: Option<&'a Outcome>, inputs: Inputs, slot: SlotId) -> Self {
         Prober {
-            st,
+            program,
             base,
-            inputs: st.inputs.clone(),
-            scratch: base.clone(),
+            inputs,
+            scratch: base.cloned().unwrap_or_default(),
             slot,
         }
     }
 
     fn run(&mut self, v: Value) -> Result<&Outcome, Diagnostic> {
-        self.scratch.clone_from(self.base);
         self.inputs.set(self.slot, v);
-        self.st
-            .agreement
-            .program
-            .reevaluate(&self.inputs, &[self.slot], &mut self.scratch)?;
+        match self.base {
+            Some(b) => {
+                self.scratch.clone_from(b);
+                self.program
+                    .reevaluate(&self.inputs, &[self.slot], &mut self.scratch)?;
+            }
+            None => self
+                .program
+                .evaluate_into(&self.inputs, &mut self.scratch)?,
+        }
         Ok(&self.scratch)
     }
 }
 
-/// The value of an input on its grid: `n` minor units.
-fn grid_value(ty: Ty, n: i128) -> Option<Value> {
-    match ty {
-        Ty::Money(c) => Decimal::try_from_i128_with_scale(n, c.minor_unit())
-            .ok()
-            .map(|d| Value::Money(d, c)),
-        Ty::Number => Decimal::try_from_i128_with_scale(n, NUMBER_DP)
-            .ok()
-            .map(Value::Number),
-        _ => None,
+/// The values `solve` tries for an input: `n` × 10^-dp.
+#[derive(Clone, Copy, Debug)]
+struct Grid {
+    ty: Ty,
+    dp: u32,
+}
+
+impl Grid {
+    /// Money to its minor unit; a number whose default is written without
+    /// decimals in whole numbers; other numbers to [`NUMBER_DP`] places.
+    fn for_input(program: &Program, slot: SlotId) -> Option<Grid> {
+        let s = &program.slots[slot];
+        let dp = match s.ty {
+            Ty::Money(c) => c.minor_unit(),
+            Ty::Number => match s.expr.kind {
+                CKind::Const(Value::Number(d)) if d.scale() == 0 => 0,
+                _ => NUMBER_DP,
+            },
+            _ => return None,
+        };
+        Some(Grid { ty: s.ty, dp })
+    }
+
+    fn whole(self) -> bool {
+        self.dp == 0 && self.ty == Ty::Number
+    }
+
+    fn value(self, n: i128) -> Option<Value> {
+        if !(-LIMIT..=LIMIT).contains(&n) {
+            return None;
+        }
+        let d = Decimal::try_from_i128_with_scale(n, self.dp).ok()?;
+        match self.ty {
+            Ty::Money(c) => Some(Value::Money(d, c)),
+            Ty::Number => Some(Value::Number(d)),
+            _ => None,
+        }
+    }
+
+    /// The grid point nearest `v`.
+    fn index(self, v: Value) -> Option<i128> {
+        let mut d = v.decimal()?.round_dp(self.dp);
+        d.rescale(self.dp);
+        Some(d.mantissa().clamp(-LIMIT, LIMIT))
+    }
+
+    fn show(self, n: i128) -> String {
+        self.value(n).map_or_else(|| "?".into(), |v| v.to_string())
+    }
+
+    /// The decimals needed to write grid point `n`.
+    fn decimals(self, n: i128) -> u32 {
+        let (mut k, mut m) = (self.dp, n);
+        while k > 0 && m % 10 == 0 {
+            m /= 10;
+            k -= 1;
+        }
+        k
     }
 }
 
-fn grid_index(ty: Ty, v: Value) -> Option<i128> {
-    let dp = match ty {
-        Ty::Money(c) => c.minor_unit(),
-        _ => NUMBER_DP,
-    };
-    let mut d = v.decimal()?.round_dp(dp);
-    d.rescale(dp);
-    Some(d.mantissa())
+/// What one candidate gives.
+#[derive(Clone, Copy, Debug)]
+struct Probe {
+    /// The target against the goal; None: the agreement does not evaluate.
+    ord: Option<Ordering>,
+    /// The target's value.
+    lhs: Option<Value>,
+    /// The goal's value.
+    rhs: Option<Value>,
+    /// Whether every requirement holds.
+    holds: bool,
 }
 
-/// `solve NAME so that TARGET = VALUE`.
+const HIT: Option<Ordering> = Some(Ordering::Equal);
+
+/// The goal: a hidden cell evaluated with each candidate, or a constant.
+#[derive(Clone, Copy, Debug)]
+enum Goal {
+    Slot(SlotId),
+    Value(Value),
+}
+
+/// The probes made so far, by grid index.
+struct Search<'a> {
+    prober: Prober<'a>,
+    grid: Grid,
+    lhs: SlotId,
+    goal: Goal,
+    known: BTreeMap<i128, Probe>,
+    evals: usize,
+    fill_budget: i128,
+    /// The points [`Search::look_around`] looked around.
+    looked: std::collections::HashSet<i128>,
+    /// The first evaluation error, shown when nothing evaluates.
+    error: Option<Diagnostic>,
+}
+
+impl Search<'_> {
+    fn at(&mut self, n: i128) -> Probe {
+        if let Some(p) = self.known.get(&n) {
+            return *p;
+        }
+        self.evals += 1;
+        let mut p = Probe {
+            ord: None,
+            lhs: None,
+            rhs: None,
+            holds: false,
+        };
+        if let Some(v) = self.grid.value(n) {
+            match self.prober.run(v) {
+                Ok(out) => {
+                    let l = out.value(self.lhs);
+                    let r = match self.goal {
+                        Goal::Slot(s) => out.value(s),
+                        Goal::Value(v) => Some(v),
+                    };
+                    let r = r.zip(l).and_then(|(r, l)| coerce(r, l.ty()));
+                    p = Probe {
+                        ord: l.zip(r).and_then(|(l, r)| compare(l, r)),
+                        lhs: l,
+                        rhs: r,
+                        holds: out.all_hold(),
+                    };
+                }
+                Err(d) => {
+                    if self.error.is_none() {
+                        self.error = Some(d);
+                    }
+                }
+            }
+        }
+        self.known.insert(n, p);
+        p
+    }
+
+    /// Step 1: probes outward from `n0`.
+    fn scan(&mut self, n0: i128, dense: i128) {
+        struct Dir {
+            sign: i128,
+            alive: bool,
+            /// The last probe that evaluated.
+            last: Option<Ordering>,
+            fails: u32,
+            /// Whether a probe evaluated in this direction (or at the start).
+            seen_ok: bool,
+        }
+        let start = self.at(n0).ord;
+        // The distance of the nearest hit or crossing.
+        let mut found = (start == HIT).then_some(0i128);
+        let mut dirs = [1i128, -1].map(|sign| Dir {
+            sign,
+            alive: true,
+            last: start,
+            fails: 0,
+            seen_ok: start.is_some(),
+        });
+        let mut off = 0i128;
+        while dirs.iter().any(|d| d.alive) && self.evals < MAX_EVALS {
+            off = if off < dense {
+                off + 1
+            } else {
+                off.saturating_mul(2)
+            };
+            for dir in &mut dirs {
+                if !dir.alive {
+                    continue;
+                }
+                // Far beyond the first hit or crossing: enough, unless
+                // inside a run of hits (its end is wanted).
+                if found.is_some_and(|f| off > f.saturating_mul(4).max(dense)) && dir.last != HIT {
+                    dir.alive = false;
+                    continue;
+                }
+                let n = n0.saturating_add(dir.sign.saturating_mul(off));
+                if !(-LIMIT..=LIMIT).contains(&n) {
+                    dir.alive = false;
+                    continue;
+                }
+                let Some(o) = self.at(n).ord else {
+                    // Leaving the values that evaluate (from a place that
+                    // does not, go on: they may lie far away).
+                    dir.fails += 1;
+                    if dir.last == HIT || (dir.seen_ok && dir.fails >= FAIL_STOP) {
+                        dir.alive = false;
+                    }
+                    continue;
+                };
+                dir.fails = 0;
+                dir.seen_ok = true;
+                match dir.last {
+                    // The end of a run of hits.
+                    Some(Ordering::Equal) if o != Ordering::Equal => dir.alive = false,
+                    // Below, then above (or the reverse): a crossing.
+                    Some(prev) if prev != Ordering::Equal && o != Ordering::Equal && prev != o => {
+                        found = Some(found.map_or(off, |f| f.min(off)));
+                        dir.alive = false;
+                    }
+                    _ => {}
+                }
+                if o == Ordering::Equal {
+                    found = Some(found.map_or(off, |f| f.min(off)));
+                }
+                dir.last = Some(o);
+            }
+        }
+    }
+
+    /// Step 2: probes between neighbouring probes that differ until they
+    /// are neighbours on the grid.
+    fn refine(&mut self) {
+        while self.evals < MAX_EVALS {
+            let mids: Vec<i128> = self
+                .known
+                .iter()
+                .zip(self.known.iter().skip(1))
+                .filter(|((a, pa), (b, pb))| *b - *a > 1 && pa.ord != pb.ord)
+                .map(|((a, _), (b, _))| a + (b - a) / 2)
+                .collect();
+            if mids.is_empty() {
+                return;
+            }
+            for m in mids {
+                self.at(m);
+            }
+        }
+    }
+
+    /// Runs of neighbouring probes that hit: (first, last).
+    fn runs(&self) -> Vec<(i128, i128)> {
+        self.stretches(HIT)
+    }
+
+    /// Runs of neighbouring probes whose comparison is `ord`: (first, last).
+    fn stretches(&self, ord: Option<Ordering>) -> Vec<(i128, i128)> {
+        let mut runs: Vec<(i128, i128)> = Vec::new();
+        let mut open = false;
+        for (&n, p) in &self.known {
+            if p.ord == ord {
+                match runs.last_mut() {
+                    Some(r) if open => r.1 = n,
+                    _ => runs.push((n, n)),
+                }
+                open = true;
+            } else {
+                open = false;
+            }
+        }
+        runs
+    }
+
+    /// Probes the points inside small runs of hits not probed yet; whether
+    /// it probed any.
+    fn fill_runs(&mut self) -> bool {
+        let mut probed = false;
+        for (lo, hi) in self.runs() {
+            let known = i128::try_from(self.known.range(lo..=hi).count()).unwrap_or(i128::MAX);
+            let gaps = (hi - lo + 1).saturating_sub(known);
+            if gaps == 0 || gaps > self.fill_budget {
+                continue;
+            }
+            self.fill_budget -= gaps;
+            for n in lo..=hi {
+                if !self.known.contains_key(&n) {
+                    self.at(n);
+                    probed = true;
+                }
+            }
+        }
+        probed
+    }
+
+    /// Probes every grid point within [`AROUND`] of each end of a run of
+    /// hits and of each step across the goal not looked around yet (rounding makes a target
+    /// oscillate near the goal); whether it probed any.
+    fn look_around(&mut self) -> bool {
+        let ok: Vec<(i128, Option<Ordering>)> = self
+            .known
+            .iter()
+            .filter(|(_, p)| p.ord.is_some())
+            .map(|(n, p)| (*n, p.ord))
+            .collect();
+        // The ends of runs of hits and the steps across the goal: where the
+        // comparison changes between neighbouring probes that evaluate.
+        let mut centres: Vec<i128> = Vec::new();
+        for w in ok.windows(2) {
+            if w[0].1 != w[1].1 {
+                centres.extend([w[0].0, w[1].0]);
+            }
+        }
+        centres.extend(self.runs().into_iter().flat_map(|(lo, hi)| [lo, hi]));
+        let mut probed = false;
+        for c in centres {
+            if !self.looked.insert(c) {
+                continue;
+            }
+            for n in (c - AROUND).max(-LIMIT)..=(c + AROUND).min(LIMIT) {
+                if self.evals >= MAX_EVALS {
+                    return probed;
+                }
+                if !self.known.contains_key(&n) {
+                    self.at(n);
+                    probed = true;
+                }
+            }
+        }
+        probed
+    }
+
+    /// The neighbouring probes that evaluate on both sides of the goal
+    /// nearest `n0`.
+    fn crossing(&self, n0: i128) -> Option<[(i128, Probe); 2]> {
+        let ok: Vec<(i128, Probe)> = self
+            .known
+            .iter()
+            .filter(|(_, p)| p.ord.is_some())
+            .map(|(n, p)| (*n, *p))
+            .collect();
+        ok.windows(2)
+            .filter(|w| w[0].1.ord != w[1].1.ord)
+            .map(|w| [w[0], w[1]])
+            .min_by_key(|[a, b]| a.0.abs_diff(n0).min(b.0.abs_diff(n0)))
+    }
+}
+
+/// `runs` as text (`7`, `from 7 to 12`, `up to 1`, `from 13 up`), at most
+/// four; whether one reaches the end of what the search probed.
+fn describe(grid: Grid, search: &Search, runs: &[(i128, i128)]) -> (Vec<String>, bool) {
+    let first = search.known.keys().next().copied();
+    let last = search.known.keys().next_back().copied();
+    let mut open = false;
+    let mut parts: Vec<String> = runs
+        .iter()
+        .take(4)
+        .map(|&(lo, hi)| {
+            let (from_edge, to_edge) = (Some(lo) == first, Some(hi) == last);
+            open |= from_edge || to_edge;
+            match (from_edge, to_edge) {
+                (true, true) => "for every value tried".into(),
+                (true, false) => format!("up to {}", grid.show(hi)),
+                (false, true) => format!("from {} up", grid.show(lo)),
+                _ if lo == hi => grid.show(lo),
+                _ => format!("from {} to {}", grid.show(lo), grid.show(hi)),
+            }
+        })
+        .collect();
+    if runs.len() > 4 {
+        parts.push("…".into());
+    }
+    (parts, open)
+}
+
+/// The simplest grid point inside `runs`: fewest decimals, then nearest
+/// `n0`, then the lower.
+fn simplest(grid: Grid, runs: &[(i128, i128)], n0: i128) -> Option<i128> {
+    let mut best: Option<(u32, u128, i128)> = None;
+    for &(lo, hi) in runs {
+        for k in 0..=grid.dp {
+            let unit = 10i128.pow(grid.dp - k);
+            let near = n0.clamp(lo, hi).div_euclid(unit) * unit;
+            for c in [near, near + unit] {
+                if (lo..=hi).contains(&c) {
+                    let key = (grid.decimals(c), c.abs_diff(n0), c);
+                    if best.is_none_or(|b| key < b) {
+                        best = Some(key);
+                    }
+                }
+            }
+        }
+    }
+    best.map(|(_, _, c)| c)
+}
+
+/// `solve NAME so that TARGET = GOAL` (both sides expressions).
 pub(super) fn solve(s: &Session, input: &str, span: Span) -> Result<Reply, Diags> {
     let st = s.state(input)?;
     let bad = || {
@@ -95,44 +498,16 @@ pub(super) fn solve(s: &Session, input: &str, span: Span) -> Result<Reply, Diags
     }
     let slot = s.input_slot(input, Span::new(span.start, so))?;
     let rest = Span::new(that + 4, span.end);
-    let eq = super::input::find_assign(input, rest).ok_or_else(bad)?;
-    let target_span = trim_span(input, Span::new(rest.start, eq));
+    let eq = find_assign(input, rest).ok_or_else(bad)?;
+    let lhs_span = trim_span(input, Span::new(rest.start, eq));
+    let rhs_span = trim_span(input, Span::new(eq + 1, rest.end));
+    if lhs_span.is_empty() || rhs_span.is_empty() {
+        return Err(bad());
+    }
     let p = &st.agreement.program;
-    let target_name = target_span.text(input);
-    let Some(target) = p.slot(target_name) else {
-        let help = match did_you_mean(target_name, p.slots.iter().map(|s| s.name.as_str())) {
-            Some(n) => format!("did you mean `{n}`?"),
-            None => "the target is the name of a cell, fee or share".into(),
-        };
-        return Err(err_at(
-            input,
-            Diagnostic::error(
-                "splitdsl::name::unknown",
-                format!("the agreement has no value named `{target_name}`"),
-            )
-            .primary(target_span, "unknown name")
-            .help(help),
-        ));
-    };
-    let goal_span = trim_span(input, Span::new(eq + 1, rest.end));
-    let goal = s.eval_in(input, goal_span)?;
-    let t_ty = p.slots[target].ty;
-    let goal = coerce(goal, t_ty)
-        .filter(|g| matches!(g, Value::Money(..) | Value::Number(_)))
-        .ok_or_else(|| {
-            err_at(
-                input,
-                Diagnostic::error(
-                    "splitdsl::repl::solve_kind",
-                    format!("`{target_name}` is {t_ty}, but the goal is {}", goal.ty()),
-                )
-                .primary(goal_span, format!("{}", goal.ty()))
-                .help("solve finds a money or number value; give the goal in the target's kind"),
-            )
-        })?;
-    let name = &p.slots[slot].name;
-    let ty = p.slots[slot].ty;
-    if !matches!(ty, Ty::Money(_) | Ty::Number) {
+    let name = p.slots[slot].name.clone();
+    let Some(grid) = Grid::for_input(p, slot) else {
+        let ty = p.slots[slot].ty;
         return Err(err_at(
             input,
             Diagnostic::error(
@@ -144,177 +519,267 @@ pub(super) fn solve(s: &Session, input: &str, span: Span) -> Result<Reply, Diags
                 "not money or a number",
             ),
         ));
-    }
-    let base = match &st.outcome {
-        Ok(o) => o,
-        Err(d) => return Err(vec![(d.clone(), st.agreement.source.clone())]),
     };
-    let n0 = base
-        .value(slot)
-        .and_then(|v| grid_index(ty, v))
-        .unwrap_or(0);
-    let mut prober = Prober::new(st, base, slot);
-    let mut evals = 0usize;
-    let mut seen: Vec<(i128, Value)> = Vec::new();
-    let mut g = |n: i128| -> Option<(Ordering, Value)> {
-        evals += 1;
-        let v = grid_value(ty, n)?;
-        let out = prober.run(v).ok()?;
-        let tv = out.value(target)?;
-        let ord = compare(tv, goal)?;
-        seen.push((n, tv));
-        Some((ord, tv))
-    };
-    let show = |n: i128| grid_value(ty, n).map_or_else(|| "?".into(), |v| v.to_string());
-    let Some((o0, _)) = g(n0) else {
+    let lhs_text = lhs_span.text(input);
+    if is_ident(lhs_text) && p.slot(lhs_text).is_none() {
+        let help = match did_you_mean(lhs_text, p.slots.iter().map(|s| s.name.as_str())) {
+            Some(n) => format!("did you mean `{n}`?"),
+            None => "the target is the name of a cell, fee or share, or an expression".into(),
+        };
         return Err(err_at(
             input,
             Diagnostic::error(
-                "splitdsl::repl::solve_failed",
-                format!("the agreement does not evaluate with `{name}` at its current value"),
-            ),
+                "splitdsl::name::unknown",
+                format!("the agreement has no value named `{lhs_text}`"),
+            )
+            .primary(lhs_span, "unknown name")
+            .help(help),
         ));
+    }
+    let rhs_text = rhs_span.text(input);
+    let goal_has_names = parse_expr(rhs_text).map_or(true, |e| uses_names(&e));
+    // A value's name and a constant goal need no hidden cells (and no
+    // compile of a copy of the agreement); anything else does.
+    let probed;
+    let base_owned;
+    let (program, inputs, base, islot, lhs, goal, lty, rty) = match p.slot(lhs_text) {
+        Some(target) if !goal_has_names => {
+            let g = s.eval_in(input, rhs_span)?;
+            let base = st.outcome.as_ref().ok();
+            let lty = p.slots[target].ty;
+            (
+                p,
+                st.inputs.clone(),
+                base,
+                slot,
+                target,
+                Goal::Value(g),
+                lty,
+                g.ty(),
+            )
+        }
+        _ => {
+            probed = s.with_probes(input, &[lhs_span, rhs_span])?;
+            let (a, probes, _) = &probed;
+            let (&[lhs, rhs], Some(islot)) = (probes.as_slice(), a.program.slot(&name)) else {
+                return Err(bad());
+            };
+            let (inputs, _) = st.carry_inputs(a);
+            base_owned = a.evaluate(&inputs).ok();
+            let (lty, rty) = (a.program.slots[lhs].ty, a.program.slots[rhs].ty);
+            let base = base_owned.as_ref();
+            (
+                &a.program,
+                inputs,
+                base,
+                islot,
+                lhs,
+                Goal::Slot(rhs),
+                lty,
+                rty,
+            )
+        }
     };
-    // 1. Bracket: a has the sign o0 (not Equal), b does not.
-    let mut bracket: Option<(i128, i128)> = None;
-    if o0 == Ordering::Equal {
-        bracket = Some((n0, n0));
+    if !matches!(lty, Ty::Money(_) | Ty::Number) {
+        return Err(err_at(
+            input,
+            Diagnostic::error(
+                "splitdsl::repl::solve_kind",
+                format!("`{lhs_text}` is {lty}: solve reaches a money or number value"),
+            )
+            .primary(lhs_span, format!("{lty}"))
+            .help("the target is an amount or a number: a fee, a share, a cell"),
+        ));
+    }
+    if rty != lty && !(rty == Ty::Number && matches!(lty, Ty::Money(_))) {
+        return Err(err_at(
+            input,
+            Diagnostic::error(
+                "splitdsl::repl::solve_kind",
+                format!("`{lhs_text}` is {lty}, but the goal is {rty}"),
+            )
+            .primary(rhs_span, format!("{rty}"))
+            .help("solve finds a money or number value; give the goal in the target's kind"),
+        ));
+    }
+    let current = inputs
+        .get(islot)
+        .or_else(|| base.and_then(|o| o.value(islot)))
+        .or_else(|| st.outcome.as_ref().ok().and_then(|o| o.value(slot)))
+        .or(match program.slots[islot].expr.kind {
+            CKind::Const(v) => Some(v),
+            _ => None,
+        });
+    let n0 = current.and_then(|v| grid.index(v)).unwrap_or(0);
+    let mut search = Search {
+        prober: Prober::new(program, base, inputs, islot),
+        grid,
+        lhs,
+        goal,
+        known: BTreeMap::new(),
+        evals: 0,
+        fill_budget: ENUMERATE,
+        looked: std::collections::HashSet::new(),
+        error: None,
+    };
+    search.scan(n0, if grid.whole() { DENSE_WHOLE } else { DENSE });
+    let mut answer = None;
+    for _ in 0..64 {
+        search.refine();
+        if search.fill_runs() || search.look_around() {
+            continue;
+        }
+        let Some(c) = simplest(grid, &search.runs(), n0) else {
+            break;
+        };
+        if search.at(c).ord == HIT {
+            answer = Some(c);
+            break;
+        }
+    }
+    if answer.is_none() {
+        // Checks kept failing: the simplest of the probes that hit.
+        answer = search
+            .known
+            .iter()
+            .filter(|(_, p)| p.ord == HIT)
+            .map(|(n, _)| *n)
+            .min_by_key(|&n| (grid.decimals(n), n.abs_diff(n0), n));
+    }
+    let show = |n: i128| grid.show(n);
+    let val = |v: Option<Value>| v.map_or_else(|| "?".into(), |v| v.to_string());
+    // `producer = 100.00 USD`, or `producer = affiliate + 20.00 USD` (a goal with names).
+    let goal_at = |p: &Probe| {
+        if goal_has_names {
+            format!("{lhs_text} = {rhs_text} = {}", val(p.lhs))
+        } else {
+            format!("{lhs_text} = {}", val(p.lhs))
+        }
+    };
+    let sides_at = |p: &Probe| {
+        if goal_has_names {
+            format!("{lhs_text} = {}, {rhs_text} = {}", val(p.lhs), val(p.rhs))
+        } else {
+            format!("{lhs_text} = {}", val(p.lhs))
+        }
+    };
+    let goal_text = if goal_has_names {
+        rhs_text.to_string()
     } else {
-        let mut alive = [true, true];
-        let mut last_ok = [n0, n0];
-        'search: for k in 0..100u32 {
-            let d = 1i128.checked_shl(k).unwrap_or(i128::MAX);
-            for (i, dir) in [1i128, -1].into_iter().enumerate() {
-                if !alive[i] {
-                    continue;
-                }
-                let p = n0.saturating_add(dir.saturating_mul(d));
-                match g(p) {
-                    Some((o, _)) if o != o0 => {
-                        bracket = Some((last_ok[i], p));
-                        break 'search;
-                    }
-                    Some(_) => last_ok[i] = p,
-                    None => {
-                        // The edge of the values that evaluate: find it.
-                        alive[i] = false;
-                        let (mut ok, mut badp) = (last_ok[i], p);
-                        while badp.abs_diff(ok) > 1 {
-                            let m = ok.midpoint(badp);
-                            match g(m) {
-                                Some((o, _)) if o != o0 => {
-                                    bracket = Some((ok, m));
-                                    break 'search;
-                                }
-                                Some(_) => ok = m,
-                                None => badp = m,
-                            }
-                        }
-                    }
-                }
-            }
-            if !alive[0] && !alive[1] {
-                break;
-            }
-        }
-    }
-    let Some((mut a, mut b)) = bracket else {
-        let lo = seen
-            .iter()
-            .min_by(|x, y| compare(x.1, y.1).unwrap_or(Ordering::Equal));
-        let hi = seen
-            .iter()
-            .max_by(|x, y| compare(x.1, y.1).unwrap_or(Ordering::Equal));
-        let mut text =
-            format!("no value of `{name}` gives {target_name} = {goal}: it is out of reach\n");
-        if let (Some(lo), Some(hi)) = (lo, hi) {
-            text.push_str(&format!(
-                "  over the values tried, {target_name} goes from {} ({name} = {}) to {} ({name} = {})\n",
-                lo.1,
-                show(lo.0),
-                hi.1,
-                show(hi.0)
-            ));
-        }
-        return Ok(Reply::text(text));
+        let any = search.known.values().find_map(|p| p.rhs);
+        any.map_or_else(|| rhs_text.to_string(), |v| v.to_string())
     };
-    // 2. Bisect down to neighbours.
-    while b.abs_diff(a) > 1 {
-        let m = a.midpoint(b);
-        match g(m) {
-            Some((o, _)) if o == o0 => a = m,
-            Some(_) => b = m,
-            None => {
-                return Err(err_at(
-                    input,
-                    Diagnostic::error(
-                        "splitdsl::repl::solve_failed",
-                        format!(
-                            "the agreement does not evaluate with `{name}` = {}, between two values that do",
-                            show(m)
-                        ),
-                    ),
-                ))
-            }
-        }
-    }
-    let (ob, vb) = g(b).unwrap_or((o0, goal));
-    if ob == Ordering::Equal {
-        // 3. The run of exact values, going away from `a`.
-        let dir: i128 = if b >= a { 1 } else { -1 };
-        let mut last = b;
-        let mut step = 1i128;
-        loop {
-            let p = last.saturating_add(dir.saturating_mul(step));
-            match g(p) {
-                Some((Ordering::Equal, _)) => {
-                    last = p;
-                    step = step.saturating_mul(2);
-                }
-                _ if step == 1 => break,
-                _ => step = 1,
-            }
-        }
-        if o0 == Ordering::Equal {
-            // The current value is exact: extend the other way too.
-            let mut first = b;
-            let mut step = 1i128;
-            loop {
-                let p = first.saturating_sub(dir.saturating_mul(step));
-                match g(p) {
-                    Some((Ordering::Equal, _)) => {
-                        first = p;
-                        step = step.saturating_mul(2);
-                    }
-                    _ if step == 1 => break,
-                    _ => step = 1,
-                }
-            }
-            b = first;
-        }
-        let (lo, hi) = (b.min(last), b.max(last));
-        let mut text = format!("{name} = {} gives {target_name} = {vb}\n", show(lo));
-        if hi > lo {
+    if let Some(c) = answer {
+        let pc = search.at(c);
+        let mut text = format!("{name} = {} gives {}\n", show(c), goal_at(&pc));
+        let runs = search.runs();
+        let total = runs
+            .iter()
+            .fold(0u128, |t, (lo, hi)| t.saturating_add(hi.abs_diff(*lo) + 1));
+        if total > 1 {
+            let (parts, open) = describe(grid, &search, &runs);
+            let count = if open {
+                "many".to_string()
+            } else {
+                total.to_string()
+            };
             text.push_str(&format!(
-                "  (so does every {name} from {} to {})\n",
-                show(lo),
-                show(hi)
+                "  {count} values hit: {name} {}; shown: the simplest, nearest the current value\n",
+                parts.join(", "),
             ));
         }
-        text.push_str(&format!("  keep it with `set {name} = {}`\n", show(lo)));
+        if !pc.holds {
+            text.push_str("  note: a requirement does not hold there\n");
+        }
+        text.push_str(&format!("  keep it with `set {name} = {}`\n", show(c)));
         return Ok(Reply::text(text));
     }
-    let (lo, hi) = (a.min(b), a.max(b));
-    let (_, vlo) = g(lo).unwrap_or((o0, goal));
-    let (_, vhi) = g(hi).unwrap_or((o0, goal));
-    Ok(Reply::text(format!(
-        "no {name} gives {target_name} = {goal} exactly (rounding steps over it); the nearest:\n  {name} = {} gives {target_name} = {vlo}\n  {name} = {} gives {target_name} = {vhi}\n",
-        show(lo),
-        show(hi)
-    )))
+    if let Some([(na, pa), (nb, pb)]) = search.crossing(n0) {
+        let why = if nb - na > 1 {
+            format!(
+                "between them the agreement does not evaluate ({name} from {} to {})",
+                show(na + 1),
+                show(nb - 1)
+            )
+        } else if grid.whole() {
+            format!("{lhs_text} steps over it")
+        } else {
+            "rounding steps over it".into()
+        };
+        return Ok(Reply::text(format!(
+            "no {name} gives {lhs_text} = {goal_text} exactly ({why}); the nearest:\n  {name} = {} gives {}\n  {name} = {} gives {}\n",
+            show(na),
+            sides_at(&pa),
+            show(nb),
+            sides_at(&pb)
+        )));
+    }
+    let ok: Vec<(i128, Probe)> = search
+        .known
+        .iter()
+        .filter(|(_, p)| p.ord.is_some())
+        .map(|(n, p)| (*n, *p))
+        .collect();
+    let by_lhs = |x: &(i128, Probe), y: &(i128, Probe)| {
+        x.1.lhs
+            .zip(y.1.lhs)
+            .and_then(|(a, b)| compare(a, b))
+            .unwrap_or(Ordering::Equal)
+    };
+    // Of equal values, the one nearest the current value.
+    let near = |x: &(i128, Probe), y: &(i128, Probe)| x.0.abs_diff(n0).cmp(&y.0.abs_diff(n0));
+    let lo = ok
+        .iter()
+        .min_by(|x, y| by_lhs(x, y).then_with(|| near(x, y)));
+    let hi = ok
+        .iter()
+        .min_by(|x, y| by_lhs(y, x).then_with(|| near(x, y)));
+    let (Some(lo), Some(hi)) = (lo, hi) else {
+        let mut d = Diagnostic::error(
+            "splitdsl::repl::solve_failed",
+            format!("the agreement does not evaluate for any value of `{name}` tried"),
+        )
+        .primary(
+            trim_span(input, Span::new(span.start, so)),
+            "no value of it evaluates",
+        );
+        if let Some(e) = &search.error {
+            d = d.help(format!("at {name} = {}: {}", show(n0), e.message));
+        }
+        return Err(err_at(input, d));
+    };
+    let side = match ok.first().and_then(|(_, p)| p.ord) {
+        Some(Ordering::Less) => "below",
+        _ => "above",
+    };
+    let mut text =
+        format!("no value of `{name}` gives {lhs_text} = {goal_text}: it is out of reach\n");
+    if goal_has_names {
+        text.push_str(&format!(
+            "  over the values tried, {lhs_text} stays {side} {rhs_text}\n"
+        ));
+    } else {
+        text.push_str(&format!(
+            "  over the values tried, {lhs_text} goes from {} ({name} = {}) to {} ({name} = {})\n",
+            val(lo.1.lhs),
+            show(lo.0),
+            val(hi.1.lhs),
+            show(hi.0)
+        ));
+    }
+    let fails = search.stretches(None);
+    if !fails.is_empty() {
+        let (parts, _) = describe(grid, &search, &fails);
+        text.push_str(&format!(
+            "  (the agreement does not evaluate for {name} {})\n",
+            parts.join(", ")
+        ));
+    }
+    Ok(Reply::text(text))
 }
 
-/// `sweep NAME from A to B step S`.
+/// `sweep NAME from A to B step S` (a date steps in days: `step 7`,
+/// `step 7 days`).
 pub(super) fn sweep(s: &Session, input: &str, span: Span) -> Result<Reply, Diags> {
     let st = s.state(input)?;
     let bad = || {
@@ -332,46 +797,24 @@ pub(super) fn sweep(s: &Session, input: &str, span: Span) -> Result<Reply, Diags
     let a = s.input_value(input, Span::new(from + 4, to), slot)?;
     let b = s.input_value(input, Span::new(to + 2, step), slot)?;
     let step_span = trim_span(input, Span::new(step + 4, span.end));
-    let sv = s.input_value(input, step_span, slot)?;
     let p = &st.agreement.program;
-    let (Some(da), Some(db), Some(ds)) = (a.decimal(), b.decimal(), sv.decimal()) else {
-        return Err(usage(
-            input,
-            span,
-            "sweep steps through money or numbers",
-            "choose a money or number input",
-        ));
+    let values = match (a, b) {
+        (Value::Date(_), Value::Date(_)) => date_steps(s, input, a, b, step_span)?,
+        _ => {
+            let sv = s.input_value(input, step_span, slot)?;
+            number_steps(input, span, a, b, sv, step_span)?
+        }
     };
-    if ds <= Decimal::ZERO {
-        return Err(usage(
-            input,
-            step_span,
-            "the step must be above zero",
-            "sweep goes from A toward B by S, whichever way B lies",
-        ));
-    }
-    // Too wide to count (even to subtract) is too many rows.
-    let count = db
-        .checked_sub(da)
-        .map(|d| d.abs())
-        .and_then(|len| len.checked_div(ds))
-        .map(|q| q.floor())
-        .and_then(|q| usize::try_from(q).ok())
-        .unwrap_or(usize::MAX);
-    if count >= MAX_ROWS {
-        return Err(usage(
-            input,
-            step_span,
-            &format!("that is more than {MAX_ROWS} rows"),
-            "take a larger step or a shorter range",
-        ));
-    }
-    let down = db < da;
     let base = match &st.outcome {
         Ok(o) => o.clone(),
         Err(_) => Outcome::default(),
     };
-    let mut prober = Prober::new(st, &base, slot);
+    let mut prober = Prober::new(
+        p,
+        st.outcome.as_ref().ok().map(|_| &base),
+        st.inputs.clone(),
+        slot,
+    );
     let name = &p.slots[slot].name;
     let mut header = vec![name.clone()];
     header.extend(p.deductions.iter().map(|d| p.slots[d.slot].name.clone()));
@@ -382,36 +825,15 @@ pub(super) fn sweep(s: &Session, input: &str, span: Span) -> Result<Reply, Diags
     let mut rows = vec![header];
     let c = p.currency;
     let mut errors = Vec::new();
-    for i in 0..=count {
-        let off = Decimal::from(i as u64).checked_mul(ds);
-        let x = off.and_then(|o| {
-            if down {
-                da.checked_sub(o)
-            } else {
-                da.checked_add(o)
-            }
-        });
-        let Some(x) = x else { break };
-        let v = match a {
-            Value::Money(_, cur) => Value::Money(x, cur),
-            Value::Rate(_, p1, p2) => Value::Rate(x, p1, p2),
-            _ => Value::Number(x),
-        };
+    for v in values {
         let label = match v {
             Value::Money(d, cur) => format_amount(d, cur),
             other => other.to_string(),
         };
-        let outcome = if st.outcome.is_ok() {
-            prober.run(v).cloned()
-        } else {
-            let mut inputs = st.inputs.clone();
-            inputs.set(slot, v);
-            st.agreement.evaluate(&inputs)
-        };
-        match outcome {
+        match prober.run(v) {
             Ok(out) => {
                 let mut row = vec![label];
-                for l in crate::report::lines(p, &out) {
+                for l in crate::report::lines(p, out) {
                     row.push(format_amount(l.amount, c));
                 }
                 row.push(format_amount(out.unallocated(), c));
@@ -437,4 +859,139 @@ pub(super) fn sweep(s: &Session, input: &str, span: Span) -> Result<Reply, Diags
         text.push_str(&format!("  [{}] {name} = {v}: {msg}\n", i + 1));
     }
     Ok(Reply::text(text))
+}
+
+/// The values of a sweep over money or numbers: from `a` toward `b` by `sv`.
+fn number_steps(
+    input: &str,
+    span: Span,
+    a: Value,
+    b: Value,
+    sv: Value,
+    step_span: Span,
+) -> Result<Vec<Value>, Diags> {
+    let (Some(da), Some(db), Some(ds)) = (a.decimal(), b.decimal(), sv.decimal()) else {
+        return Err(usage(
+            input,
+            span,
+            "sweep steps through money, numbers or dates",
+            "choose a money, number or date input",
+        ));
+    };
+    if ds <= Decimal::ZERO {
+        return Err(usage(
+            input,
+            step_span,
+            "the step must be above zero",
+            "sweep goes from A toward B by S, whichever way B lies",
+        ));
+    }
+    // Too wide to count (even to subtract) is too many rows.
+    let count = db
+        .checked_sub(da)
+        .map(|d| d.abs())
+        .and_then(|len| len.checked_div(ds))
+        .map(|q| q.floor())
+        .and_then(|q| usize::try_from(q).ok())
+        .unwrap_or(usize::MAX);
+    too_many(input, step_span, count)?;
+    let down = db < da;
+    let mut values = Vec::with_capacity(count + 1);
+    for i in 0..=count {
+        let off = Decimal::from(i as u64).checked_mul(ds);
+        let x = off.and_then(|o| {
+            if down {
+                da.checked_sub(o)
+            } else {
+                da.checked_add(o)
+            }
+        });
+        let Some(x) = x else { break };
+        values.push(match a {
+            Value::Money(_, cur) => Value::Money(x, cur),
+            Value::Rate(_, p1, p2) => Value::Rate(x, p1, p2),
+            _ => Value::Number(x),
+        });
+    }
+    Ok(values)
+}
+
+fn too_many(input: &str, step_span: Span, count: usize) -> Result<(), Diags> {
+    if count >= MAX_ROWS {
+        return Err(usage(
+            input,
+            step_span,
+            &format!("that is more than {MAX_ROWS} rows"),
+            "take a larger step or a shorter range",
+        ));
+    }
+    Ok(())
+}
+
+/// The days of a sweep over a date: from `a` toward `b`, `step N [day|days]`.
+fn date_steps(
+    s: &Session,
+    input: &str,
+    a: Value,
+    b: Value,
+    step_span: Span,
+) -> Result<Vec<Value>, Diags> {
+    let (Value::Date(da), Value::Date(db)) = (a, b) else {
+        return Ok(Vec::new());
+    };
+    let bad_step = |at: Span| {
+        usage(
+            input,
+            at,
+            "a date steps by a whole number of days",
+            "write e.g. `step 1`, `step 7 days`",
+        )
+    };
+    // A last word `day` or `days` is the unit; another word is not one.
+    let mut number_span = step_span;
+    let mut pos = step_span.start;
+    let mut last_word = None;
+    while let Some(w) = word_at(input, pos) {
+        if w.start >= step_span.end {
+            break;
+        }
+        last_word = Some(w);
+        pos = w.end;
+    }
+    if let Some(w) = last_word.filter(|w| w.end == step_span.end) {
+        match w.text(input) {
+            "day" | "days" => number_span = trim_span(input, Span::new(step_span.start, w.start)),
+            t if is_ident(t) && w.start > step_span.start => return Err(bad_step(w)),
+            _ => {}
+        }
+    }
+    let days = match s.eval_in(input, number_span)? {
+        Value::Number(d) if d > Decimal::ZERO && d.fract().is_zero() => {
+            u64::try_from(d).map_err(|_| bad_step(number_span))?
+        }
+        Value::Number(d) if d <= Decimal::ZERO => {
+            return Err(usage(
+                input,
+                number_span,
+                "the step must be above zero",
+                "sweep goes from A toward B by S, whichever way B lies",
+            ))
+        }
+        _ => return Err(bad_step(number_span)),
+    };
+    let span_days = (db - da).num_days().unsigned_abs();
+    let count = usize::try_from(span_days / days).unwrap_or(usize::MAX);
+    too_many(input, step_span, count)?;
+    let mut values = Vec::with_capacity(count + 1);
+    for i in 0..=count as u64 {
+        let shift = Days::new(i.saturating_mul(days));
+        let d = if db < da {
+            da.checked_sub_days(shift)
+        } else {
+            da.checked_add_days(shift)
+        };
+        let Some(d) = d else { break };
+        values.push(Value::Date(d));
+    }
+    Ok(values)
 }

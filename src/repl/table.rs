@@ -3,6 +3,7 @@
 use super::State;
 use crate::eval::Outcome;
 use crate::program::Program;
+use crate::textwidth::{self as tw, Align::Left, Align::Right};
 use crate::value::{format_amount, Currency};
 use rust_decimal::Decimal;
 use std::collections::{HashMap, HashSet};
@@ -33,26 +34,16 @@ fn deduction_rows(p: &Program, out: &Outcome) -> Vec<(String, &'static str, Stri
 /// Aligns `rows` in columns: the first `left` columns to the left, the rest to the right.
 pub(crate) fn align(rows: &[Vec<String>], left: usize) -> String {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    // Display widths, padded with spaces (see crate::textwidth).
     let widths: Vec<usize> = (0..cols)
-        .map(|i| {
-            rows.iter()
-                .filter_map(|r| r.get(i))
-                .map(|c| c.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
+        .map(|i| tw::column(rows.iter().filter_map(|r| r.get(i)).map(String::as_str)))
         .collect();
     let mut s = String::new();
     for r in rows {
         let mut line = String::from(" ");
-        for (i, c) in r.iter().enumerate() {
-            let w = widths[i];
+        for (i, (c, w)) in r.iter().zip(&widths).enumerate() {
             line.push(' ');
-            if i < left {
-                line.push_str(&format!("{c:<w$}"));
-            } else {
-                line.push_str(&format!("{c:>w$}"));
-            }
+            tw::pad(&mut line, c, *w, if i < left { Left } else { Right });
         }
         s.push_str(line.trim_end());
         s.push('\n');

@@ -239,14 +239,19 @@ fn check_nesting(src: &str) -> Option<Diagnostic> {
     let mut depth = 0usize;
     let mut in_string = false;
     let mut in_comment = false;
+    let mut escaped = false;
     let mut opened = Vec::new();
     for (i, c) in src.char_indices() {
         match c {
             '\n' => {
                 in_string = false;
                 in_comment = false;
+                escaped = false;
             }
             _ if in_comment => {}
+            // An escape in a string (`\"`, `\\`) is text, not its end.
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
             '"' => in_string = !in_string,
             _ if in_string => {}
             '#' => in_comment = true,
