@@ -166,8 +166,9 @@ impl Agreement {
         source: Source,
         ast: ast::File,
         program: Option<Program>,
-        diags: Vec<Diagnostic>,
+        mut diags: Vec<Diagnostic>,
     ) -> Result<Agreement, Box<Failure>> {
+        crate::diag::sort_by_position(&mut diags);
         match program {
             Some(program) if !diags.iter().any(Diagnostic::is_error) => Ok(Agreement {
                 source,

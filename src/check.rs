@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 use std::collections::HashMap;
 
 pub use crate::syntax::KEYWORDS;
+use crate::syntax::VALUE_KEYWORDS;
 
 /// Checks a parsed file. Returns the program when there is no error, and
 /// every error and warning found.
@@ -688,6 +689,17 @@ impl<'a> Checker<'a> {
             );
             return false;
         }
+        if n == "unallocated" {
+            self.err(
+                Diagnostic::error(
+                    "splitdsl::name::reserved",
+                    "`unallocated` is the money no deduction takes and cannot name a value",
+                )
+                .primary(name.span, "reserved name")
+                .help("`run` and its JSON output report the money left in the pool as `unallocated`; choose another name, e.g. `unallocated_amount`"),
+            );
+            return false;
+        }
         if !n
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
@@ -764,7 +776,7 @@ impl<'a> Checker<'a> {
             .primary(span, "not defined in this agreement");
         if let Some(s) = did_you_mean(name, candidates.iter().copied()) {
             d = d.help(format!("did you mean `{s}`?"));
-        } else if let Some(k) = did_you_mean(name, KEYWORDS) {
+        } else if let Some(k) = did_you_mean(name, VALUE_KEYWORDS) {
             d = d.help(format!("did you mean the keyword `{k}`?"));
         } else if name.len() == 3 && name.chars().all(|c| c.is_ascii_uppercase()) {
             d = d.help(format!(
@@ -1164,6 +1176,17 @@ impl Compiler<'_, '_> {
         if let Some(c) = Currency::from_code(&code.name) {
             return Some(c);
         }
+        if let Some(what) = Currency::not_for_payment(&code.name) {
+            self.c.err(
+                Diagnostic::error(
+                    "splitdsl::unit::not_payment_currency",
+                    format!("`{}` is not a currency of payment", code.name),
+                )
+                .primary(code.span, what)
+                .help("a sale is paid and split in a currency of payment, such as USD, EUR, BRL or JPY"),
+            );
+            return None;
+        }
         let help = match did_you_mean(&code.name, Currency::all_codes()) {
             Some(s) => format!("did you mean `{s}`? Currencies are ISO 4217 codes"),
             None => "currencies are ISO 4217 codes such as USD, EUR, BRL, JPY".into(),
@@ -1318,6 +1341,23 @@ impl Compiler<'_, '_> {
         }
     }
 
+    /// The source text of `e` when it can stand as an operand of `*` or `/`
+    /// without parentheses and is short enough for a hint.
+    fn atom_text(&self, e: &Expr) -> Option<String> {
+        let atomic = matches!(
+            e.kind,
+            ExprKind::Name(_)
+                | ExprKind::Money(..)
+                | ExprKind::Rate(..)
+                | ExprKind::Number(_)
+                | ExprKind::Paren(_)
+                | ExprKind::Call(..)
+        );
+        let text = e.span.text(self.c.src);
+        (atomic && !text.is_empty() && text.len() <= 40 && !text.contains('\n'))
+            .then(|| text.to_string())
+    }
+
     fn pool_ty(&mut self) -> Option<Ty> {
         let p = match self.c.names.get("price") {
             Some(NameRef::Def(i)) => *i,
@@ -1406,10 +1446,40 @@ impl Compiler<'_, '_> {
                 "money cannot be multiplied by money".into(),
                 "multiply money by a number or a percentage, e.g. `35% of net`".into(),
             ),
+            (BinOp::Mul | BinOp::Of, Money(c), Rate(to, from)) | (BinOp::Mul | BinOp::Of, Rate(to, from), Money(c)) if c == to => {
+                // The rate points the other way: dividing by it converts
+                // `to` into `from` at the same rate.
+                let (money, rate) = if matches!(ta, Money(_)) { (a, b) } else { (b, a) };
+                let divide = match (self.atom_text(money), self.atom_text(rate)) {
+                    (Some(m), Some(r)) => format!("`{m} / {r}`"),
+                    _ => "the money `/` the rate".into(),
+                };
+                mismatch(
+                    "splitdsl::unit::rate_mismatch",
+                    format!("the rate {to}/{from} converts {from} into {to}, but this money is already in {c}"),
+                    format!("to convert {c} into {from} at this rate, divide: {divide}; or use a rate written `… {from}/{to}` ({from} per {to}, the inverse of this one)"),
+                )
+            }
             (BinOp::Mul | BinOp::Of, Money(c), Rate(to, from)) | (BinOp::Mul | BinOp::Of, Rate(to, from), Money(c)) => mismatch(
                 "splitdsl::unit::rate_mismatch",
                 format!("the rate {to}/{from} converts {from}, but this money is in {c}"),
-                format!("use a rate written `… {to}/{c}`, or convert {c} to {from} first"),
+                format!("a rate that converts {c} is written `… X/{c}` (X per {c}), e.g. `… {to}/{c}`; or convert {c} into {from} first"),
+            ),
+            (BinOp::Div, Money(c), Rate(to, from)) if c == from => {
+                let multiply = match (self.atom_text(a), self.atom_text(b)) {
+                    (Some(m), Some(r)) => format!("`{m} * {r}`"),
+                    _ => "the money `*` the rate".into(),
+                };
+                mismatch(
+                    "splitdsl::unit::rate_mismatch",
+                    format!("dividing by the rate {to}/{from} converts {to} into {from}, but this money is already in {from}"),
+                    format!("to convert {from} into {to} at this rate, multiply: {multiply}"),
+                )
+            }
+            (BinOp::Div, Money(c), Rate(to, from)) => mismatch(
+                "splitdsl::unit::rate_mismatch",
+                format!("dividing by the rate {to}/{from} converts {to} into {from}, but this money is in {c}"),
+                format!("a rate that converts {c} is written `… X/{c}` (X per {c}); multiply money by it"),
             ),
             (BinOp::Add | BinOp::Sub, Money(c), Number) | (BinOp::Add | BinOp::Sub, Number, Money(c)) => mismatch(
                 "splitdsl::unit::money_plus_number",

@@ -493,6 +493,45 @@ impl JsonDiagnostic {
     }
 }
 
+/// Sorts diagnostics by where they point (the start of the first primary
+/// label), keeping the order of those that point at the same place; those
+/// about the whole file (no label) come first.
+pub fn sort_by_position(diags: &mut [Diagnostic]) {
+    diags.sort_by_key(|d| {
+        d.labels
+            .iter()
+            .find(|l| l.primary)
+            .or(d.labels.first())
+            .map_or(0, |l| l.span.start)
+    });
+}
+
+/// A date moved out of the range of dates (years 0000 to 9999): `date`
+/// moved by `days` days (negative: back), at the operation `span`.
+pub fn date_out_of_range(
+    span: Span,
+    date: impl fmt::Display,
+    days: rust_decimal::Decimal,
+) -> Diagnostic {
+    let n = days.abs();
+    let unit = if n == rust_decimal::Decimal::ONE {
+        "day"
+    } else {
+        "days"
+    };
+    let (sign, side, limit) = if days.is_sign_negative() {
+        ("-", "before", "0000-01-01")
+    } else {
+        ("+", "after", "9999-12-31")
+    };
+    Diagnostic::error(
+        "splitdsl::eval::date_out_of_range",
+        format!("date out of range: {date} {sign} {n} {unit} is {side} {limit}"),
+    )
+    .primary(span, "the resulting date is out of range")
+    .help("dates run from 0000-01-01 to 9999-12-31")
+}
+
 /// The name in `candidates` nearest to `name`, if one is near enough to suggest.
 /// Fewest edits (a transposition counts as one) first, then most alike.
 pub fn did_you_mean<'a>(

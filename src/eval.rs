@@ -9,7 +9,6 @@ use crate::program::*;
 use crate::span::Span;
 use crate::syntax::ast::BinOp;
 use crate::value::{format_amount, Currency, Rounding, Ty, Value};
-use chrono::TimeDelta;
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::cmp::Ordering;
 
@@ -1042,10 +1041,24 @@ pub fn binary(op: BinOp, a: Value, b: Value, span: Span) -> R<Value> {
         (BinOp::Add, Rate(x, p, q), Rate(y, _, _)) => Rate(add(x, y)?, p, q),
         (BinOp::Sub, Rate(x, p, q), Rate(y, _, _)) => Rate(sub(x, y)?, p, q),
         (BinOp::Add | BinOp::Sub, Date(d), Number(n)) => {
-            let days = whole_days(n, span)?;
-            let days = if op == BinOp::Sub { -days } else { days };
-            let delta = TimeDelta::try_days(days).ok_or_else(|| overflow(span))?;
-            Date(d.checked_add_signed(delta).ok_or_else(|| overflow(span))?)
+            let shown = if op == BinOp::Sub { -n } else { n };
+            let out_of_range = || crate::diag::date_out_of_range(span, d, shown);
+            let days = whole_days(n, span).map_err(|e| {
+                if e.code == "splitdsl::eval::overflow" {
+                    out_of_range()
+                } else {
+                    e
+                }
+            })?;
+            let days = if op == BinOp::Sub {
+                days.checked_neg()
+            } else {
+                Some(days)
+            };
+            Date(
+                days.and_then(|n| crate::value::add_days(d, n))
+                    .ok_or_else(out_of_range)?,
+            )
         }
         (BinOp::Sub, Date(x), Date(y)) => Number(Decimal::from((x - y).num_days())),
         (BinOp::Mul | BinOp::Of, Number(x), Number(y)) => Number(mul(x, y)?),

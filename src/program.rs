@@ -100,7 +100,9 @@ impl Builtin {
 /// A compiled expression: what it does ([`CKind`]) and where it is written.
 /// Operands are known to be of fitting kinds. Every node keeps the span of
 /// its source text, so tools (and `explain`) can point at any sub-expression.
-#[derive(Clone, Debug)]
+/// As deep as a flat chain is long: cloning and dropping go through
+/// [`crate::stack::guard`] (see [`crate::syntax::ast::Expr`]).
+#[derive(Debug)]
 pub struct CExpr {
     /// What the node computes.
     pub kind: CKind,
@@ -165,6 +167,29 @@ pub enum CKind {
     Call(Builtin, Vec<CExpr>),
     /// A table lookup.
     Table(usize, Box<CExpr>),
+}
+
+impl Clone for CExpr {
+    fn clone(&self) -> Self {
+        crate::stack::guard(|| CExpr {
+            kind: self.kind.clone(),
+            span: self.span,
+        })
+    }
+}
+
+impl Drop for CExpr {
+    fn drop(&mut self) {
+        // Drop the children here, on enough stack, not in the drop glue
+        // that runs after this returns.
+        if !matches!(
+            self.kind,
+            CKind::Const(_) | CKind::Slot(_) | CKind::Remaining(_)
+        ) {
+            let kind = std::mem::replace(&mut self.kind, CKind::Remaining(0));
+            crate::stack::guard(move || drop(kind));
+        }
+    }
 }
 
 /// A table's key.

@@ -1,7 +1,7 @@
 //! Values, their kinds, currencies and rounding.
 
 use chrono::NaiveDate;
-use iso_currency::IntoEnumIterator;
+use iso_currency::{Flag, IntoEnumIterator};
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::fmt;
 
@@ -10,9 +10,33 @@ use std::fmt;
 pub struct Currency(iso_currency::Currency);
 
 impl Currency {
-    /// The currency with this code, if ISO 4217 knows it.
+    /// The currency with this code, if ISO 4217 knows it as a currency of
+    /// payment: funds, metals, units of account and testing codes (see
+    /// [`Currency::not_for_payment`]) are not money here.
     pub fn from_code(code: &str) -> Option<Currency> {
-        iso_currency::Currency::from_code(code).map(Currency)
+        iso_currency::Currency::from_code(code)
+            .filter(|c| c.flags().iter().all(|f| matches!(f, Flag::Superseded(_))))
+            .map(Currency)
+    }
+
+    /// When `code` is an ISO 4217 code that is not a currency of payment
+    /// (`XAU`, `XXX`, `XTS`, `BOV`…): what it is instead, e.g.
+    /// "Gold (one troy ounce), a precious metal".
+    pub fn not_for_payment(code: &str) -> Option<String> {
+        let c = iso_currency::Currency::from_code(code)?;
+        let what = if c.flags().contains(&Flag::Fund) {
+            "a fund code (an index unit)"
+        } else if !c.flags().contains(&Flag::Special) {
+            return None;
+        } else {
+            match code {
+                "XAU" | "XAG" | "XPT" | "XPD" => "a precious metal",
+                "XTS" => "a code for tests",
+                "XXX" => "the code for transactions with no currency",
+                _ => "a unit of account",
+            }
+        };
+        Some(format!("{}, {what}", c.name()))
     }
 
     /// The three-letter code.
@@ -31,9 +55,11 @@ impl Currency {
         self.0.name()
     }
 
-    /// Every ISO 4217 code, for suggestions.
+    /// Every ISO 4217 code of a currency of payment, for suggestions.
     pub fn all_codes() -> impl Iterator<Item = &'static str> {
-        iso_currency::Currency::iter().map(|c| c.code())
+        iso_currency::Currency::iter()
+            .filter(|c| c.flags().iter().all(|f| matches!(f, Flag::Superseded(_))))
+            .map(|c| c.code())
     }
 }
 
@@ -41,6 +67,19 @@ impl fmt::Display for Currency {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
     }
+}
+
+/// Whether `d` can be written as a date literal: years 0000 to 9999.
+pub fn date_in_range(d: NaiveDate) -> bool {
+    use chrono::Datelike;
+    (0..=9999).contains(&d.year())
+}
+
+/// `d` moved by `days` days, when the result is a date in range
+/// ([`date_in_range`]).
+pub fn add_days(d: NaiveDate, days: i64) -> Option<NaiveDate> {
+    let delta = chrono::TimeDelta::try_days(days)?;
+    d.checked_add_signed(delta).filter(|r| date_in_range(*r))
 }
 
 /// How deductions (and `round`) round to a step.

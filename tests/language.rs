@@ -581,3 +581,171 @@ fn spans_end_at_the_last_token_of_an_else_if_chain() {
     };
     assert_eq!(text(inner.span), "if b then (2) else 3");
 }
+
+/// The help of the first diagnostic `check` reports for `src`.
+fn first_help(src: &str) -> String {
+    let f = splitdsl::Agreement::compile("test.split", src).unwrap_err();
+    f.diagnostics[0].help.clone().unwrap_or_default()
+}
+
+#[test]
+fn number_separator_hints_keep_the_value() {
+    for (written, want) in [
+        ("1,000.00", "`1000.00` (or `1_000.00`)"),
+        ("12,345,678.90", "`12345678.90` (or `12_345_678.90`)"),
+        ("1.000,00", "`1000.00` (or `1_000.00`)"),
+        ("1.234.567,89", "`1234567.89` (or `1_234_567.89`)"),
+        ("1.000.000", "`1000000` (or `1_000_000`)"),
+        ("9,9", "`9.9`"),
+    ] {
+        let help = first_help(&format!("price = {written} USD\nshare p = remaining\n"));
+        assert!(help.contains(want), "{written}: {help}");
+        // The hint's number means what was written: it is read as the same value.
+        let plain = want.split('`').nth(1).unwrap();
+        let grouped = want.split('`').nth(3).unwrap_or(plain);
+        assert_eq!(eval(plain), eval(grouped), "{written}");
+    }
+    // `1,000` may be one thousand or one: the hint names both, never one alone.
+    let help = first_help("price = 1,000 USD\nshare p = remaining\n");
+    assert!(help.contains("one thousand is written `1000`"), "{help}");
+    assert_eq!(eval("1_000.00 USD"), "1000.00 USD");
+}
+
+#[test]
+fn rate_in_the_wrong_direction_gets_the_rate_that_fits() {
+    let help = first_help("price = 10.00 EUR\nx = price * 5.20 EUR/BRL\nshare p = remaining\n");
+    assert!(help.contains("`price / 5.20 EUR/BRL`"), "{help}");
+    assert!(help.contains("`… BRL/EUR`"), "{help}");
+    assert!(!help.contains("EUR/EUR"), "{help}");
+    // The suggested division checks, and converts EUR into BRL at the rate.
+    assert_eq!(eval("10.40 EUR / 5.20 EUR/BRL"), "2.00 BRL");
+}
+
+#[test]
+fn currency_codes_in_the_wrong_case_are_unknown_currencies() {
+    for (written, code) in [
+        ("usd", "USD"),
+        ("Usd", "USD"),
+        ("EURO", "EUR"),
+        ("brl", "BRL"),
+    ] {
+        let f = splitdsl::Agreement::compile(
+            "test.split",
+            &format!("price = 10.00 {written}\nshare p = remaining\n"),
+        )
+        .unwrap_err();
+        let d = &f.diagnostics[0];
+        assert_eq!(d.code, "splitdsl::unit::unknown_currency", "{written}");
+        assert!(
+            d.message.contains(&format!("did you mean `{code}`?")),
+            "{}",
+            d.message
+        );
+    }
+    // A lowercase word that is no currency still asks for `of`.
+    let help = first_help("price = 10.00 USD\nshare a = 35% price\nshare p = remaining\n");
+    assert!(help.contains("is `of` missing?"), "{help}");
+}
+
+#[test]
+fn codes_that_are_not_currencies_of_payment_are_refused() {
+    for code in [
+        "XXX", "XTS", "XAU", "XAG", "XPT", "XPD", "XDR", "XBA", "XBB", "XBC", "XBD", "XSU", "XUA",
+        "BOV", "CLF", "USN",
+    ] {
+        assert_eq!(
+            codes(&format!("price = 10.00 {code}\nshare p = remaining\n")),
+            ["splitdsl::unit::not_payment_currency"],
+            "{code}"
+        );
+    }
+    // Currencies that start with X are still money.
+    for code in ["XOF", "XAF", "XCD", "XPF"] {
+        assert!(codes(&format!("price = 10 {code}\nshare p = remaining\n")).is_empty());
+    }
+}
+
+#[test]
+fn unallocated_is_reserved() {
+    for src in [
+        "price = 1.00 USD\nunallocated = 1\nshare p = remaining\n",
+        "price = 1.00 USD\ninput unallocated = 1\nshare p = remaining\n",
+        "price = 1.00 USD\nshare unallocated = remaining\n",
+    ] {
+        assert!(codes(src).contains(&"splitdsl::name::reserved"), "{src}");
+    }
+}
+
+#[test]
+fn dates_out_of_range_say_so() {
+    // The date is needed (cells are evaluated when something needs them).
+    let needed = |e: &str| {
+        format!(
+            "price = 100.00 USD\nx = {e}\nshare a = 1.00 USD when x > 2025-01-01\nshare p = remaining\n"
+        )
+    };
+    for e in [
+        "9999-12-31 + 1",
+        "0000-01-01 - 1",
+        "2025-01-01 + 100000000000",
+        "2025-01-01 - 79228162514264337593543950335",
+    ] {
+        let (got, msg) = eval_error(&needed(e), &[]);
+        assert_eq!(got, "splitdsl::eval::date_out_of_range", "{e}");
+        assert!(msg.starts_with("date out of range"), "{msg}");
+        assert!(!msg.contains("significant digits"), "{msg}");
+    }
+    assert_eq!(eval("9999-12-30 + 1"), "9999-12-31");
+    for lit in ["99999-01-01", "2025-02-30", "2025-13-01"] {
+        assert_eq!(
+            codes(&with_cell(lit)),
+            ["splitdsl::syntax::bad_date"],
+            "{lit}"
+        );
+    }
+}
+
+#[test]
+fn name_typos_suggest_names_and_value_keywords_only() {
+    let help = first_help("price = 1.00 USD\nshare b = 10% of nett\nshare p = remaining\n");
+    assert!(!help.contains("`not`"), "{help}");
+    let help =
+        first_help("price = 1.00 USD\nnet = price\nshare b = 10% of nett\nshare p = remaining\n");
+    assert!(help.contains("did you mean `net`?"), "{help}");
+    let help = first_help("price = 1.00 USD\nshare b = 10% of remainig\nshare p = remaining\n");
+    assert!(help.contains("`remaining`"), "{help}");
+}
+
+#[test]
+fn check_lists_diagnostics_by_line() {
+    let src = "price = 1.00 USD\nfee f 9.9%\nx = 1.00 USD + 1.00 BRL\ny = nope\nz = 2.00 EUR + 1\nfee g 1%\n";
+    let f = splitdsl::Agreement::compile("test.split", src).unwrap_err();
+    let starts: Vec<usize> = f
+        .diagnostics
+        .iter()
+        .map(|d| d.labels.iter().find(|l| l.primary).unwrap().span.start)
+        .collect();
+    assert!(starts.len() >= 4, "{starts:?}");
+    assert!(starts.windows(2).all(|w| w[0] <= w[1]), "{starts:?}");
+}
+
+#[test]
+fn a_syntax_error_after_an_operator_points_at_the_operand() {
+    let src = "price = 1.00 USD\nshare a = 1.00 USD * ç\nshare p = remaining\n";
+    let f = splitdsl::Agreement::compile("test.split", src).unwrap_err();
+    let d = &f.diagnostics[0];
+    let span = d.labels.iter().find(|l| l.primary).unwrap().span;
+    assert_eq!(&src[span.start..span.end], "ç");
+}
+
+#[test]
+fn currency_hints_keep_the_rest_of_a_rate_and_leave_keywords_alone() {
+    let help = first_help("price = 10.00 USD\nx = price * 5.20 brl/usd\nshare p = remaining\n");
+    assert!(help.contains("`5.20 BRL/USD`"), "{help}");
+    let f = splitdsl::Agreement::compile(
+        "test.split",
+        "price = 10.00 USD\nx = 5 AND true\nshare p = remaining\n",
+    )
+    .unwrap_err();
+    assert_ne!(f.diagnostics[0].code, "splitdsl::unit::unknown_currency");
+}

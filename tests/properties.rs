@@ -371,14 +371,15 @@ fn round_step(x: &Q, step: &Q, mode: Mode) -> Q {
     round_whole(&(x / step), mode) * step
 }
 
-/// Currencies with their ISO 4217 minor units, written out here.
+/// Currencies with their ISO 4217 minor units, written out here (currencies
+/// of payment only: a fund such as CLF, the one code with 4, is not money).
 const CURS: [(&str, u32); 6] = [
     ("USD", 2),
     ("JPY", 0),
     ("BHD", 3),
     ("EUR", 2),
     ("KWD", 3),
-    ("CLF", 4),
+    ("OMR", 3),
 ];
 
 /// The day number of a proleptic Gregorian date (days since 1970-01-01).

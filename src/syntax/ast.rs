@@ -179,12 +179,59 @@ pub struct ExampleItem {
 }
 
 /// An expression.
-#[derive(Clone, Debug, PartialEq)]
+///
+/// A flat chain `a + b + c + …` is a tree as deep as it is long (operators
+/// are left-associative), so every recursion over expressions goes through
+/// [`crate::stack::guard`]: cloning, comparing, printing and dropping too.
 pub struct Expr {
     /// What it is.
     pub kind: ExprKind,
     /// Where.
     pub span: Span,
+}
+
+impl Clone for Expr {
+    fn clone(&self) -> Self {
+        crate::stack::guard(|| Expr {
+            kind: self.kind.clone(),
+            span: self.span,
+        })
+    }
+}
+
+impl PartialEq for Expr {
+    fn eq(&self, other: &Self) -> bool {
+        crate::stack::guard(|| self.span == other.span && self.kind == other.kind)
+    }
+}
+
+impl std::fmt::Debug for Expr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::stack::guard(|| {
+            f.debug_struct("Expr")
+                .field("kind", &self.kind)
+                .field("span", &self.span)
+                .finish()
+        })
+    }
+}
+
+impl Drop for Expr {
+    fn drop(&mut self) {
+        // Drop the children here, on enough stack, not in the drop glue
+        // that runs after this returns.
+        let kind = std::mem::replace(&mut self.kind, ExprKind::Remaining);
+        if matches!(
+            kind,
+            ExprKind::Unary(..)
+                | ExprKind::Binary(..)
+                | ExprKind::If(..)
+                | ExprKind::Call(..)
+                | ExprKind::Paren(_)
+        ) {
+            crate::stack::guard(move || drop(kind));
+        }
+    }
 }
 
 /// Binary operators.

@@ -5,4 +5,4 @@
 pub mod ast;
 mod parser;
 
-pub use parser::{parse, parse_expr, scan_comments, KEYWORDS, MAX_DEPTH};
+pub use parser::{parse, parse_expr, scan_comments, KEYWORDS, MAX_DEPTH, VALUE_KEYWORDS};

@@ -333,6 +333,10 @@ pub const KEYWORDS: [&str; 21] = [
     "false",
 ];
 
+/// The keywords that can stand where a name stands, alone: a name typo may
+/// mean one of these, never `not` or `of`.
+pub const VALUE_KEYWORDS: [&str; 3] = ["remaining", "true", "false"];
+
 /// The keywords that start a statement.
 const STATEMENT_KEYWORDS: [&str; 8] = [
     KEYWORDS[0],
@@ -398,6 +402,12 @@ fn token_at(src: &str, at: usize) -> (Span, String) {
 
 fn trailing_text(src: &str, stmt_start: usize, at: usize) -> Diagnostic {
     let (span, tok) = token_at(src, at);
+    if let Some(d) = currency_word(src, at, span) {
+        return d;
+    }
+    if let Some(d) = bad_right_operand(src, stmt_start, at) {
+        return d;
+    }
     let d = Diagnostic::error(
         "splitdsl::syntax::trailing_text",
         format!("unexpected {tok} after the end of the statement"),
@@ -407,6 +417,28 @@ fn trailing_text(src: &str, stmt_start: usize, at: usize) -> Diagnostic {
         "a statement ends at the end of its line; put the next statement on a new line".into()
     });
     d.help(help)
+}
+
+/// When a statement stops before a binary operator (`1.00 USD * ç`), the
+/// grammar gave up on what follows the operator: the error is there, so it is
+/// found by parsing the rest of the line as an expression.
+fn bad_right_operand(src: &str, stmt_start: usize, at: usize) -> Option<Diagnostic> {
+    let rest = src.get(at..)?;
+    let op = ["==", "!=", "<=", ">=", "+", "-", "*", "/", "<", ">"]
+        .into_iter()
+        .find(|op| rest.starts_with(op))?;
+    let line_end = rest.find('\n').map_or(src.len(), |n| at + n);
+    let operand = skip_inline_space(src, at + op.len());
+    if operand >= line_end || src[operand..].starts_with('#') {
+        return None;
+    }
+    let e = Grammar::parse(Rule::expr, &src[operand..line_end]).err()?;
+    Some(syntax_error(
+        src,
+        stmt_start,
+        operand + error_pos(&e),
+        &e.variant,
+    ))
 }
 
 /// What a grammar rule means to a user, for "expected …" messages.
@@ -468,6 +500,9 @@ fn syntax_error(
         return d;
     }
     let (span, found) = token_at(src, at);
+    if let Some(d) = currency_word(src, at, span) {
+        return d;
+    }
     let mut expected: Vec<&str> = Vec::new();
     if let ErrorVariant::ParsingError { positives, .. } = variant {
         for r in positives {
@@ -525,6 +560,17 @@ fn non_ascii_name(src: &str, stmt_start: usize, at: usize) -> Option<Diagnostic>
     let end = at + rest.find(|c: char| !is_word(c)).unwrap_or(rest.len());
     let word = &src[start..end];
     let ascii: String = word.chars().map(fold_accent).collect();
+    // A name being defined (`share comissão = …`) may keep its spelling as a
+    // label; a name used in a formula is written as it was defined.
+    let before = src[stmt_start.min(start)..start].trim();
+    let defining = before.is_empty() || ["input", "fee", "share", "table"].contains(&before);
+    let help = if defining {
+        format!(
+            "write `{ascii}`; labels in quotes may use any letters: `share {ascii} \"{word}\" = …`"
+        )
+    } else {
+        format!("write `{ascii}`: names are ASCII where they are defined and where they are used")
+    };
     Some(
         Diagnostic::error(
             "splitdsl::name::not_ascii",
@@ -534,9 +580,7 @@ fn non_ascii_name(src: &str, stmt_start: usize, at: usize) -> Option<Diagnostic>
             Span::new(start, end),
             "names use ASCII letters, digits and `_`",
         )
-        .help(format!(
-            "write `{ascii}`; labels in quotes may use any letters: `share {ascii} \"{word}\" = …`"
-        )),
+        .help(help),
     )
 }
 
@@ -624,14 +668,15 @@ fn syntax_hint(
             "write the percent sign right after the number, with no space: `{prev}%`"
         ));
     }
-    if text == "," && is_number(prev) {
-        let digits: String = src[span.end..]
+    if (text == "," || text.starts_with('.')) && is_number(prev) {
+        let rest: String = src[span.start..]
             .chars()
-            .take_while(|c| c.is_ascii_digit())
+            .take_while(|c| c.is_ascii_digit() || matches!(c, ',' | '.' | '_'))
             .collect();
-        return Some(format!(
-            "decimals use a point: `{prev}.{digits}`, not `{prev},{digits}`"
-        ));
+        let full = format!("{prev}{}", rest.trim_end_matches([',', '.', '_']));
+        if let Some(h) = separator_hint(&full) {
+            return Some(h);
+        }
     }
     if is_code(prev) && is_number(text) {
         return Some(format!(
@@ -673,6 +718,160 @@ fn syntax_hint(
         return Some("names are written in snake_case, such as `net_revenue`".into());
     }
     None
+}
+
+/// A hint for a number written with separators that splitdsl does not read
+/// (`1,000.00`, `12,345,678.90`, `1.000,00`, `9,9`): the same value written
+/// as splitdsl reads it. Where the writing is ambiguous (`1,000` may be one
+/// thousand or one), both readings are named: a hint never changes a value
+/// silently.
+fn separator_hint(full: &str) -> Option<String> {
+    if !full
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ',' | '.' | '_'))
+    {
+        return None;
+    }
+    let commas = full.matches(',').count();
+    let points = full.matches('.').count();
+    let last = full.rfind([',', '.'])?;
+    let (before, after) = (&full[..last], &full[last + 1..]);
+    let digits_only = |s: &str| s.chars().filter(|c| c.is_ascii_digit()).collect::<String>();
+    // Thousands groups: 1 to 3 digits, then groups of exactly 3.
+    let well_grouped = |s: &str, sep: char| {
+        let mut groups = s.split(sep);
+        groups.next().is_some_and(|g| (1..=3).contains(&g.len()))
+            && groups.all(|g| g.len() == 3 && g.chars().all(|c| c.is_ascii_digit()))
+    };
+    let unclear = || {
+        Some("numbers have no thousands separator and decimals use a point, e.g. `1000.50` or `1_000.50`".to_string())
+    };
+    let (int, frac) = if commas > 0 && points > 0 {
+        // Both: the last one separates the decimals, the other groups thousands.
+        let dec = &full[last..=last];
+        let group = if dec == "," { '.' } else { ',' };
+        if before.contains(dec) || !well_grouped(before, group) {
+            return unclear();
+        }
+        (digits_only(before), Some(digits_only(after)))
+    } else if commas + points > 1 {
+        // One separator, repeated: it groups thousands.
+        let sep = if commas > 0 { ',' } else { '.' };
+        if !well_grouped(full, sep) {
+            return unclear();
+        }
+        (digits_only(full), None)
+    } else if commas == 1 {
+        let (b, a) = (digits_only(before), digits_only(after));
+        if a.len() == 3 && !b.is_empty() && b != "0" {
+            let whole = format!("{b}{a}");
+            return Some(format!(
+                "numbers have no thousands separator and decimals use a point: one thousand is \
+                 written `{whole}` (or `{}`), and a number with three decimals `{b}.{a}`",
+                group_thousands(&whole)
+            ));
+        }
+        (b, Some(a))
+    } else {
+        return None;
+    };
+    if int.is_empty() || frac.as_deref() == Some("") {
+        return None;
+    }
+    let (plain, grouped) = match &frac {
+        Some(f) => (
+            format!("{int}.{f}"),
+            format!("{}.{f}", group_thousands(&int)),
+        ),
+        None => (int.clone(), group_thousands(&int)),
+    };
+    Some(if plain == grouped {
+        format!("decimals use a point: write `{plain}`")
+    } else if frac.is_some() && commas + points == 1 {
+        format!("decimals use a point: write `{plain}` (or `{grouped}`)")
+    } else {
+        format!(
+            "numbers have no thousands separator and decimals use a point: write `{plain}` \
+             (or `{grouped}`)"
+        )
+    })
+}
+
+/// `1234567` as `1_234_567`.
+fn group_thousands(int: &str) -> String {
+    let n = int.len();
+    let mut out = String::with_capacity(n + n / 3);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (n - i).is_multiple_of(3) {
+            out.push('_');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A word after an amount that looks like a currency code written wrong
+/// (`10.00 usd`, `Usd`, `EURO`): an unknown-currency error with the code it
+/// may mean. A lowercase word that is no code (`35 price`) is not one.
+fn currency_word(src: &str, at: usize, span: Span) -> Option<Diagnostic> {
+    let word = span.text(src);
+    let prev = word_before(src, at);
+    let is_amount = !prev.is_empty()
+        && prev
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == '_')
+        && prev.starts_with(|c: char| c.is_ascii_digit());
+    if !is_amount
+        || !(2..=8).contains(&word.len())
+        || !word.chars().all(|c| c.is_ascii_alphabetic())
+    {
+        return None;
+    }
+    if KEYWORDS.contains(&word.to_ascii_lowercase().as_str()) {
+        // `5 AND x`: a keyword in capitals, not a currency.
+        return None;
+    }
+    let upper = word.to_ascii_uppercase();
+    let all_caps = word == upper;
+    let suggestion = if crate::value::Currency::from_code(&upper).is_some() {
+        Some(upper.clone())
+    } else if all_caps || word.starts_with(|c: char| c.is_ascii_uppercase()) {
+        crate::diag::did_you_mean(&upper, crate::value::Currency::all_codes()).map(str::to_string)
+    } else {
+        None
+    };
+    if suggestion.is_none() && !all_caps {
+        return None;
+    }
+    // A rate (`5.20 brl/usd`): the other code too.
+    let per = src[span.end..]
+        .trim_start_matches([' ', '\t'])
+        .strip_prefix('/')
+        .map(|r| {
+            r.trim_start_matches([' ', '\t'])
+                .chars()
+                .take_while(char::is_ascii_alphabetic)
+                .collect::<String>()
+                .to_ascii_uppercase()
+        })
+        .filter(|c| crate::value::Currency::from_code(c).is_some())
+        .map(|c| format!("/{c}"))
+        .unwrap_or_default();
+    let help = match &suggestion {
+        Some(code) => {
+            format!("write `{prev} {code}{per}`: currencies are ISO 4217 codes, in capitals")
+        }
+        None => "currencies are ISO 4217 codes, in capitals, such as USD, EUR, BRL, JPY".into(),
+    };
+    let message = match &suggestion {
+        Some(code) => format!("unknown currency `{word}` — did you mean `{code}`?"),
+        None => format!("unknown currency `{word}`"),
+    };
+    Some(
+        Diagnostic::error("splitdsl::unit::unknown_currency", message)
+            .primary(span, "not an ISO 4217 code")
+            .help(help),
+    )
 }
 
 /// When a statement starts with a misspelt keyword (`shre a = …`), the keyword.
@@ -1012,7 +1211,10 @@ fn build_deep(pair: Pair<Rule>, off: usize) -> Result<Deep, Diagnostic> {
             .map_infix(|lhs, op, rhs| {
                 let ((lhs, ld), (rhs, rd)) = (lhs?, rhs?);
                 let op_span = span_of(&op, off);
-                let depth = deeper(&[ld, rd], lhs.span.to(rhs.span))?;
+                // Every operator is left-associative: `a + b + c` is a flat
+                // chain that grows to the left, as long as the text, not
+                // nested. Only the right operand counts as a level deeper.
+                let depth = deeper(&[ld.saturating_sub(1), rd], lhs.span.to(rhs.span))?;
                 let bin = match op.as_rule() {
                     Rule::op_add => BinOp::Add,
                     Rule::op_sub => BinOp::Sub,
@@ -1068,6 +1270,58 @@ fn decimal(text: &str, span: Span) -> Result<Decimal, Diagnostic> {
     })
 }
 
+/// A date literal: a day that exists, in years 0000 to 9999.
+fn date(text: &str, span: Span) -> Result<NaiveDate, Diagnostic> {
+    let bad = |label: String| {
+        Diagnostic::error(
+            "splitdsl::syntax::bad_date",
+            format!("`{text}` is not a valid date"),
+        )
+        .primary(span, label)
+    };
+    let mut parts = text.split('-');
+    let (year, month, day) = (parts.next(), parts.next(), parts.next());
+    if year.is_some_and(|y| y.len() > 4) {
+        return Err(bad("date out of range".into())
+            .help("dates run from 0000-01-01 to 9999-12-31: the year has four digits"));
+    }
+    let num = |s: Option<&str>| s.and_then(|s| s.parse::<u32>().ok());
+    let (Some(y), Some(m), Some(d)) = (num(year), num(month), num(day)) else {
+        return Err(bad("no such day".into()));
+    };
+    match NaiveDate::from_ymd_opt(i32::try_from(y).unwrap_or(i32::MAX), m, d) {
+        Some(date) => Ok(date),
+        None if !(1..=12).contains(&m) => Err(bad(format!("there is no month {m}"))
+            .help("dates are written YYYY-MM-DD, e.g. `2025-03-10`")),
+        None => {
+            let days = (28..=31)
+                .rev()
+                .find(|&n| {
+                    NaiveDate::from_ymd_opt(i32::try_from(y).unwrap_or(i32::MAX), m, n).is_some()
+                })
+                .unwrap_or(28);
+            let month_name = [
+                "January",
+                "February",
+                "March",
+                "April",
+                "May",
+                "June",
+                "July",
+                "August",
+                "September",
+                "October",
+                "November",
+                "December",
+            ]
+            .get(usize::try_from(m).unwrap_or(0).wrapping_sub(1))
+            .copied()
+            .unwrap_or("this month");
+            Err(bad("no such day".into()).help(format!("{month_name} {y:04} has {days} days")))
+        }
+    }
+}
+
 fn build_primary(p: Pair<Rule>, off: usize) -> Result<Deep, Diagnostic> {
     // An `if` ends with an expression: its span ends where its `else` branch
     // does, taken from the built branch below. Asking `span_of` would walk
@@ -1102,17 +1356,7 @@ fn build_primary(p: Pair<Rule>, off: usize) -> Result<Deep, Diagnostic> {
             }
         }
         Rule::boolean => ExprKind::Bool(p.as_str() == "true"),
-        Rule::date => match NaiveDate::parse_from_str(p.as_str(), "%Y-%m-%d") {
-            Ok(d) => ExprKind::Date(d),
-            Err(_) => {
-                return Err(Diagnostic::error(
-                    "splitdsl::syntax::bad_date",
-                    format!("`{}` is not a date", p.as_str()),
-                )
-                .primary(span, "no such day")
-                .help("dates are written YYYY-MM-DD, e.g. `2025-03-10`"))
-            }
-        },
+        Rule::date => ExprKind::Date(date(p.as_str(), span)?),
         Rule::remaining => ExprKind::Remaining,
         Rule::paren => {
             let mut c = Cursor::new(p, off);
