@@ -1,11 +1,14 @@
 //! Keeps docs/language.md honest.
 //!
 //! - Every ```` ```split ```` block is a whole agreement that `splitdsl check` accepts
-//!   (warnings allowed); a ```` ```split,error ```` block must be refused.
+//!   (warnings allowed); a ```` ```split,error ```` block must be refused. A block marked
+//!   `file=NAME.split` (```` ```split,file=lazy.split ````) is also a file the console
+//!   blocks may run.
 //! - Every ```` ```console ```` block is a list of commands, each a line `$ splitdsl ARGS`
 //!   or `$ printf 'TEXT' | splitdsl ARGS`, followed by what it prints: its stdout, then its
-//!   stderr. Each command is run again with the built binary, from the repository's root,
-//!   and its output must be exactly the text shown.
+//!   stderr. Each command is run again with the built binary, from the repository's root
+//!   (or, when it names a file of the document, from a folder holding those files), and its
+//!   output must be exactly the text shown (spaces at the ends of lines aside).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -61,29 +64,55 @@ fn splitdsl() -> Command {
     cmd
 }
 
-/// Writes `text` to a file of its own under the test's scratch folder.
-fn scratch(name: &str, text: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("docs");
+/// A scratch folder of this test's own (each test has its own, as they run in parallel).
+fn scratch_dir(test: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("docs")
+        .join(test);
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
+    dir
+}
+
+/// What a ```` ```split ```` block's info string says: whether it must fail, and the file
+/// name it is given, if any.
+struct SplitInfo {
+    error: bool,
+    file: Option<String>,
+}
+
+fn split_info(b: &Block) -> Option<SplitInfo> {
+    let mut parts = b.info.split(',');
+    if parts.next() != Some("split") {
+        return None;
+    }
+    let mut info = SplitInfo {
+        error: false,
+        file: None,
+    };
+    for part in parts {
+        match part.trim() {
+            "error" => info.error = true,
+            p if p.starts_with("file=") && p.ends_with(".split") => {
+                info.file = Some(p["file=".len()..].to_string());
+            }
+            other => panic!("{DOC}:{}: unknown mark `{other}` on a split block", b.line),
+        }
+    }
+    Some(info)
 }
 
 #[test]
 fn every_split_block_compiles_or_fails_as_marked() {
+    let dir = scratch_dir("check");
     let mut seen = 0;
     for b in blocks() {
-        let expect_error = match b.info.as_str() {
-            "split" => false,
-            "split,error" => true,
-            other if other.starts_with("split") => {
-                panic!("{DOC}:{}: unknown block kind `{other}`", b.line)
-            }
-            _ => continue,
+        let Some(info) = split_info(&b) else {
+            continue;
         };
+        let expect_error = info.error;
         seen += 1;
-        let path = scratch(&format!("block_{}.split", b.line), &b.text);
+        let path = dir.join(format!("block_{}.split", b.line));
+        std::fs::write(&path, &b.text).unwrap();
         let out = splitdsl().arg("check").arg(&path).output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         if expect_error {
@@ -159,8 +188,9 @@ fn printf(format: &str, at: usize) -> String {
     out
 }
 
-/// Runs one `$ …` line of a console block and returns stdout followed by stderr.
-fn run(command: &str, at: usize) -> String {
+/// Runs one `$ …` line of a console block and returns stdout followed by stderr. `files`
+/// is the folder holding the document's named files.
+fn run(command: &str, at: usize, files: &Path) -> String {
     let mut words = words(command, at);
     let mut stdin = None;
     if words.first().map(String::as_str) == Some("printf") {
@@ -178,6 +208,12 @@ fn run(command: &str, at: usize) -> String {
     );
     let mut cmd = splitdsl();
     cmd.args(&words[1..]);
+    let names_a_doc_file = words[1..]
+        .iter()
+        .any(|w| w.ends_with(".split") && !root().join(w).exists() && files.join(w).exists());
+    if names_a_doc_file {
+        cmd.current_dir(files);
+    }
     if let Some(text) = stdin {
         cmd.write_stdin(text);
     }
@@ -187,10 +223,25 @@ fn run(command: &str, at: usize) -> String {
     text
 }
 
+/// `text` without the spaces at the ends of its lines (which editors strip from a document).
+fn trim_lines(text: &str) -> Vec<&str> {
+    text.lines().map(str::trim_end).collect()
+}
+
 #[test]
 fn every_console_block_prints_what_it_shows() {
+    let files = scratch_dir("files");
+    let all = blocks();
+    for b in &all {
+        if let Some(SplitInfo {
+            file: Some(name), ..
+        }) = split_info(b)
+        {
+            std::fs::write(files.join(name), &b.text).unwrap();
+        }
+    }
     let mut seen = 0;
-    for b in blocks().into_iter().filter(|b| b.info == "console") {
+    for b in all.iter().filter(|b| b.info == "console") {
         // (line number, command, expected output)
         let mut commands: Vec<(usize, String, String)> = Vec::new();
         for (i, line) in b.text.lines().enumerate() {
@@ -211,9 +262,9 @@ fn every_console_block_prints_what_it_shows() {
         );
         for (at, command, expected) in commands {
             seen += 1;
-            let actual = run(&command, at);
+            let actual = run(&command, at, &files);
             assert!(
-                actual == expected,
+                trim_lines(&actual) == trim_lines(&expected),
                 "{DOC}:{at}: `{command}` prints something else.\n--- the doc shows:\n{expected}--- the binary prints:\n{actual}"
             );
         }
