@@ -23,7 +23,7 @@ pub struct Cli {
 pub enum Format {
     /// An aligned table.
     Table,
-    /// The JSON contract of LANGUAGE.md section 7.
+    /// The JSON contract of docs/language.md section 7.
     Json,
     /// One CSV row per deduction (with --sales: one CSV row per sale, the default).
     Csv,

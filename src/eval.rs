@@ -1,5 +1,5 @@
 //! Runs a [`Program`] for one set of inputs: the deduction order of
-//! LANGUAGE.md section 6, with exact, checked decimal arithmetic.
+//! docs/language.md section 6, with exact, checked decimal arithmetic.
 //!
 //! Evaluation reuses its buffers ([`Outcome`]), so settling a ledger does
 //! not allocate per sale unless something goes wrong.
@@ -380,7 +380,7 @@ impl Program {
 
     /// Evaluates one sale into `out`, reusing its buffers.
     ///
-    /// Deductions run in file order (LANGUAGE.md section 6); a cell or an
+    /// Deductions run in file order (docs/language.md section 6); a cell or an
     /// input's default is computed when something first needs it. A false
     /// `when` needs nothing from its deduction's formula, an `if` only the
     /// branch taken, `and`/`or` stop at the first operand that decides. A

@@ -1,5 +1,5 @@
 //! One sale's breakdown as a table, JSON (the stable contract of
-//! LANGUAGE.md section 7) or CSV.
+//! docs/language.md section 7) or CSV.
 
 use crate::diag::Diagnostic;
 use crate::eval::Outcome;
@@ -95,7 +95,7 @@ pub fn price(out: &Outcome) -> Decimal {
     out.pools.first().copied().unwrap_or_default()
 }
 
-/// The JSON report (LANGUAGE.md section 7).
+/// The JSON report (docs/language.md section 7).
 pub fn json(p: &Program, out: &Outcome) -> String {
     let c = p.currency;
     let money = |d: Decimal| MoneyJson {

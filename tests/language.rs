@@ -1,4 +1,4 @@
-//! The language of LANGUAGE.md: every example and figure, the value kinds,
+//! The language of docs/language.md: every example and figure, the value kinds,
 //! the operators, the rounding modes and every class of error.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]

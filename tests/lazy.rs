@@ -1,4 +1,4 @@
-//! LANGUAGE.md §6.4: cells are evaluated when something needs them. A false
+//! docs/language.md §6.4: cells are evaluated when something needs them. A false
 //! `when` needs nothing from its formula, `if` runs only the branch taken,
 //! `and`/`or` stop at the operand that decides — in `run`, in every ledger
 //! row and in the REPL. And `explain` shows the evaluation `run` did: every

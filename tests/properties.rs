@@ -299,7 +299,7 @@ fn dec_text(units: i128, dp: u32) -> String {
     format!("{sign}{int}.{frac}")
 }
 
-/// The rounding modes of LANGUAGE.md §5, by name.
+/// The rounding modes of docs/language.md §5.2, by name.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Mode {
     HalfUp,

@@ -1,4 +1,4 @@
-//! The what-if REPL (LANGUAGE.md section 8).
+//! The what-if REPL (docs/language.md section 8).
 //!
 //! [`Session`] holds the agreement being explored (its source text, which
 //! statements typed in the REPL edit), the overrides kept with `set`, and

@@ -11,7 +11,7 @@
 //! (rust_decimal, checked arithmetic, half-away-from-zero rounding to the cent). At the end it
 //! prints `rows=N price=… fees=… shares=… unallocated=…` to stderr.
 //!
-//! The split, as in LANGUAGE.md section 6 (deductions in file order, `remaining` = the pool):
+//! The split, as in docs/language.md section 6 (deductions in file order, `remaining` = the pool):
 //!   hotmart    = round(9.9% × price + 0.50)
 //!   net        = price − hotmart
 //!   affiliate  = round(35% × net)
