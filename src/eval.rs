@@ -177,8 +177,10 @@ pub enum TWhat {
     Slot(SlotId),
     /// `remaining` inside deduction `k`.
     Remaining(usize),
-    /// An operator, `if` or function call.
+    /// `if`, `not`, `-x` or a function call.
     Op,
+    /// A binary operator (arithmetic, comparison, `and`, `or`).
+    Binary(BinOp),
     /// A lookup in table `table` that matched row `row`.
     Table {
         /// The table.
@@ -801,8 +803,14 @@ impl Program {
                 v => return Err(internal(e.span, &format!("cannot negate {v}"))),
             }),
             CKind::Not(a) => op(Value::Bool(!self.truth(a, st)?)),
-            CKind::And(a, b) => op(Value::Bool(self.truth(a, st)? && self.truth(b, st)?)),
-            CKind::Or(a, b) => op(Value::Bool(self.truth(a, st)? || self.truth(b, st)?)),
+            CKind::And(a, b) => Ok((
+                Value::Bool(self.truth(a, st)? && self.truth(b, st)?),
+                TWhat::Binary(BinOp::And),
+            )),
+            CKind::Or(a, b) => Ok((
+                Value::Bool(self.truth(a, st)? || self.truth(b, st)?),
+                TWhat::Binary(BinOp::Or),
+            )),
             CKind::If(c, a, b) => op(if self.truth(c, st)? {
                 self.ev(a, st)?
             } else {
@@ -811,7 +819,7 @@ impl Program {
             CKind::Binary(o, a, b, span) => {
                 let a = self.ev(a, st)?;
                 let b = self.ev(b, st)?;
-                op(binary(*o, a, b, *span)?)
+                Ok((binary(*o, a, b, *span)?, TWhat::Binary(*o)))
             }
             CKind::Call(f, args) => op(self.call(*f, args, e.span, st)?),
             CKind::Table(t, key) => {

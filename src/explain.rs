@@ -427,8 +427,30 @@ impl Explainer<'_> {
     }
 
     /// Nodes for the operands that ran (literals are in the parent's text).
+    /// A chain of one left-associative operator (`a + b + c + …`) shows
+    /// its terms side by side, not one level deeper each: the tree stays
+    /// shallow and its size linear in the chain's length.
     fn operands(&mut self, t: TRef<'_>) -> Vec<Node> {
-        t.children()
+        let mut terms = Vec::new();
+        let mut right = Vec::new();
+        let mut at = t;
+        loop {
+            let children = at.children();
+            match (at.node().what, children.as_slice()) {
+                (TWhat::Binary(op), [l, r])
+                    if !op.is_comparison() && l.node().what == TWhat::Binary(op) =>
+                {
+                    right.push(*r);
+                    at = *l;
+                }
+                _ => {
+                    terms.extend(children);
+                    break;
+                }
+            }
+        }
+        terms.extend(right.into_iter().rev());
+        terms
             .into_iter()
             .filter(|c| c.node().what != TWhat::Const)
             .map(|c| self.node(c))

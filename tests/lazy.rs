@@ -341,3 +341,28 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn explain_of_a_long_flat_chain_is_shallow_and_linear() {
+    // `x = c0 + c1 + … + c19999`: its terms side by side under one node.
+    let n = 20_000;
+    let mut src = String::from("price = 100.00 USD\ninput c = 1\nx = ");
+    src.push_str(&vec!["c"; n].join(" + "));
+    src.push_str("\nshare p = x * 0.001 USD\nshare rest = remaining\n");
+    let a = compile(&src);
+    let slot = a.program.slot("x").unwrap();
+    let started = std::time::Instant::now();
+    let tree = explain::tree(&a, &a.inputs(), slot).unwrap();
+    assert_eq!(tree.value.unwrap().to_string(), "20000");
+    // The cell's formula is one sum: its operands are the 20,000 names.
+    assert_eq!(tree.children.len(), n, "{}", tree.children.len());
+    let deepest = tree
+        .children
+        .iter()
+        .map(|c| c.children.len())
+        .max()
+        .unwrap_or(0);
+    assert!(deepest <= 1, "terms are leaves or `see above`");
+    // A hang detector, not a speed test (speed: benches/limits.rs).
+    assert!(started.elapsed().as_secs() < 30);
+}
