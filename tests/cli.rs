@@ -1,6 +1,7 @@
 //! End-to-end tests of the built `splitdsl` binary.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+#![cfg(feature = "cli")] // runs the binary
 
 use assert_cmd::Command;
 use std::io::Write;
