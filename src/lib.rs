@@ -7,8 +7,13 @@
 //! The pipeline: source → [`syntax`] (pest, an AST with byte spans) →
 //! [`check`] (names, kinds and currencies, the dependency graph) →
 //! [`program::Program`] (compiled once) → [`eval`] (run many times) → front
-//! ends ([`cli`], [`report`]). Problems are [`diag::Diagnostic`] values with
+//! ends (`cli`, [`report`]). Problems are [`diag::Diagnostic`] values with
 //! spans, rendered at the edge.
+//!
+//! The command line (`cli`, `cli_fmtchart`, `repl::front`, the ledger
+//! progress bar) is behind the `cli` feature, on by default. A program that
+//! embeds the library can leave it out, and with it clap, rustyline,
+//! indicatif and dirs: `splitdsl = { version = "0.1", default-features = false }`.
 //!
 //! ```
 //! use splitdsl::Agreement;
@@ -36,7 +41,9 @@ pub mod agreement;
 pub mod batch;
 pub mod chart;
 pub mod check;
+#[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "cli")]
 pub mod cli_fmtchart;
 pub mod codes;
 pub mod diag;

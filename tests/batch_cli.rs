@@ -1,6 +1,7 @@
 //! `splitdsl run FILE --sales …` end to end, against the built binary.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+#![cfg(feature = "cli")] // runs the binary
 
 use assert_cmd::Command;
 use std::path::Path;

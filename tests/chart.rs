@@ -1,6 +1,7 @@
 //! The waterfall chart: terminal text (Unicode and ASCII) and SVG.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[cfg(feature = "cli")]
 use assert_cmd::Command;
 use splitdsl::chart::{self, Waterfall};
 use splitdsl::Agreement;
@@ -175,14 +176,17 @@ fn svg_snapshot() {
 
 // ---------------------------------------------------------------- command line
 
+#[cfg(feature = "cli")]
 fn bin() -> Command {
     Command::cargo_bin("splitdsl").unwrap()
 }
 
+#[cfg(feature = "cli")]
 fn example() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/hotmart.split")
 }
 
+#[cfg(feature = "cli")]
 #[test]
 fn cli_chart_is_ascii_when_piped() {
     let out = bin()
@@ -198,6 +202,7 @@ fn cli_chart_is_ascii_when_piped() {
     assert!(stdout.contains("31.36 USD"), "{stdout}");
 }
 
+#[cfg(feature = "cli")]
 #[test]
 fn cli_chart_follows_set() {
     let out = bin()
@@ -209,6 +214,7 @@ fn cli_chart_follows_set() {
     assert!(stdout.contains("sale of 200.00 USD"), "{stdout}");
 }
 
+#[cfg(feature = "cli")]
 #[test]
 fn cli_svg_writes_a_file() {
     let dir = tempfile::tempdir().unwrap();
@@ -228,6 +234,7 @@ fn cli_svg_writes_a_file() {
     assert_eq!(deductions(&doc).len(), 4);
 }
 
+#[cfg(feature = "cli")]
 #[test]
 fn cli_svg_unwritable_fails() {
     let out = bin()
@@ -240,6 +247,7 @@ fn cli_svg_unwritable_fails() {
     assert!(String::from_utf8(out.stdout).unwrap().is_empty());
 }
 
+#[cfg(feature = "cli")]
 #[test]
 fn cli_chart_conflicts_with_format() {
     bin()

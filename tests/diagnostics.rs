@@ -5,6 +5,7 @@
 //! overrides before the run, so runtime errors and input errors have cases too.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+#![cfg(feature = "cli")] // some codes come from the binary
 
 use splitdsl::diag::{render, Diagnostic, Style};
 use splitdsl::Agreement;

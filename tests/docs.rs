@@ -11,6 +11,7 @@
 //!   output must be exactly the text shown (spaces at the ends of lines aside).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+#![cfg(feature = "cli")] // runs the binary
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,7 @@
 //! Every shipped example checks clean and passes its `example` blocks.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+#![cfg(feature = "cli")] // uses splitdsl::cli
 
 use splitdsl::cli::{run_examples, ExampleResult};
 use splitdsl::Agreement;

@@ -4,6 +4,7 @@
 //! runs the built binary in a temporary folder.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+#![cfg(feature = "cli")] // runs the binary
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};

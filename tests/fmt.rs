@@ -2,6 +2,7 @@
 //! that formatting never changes what a file means.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[cfg(feature = "cli")]
 use assert_cmd::Command;
 use splitdsl::fmt::{format_source, is_formatted, strip_spans};
 use splitdsl::report;
@@ -180,10 +181,12 @@ fn deep_nesting_formats() {
 
 // ---------------------------------------------------------------- command line
 
+#[cfg(feature = "cli")]
 fn bin() -> Command {
     Command::cargo_bin("splitdsl").unwrap()
 }
 
+#[cfg(feature = "cli")]
 #[test]
 fn cli_check_shows_a_diff_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -198,6 +201,7 @@ fn cli_check_shows_a_diff_and_changes_nothing() {
     assert_eq!(read(&file), messy);
 }
 
+#[cfg(feature = "cli")]
 #[test]
 fn cli_rewrites_then_check_passes() {
     let dir = tempfile::tempdir().unwrap();
@@ -214,6 +218,7 @@ fn cli_rewrites_then_check_passes() {
         .stdout("");
 }
 
+#[cfg(feature = "cli")]
 #[test]
 fn cli_refuses_a_file_with_syntax_errors() {
     let dir = tempfile::tempdir().unwrap();
@@ -227,6 +232,7 @@ fn cli_refuses_a_file_with_syntax_errors() {
     assert_eq!(read(&file), bad, "a file with errors must not be written");
 }
 
+#[cfg(feature = "cli")]
 #[test]
 fn cli_check_on_shipped_examples() {
     let mut cmd = bin();
@@ -237,6 +243,7 @@ fn cli_check_on_shipped_examples() {
     cmd.assert().success();
 }
 
+#[cfg(feature = "cli")]
 #[test]
 fn cli_needs_a_file() {
     bin().arg("fmt").assert().code(2);

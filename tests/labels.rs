@@ -7,6 +7,7 @@
 //! Cases default to 24 per property; set `PROPTEST_CASES` for more.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[cfg(feature = "cli")]
 use assert_cmd::Command;
 use proptest::prelude::*;
 use splitdsl::batch::statement::Kind;
@@ -184,6 +185,7 @@ fn wide_labels_line_up_in_the_terminal_chart() {
 
 /// The label of a 65,526-character label panicked in `run` and in the ledger
 /// statement: "Formatting argument out of range".
+#[cfg(feature = "cli")]
 #[test]
 fn a_label_wider_than_a_format_width_runs() {
     let dir = tempfile::tempdir().unwrap();

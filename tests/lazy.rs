@@ -9,6 +9,7 @@
 
 mod common;
 
+#[cfg(feature = "cli")]
 use assert_cmd::Command;
 use proptest::prelude::*;
 use splitdsl::batch::{settle, OutFormat};
@@ -124,6 +125,7 @@ fn units_are_still_checked_before_anything_runs() {
     );
 }
 
+#[cfg(feature = "cli")]
 #[test]
 fn run_settles_and_warns_about_the_cell_without_a_value() {
     let dir = tempfile::tempdir().unwrap();

@@ -2,6 +2,7 @@
 //! answers on stdout and diagnostics on stderr.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+#![cfg(feature = "cli")] // runs the binary
 
 use assert_cmd::Command;
 

@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 #![cfg(unix)]
+#![cfg(feature = "cli")] // runs the binary
 
 use expectrl::{session::OsSession as Session, Eof, Expect};
 use std::path::{Path, PathBuf};

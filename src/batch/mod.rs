@@ -1,7 +1,7 @@
 //! Settling a whole sales ledger: `splitdsl run FILE --sales SALES.csv`.
 //!
 //! The ledger is read in blocks of whole records ([`reader`]); each block is
-//! parsed, evaluated and written to a buffer by a worker ([`settle`]), and the
+//! parsed, evaluated and written to a buffer by a worker ([`settle`](mod@settle)), and the
 //! buffers are written out in input order, so the output does not depend on
 //! the number of threads. Memory stays bounded: a few blocks are in flight at
 //! a time, whatever the size of the ledger. Each worker keeps its own exact
@@ -19,21 +19,30 @@ pub mod reader;
 pub mod settle;
 pub mod statement;
 
-use crate::agreement::{Agreement, Source};
+use crate::agreement::Agreement;
+#[cfg(feature = "cli")]
+use crate::agreement::Source;
+#[cfg(feature = "cli")]
 use crate::cli::{load_with_overrides, print_diagnostics, Format};
 use crate::diag::{render, render_at, Diagnostic, Style};
 use crate::eval::Inputs;
+#[cfg(feature = "cli")]
 use crate::output::Output;
 pub use reader::Delimiter;
 use reader::{json_keys, split_csv, BlockReader, Fields, ReadError, SalesFormat};
 pub use settle::{Against, Chunk, Layout, OutFormat, Reject, Settler};
 pub use statement::{Reconciliation, Statement};
+#[cfg(feature = "cli")]
 use std::fs::File;
-use std::io::{IsTerminal, Read, Write};
+#[cfg(feature = "cli")]
+use std::io::IsTerminal;
+use std::io::{Read, Write};
+#[cfg(feature = "cli")]
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::sync_channel;
 
 /// The `run` options of batch mode.
+#[cfg(feature = "cli")]
 #[derive(clap::Args, Debug, Default, Clone)]
 pub struct BatchArgs {
     /// Settle every row of a sales ledger: CSV with a header, or JSON Lines
@@ -194,7 +203,7 @@ pub fn settle<R: Read + Send, W: Write>(
     settle_with(agreement, base, input, output, &options, observer)
 }
 
-/// [`settle`], with every option.
+/// [`settle()`], with every option.
 pub fn settle_with<R: Read + Send, W: Write>(
     agreement: &Agreement,
     base: &Inputs,
@@ -372,6 +381,7 @@ pub fn settle_with<R: Read + Send, W: Write>(
     })
 }
 
+#[cfg(feature = "cli")]
 fn wants_json(path: &Path) -> bool {
     matches!(
         path.extension().and_then(|e| e.to_str()),
@@ -380,6 +390,7 @@ fn wants_json(path: &Path) -> bool {
 }
 
 /// The command line's observer: rejects to stderr or a file, a progress bar.
+#[cfg(feature = "cli")]
 struct CliObserver<'a> {
     agreement: &'a Agreement,
     sales_name: String,
@@ -390,6 +401,7 @@ struct CliObserver<'a> {
     style: Style,
 }
 
+#[cfg(feature = "cli")]
 impl CliObserver<'_> {
     fn eprint(&self, text: &str) {
         let go = || {
@@ -437,6 +449,7 @@ impl CliObserver<'_> {
     }
 }
 
+#[cfg(feature = "cli")]
 impl Observer for CliObserver<'_> {
     fn reject(&mut self, r: &Reject) -> std::io::Result<()> {
         self.rejected += 1;
@@ -483,6 +496,7 @@ pub fn render_reject(r: &Reject, agreement: &Agreement, sales_name: &str, style:
 
 /// `splitdsl run FILE --sales SALES …`: settles the ledger and prints the
 /// statement. Returns the exit status.
+#[cfg(feature = "cli")]
 pub fn run_cli(file: &Path, set: &[String], format: Option<Format>, args: &BatchArgs) -> u8 {
     let Some(sales) = &args.sales else {
         return 2;

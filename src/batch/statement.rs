@@ -363,7 +363,7 @@ impl Statement {
         s
     }
 
-    /// The warnings, one per line (`⚠ …`), at most [`WARNINGS_SHOWN`] of them.
+    /// The warnings, one per line (`⚠ …`), at most `WARNINGS_SHOWN` of them.
     pub fn warnings_text(&self) -> String {
         let mut s = String::new();
         for o in self.orphans.iter().take(WARNINGS_SHOWN) {

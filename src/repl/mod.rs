@@ -4,8 +4,10 @@
 //! statements typed in the REPL edit), the overrides kept with `set`, and
 //! the current outcome. [`Session::handle`] takes one entry and returns a
 //! [`Reply`]: the answer text and diagnostics. It knows nothing of terminals;
-//! [`front`] is the thin rustyline front end and the piped mode.
+//! `front` is the thin rustyline front end and the piped mode (with the `cli`
+//! feature).
 
+#[cfg(feature = "cli")]
 pub mod front;
 pub mod input;
 mod solve;
