@@ -33,6 +33,7 @@
 #![warn(missing_docs)]
 
 pub mod agreement;
+pub mod api;
 pub mod batch;
 pub mod chart;
 pub mod check;
@@ -55,3 +56,4 @@ pub mod textwidth;
 pub mod value;
 
 pub use agreement::Agreement;
+pub use api::{Breakdown, Deduction, DeductionKind, Error, Inputs, Requirement, Value};
