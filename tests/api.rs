@@ -316,3 +316,28 @@ fn miette_does_not_draw_labels_on_very_long_lines() {
     let out = render(&err);
     assert!(out.contains("at line 2, column"), "{out}");
 }
+
+#[test]
+fn the_readme_snippet_says_what_the_api_gives() {
+    // The README's "Use it as a library" code, run here.
+    let agreement = api::load("examples/hotmart.split".as_ref()).unwrap();
+    let mut inputs = agreement.checked_inputs();
+    inputs.set("price", "197.00 USD").unwrap();
+    let breakdown = agreement.breakdown(&inputs).unwrap();
+    let producer = breakdown.get("producer").unwrap().to_string();
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let section = readme.split("## Use it as a library").nth(1).unwrap();
+    let code = section.split("```").nth(1).unwrap();
+    for line in [
+        "let agreement = splitdsl::api::load(\"examples/hotmart.split\".as_ref())?;",
+        "let mut inputs = agreement.checked_inputs();",
+        "inputs.set(\"price\", \"197.00 USD\")?;",
+        "let breakdown = agreement.breakdown(&inputs)?;",
+    ] {
+        assert!(code.contains(line), "README lacks `{line}`");
+    }
+    assert!(
+        code.contains(&format!("// {producer}")),
+        "README: producer is {producer}"
+    );
+}
