@@ -369,6 +369,23 @@ impl Breakdown {
         }
     }
 
+    /// Every value of this sale (inputs, cells, fees and shares), in the
+    /// order of the agreement; cells that have none (see
+    /// [`Breakdown::failure`]) are left out.
+    ///
+    /// ```
+    /// let a = splitdsl::api::compile("x.split", "price = 10.00 USD\nhalf = price / 2\nshare p = remaining\n")?;
+    /// let b = a.breakdown(&a.checked_inputs())?;
+    /// let all: Vec<String> = b.values().map(|(n, v)| format!("{n}={v}")).collect();
+    /// assert_eq!(all, ["price=10.00 USD", "half=5.00 USD", "p=10.00 USD"]);
+    /// # Ok::<(), splitdsl::api::Error>(())
+    /// ```
+    pub fn values(&self) -> impl Iterator<Item = (&str, Value)> + '_ {
+        self.values
+            .iter()
+            .filter_map(|(n, v)| v.as_ref().ok().map(|v| (n.as_str(), *v)))
+    }
+
     /// Why the cell `name` has no value for this sale: nothing needed it,
     /// and its formula fails (e.g. a table without a row for the key).
     ///
