@@ -31,6 +31,15 @@ pub struct Agreement {
     pub program: Program,
     /// Warnings found while checking.
     pub warnings: Vec<Diagnostic>,
+    /// Tells this agreement (and its clones) from every other one compiled
+    /// in this process, so inputs made for one are not used with another.
+    pub(crate) id: u64,
+}
+
+/// A new agreement id, never given before in this process.
+fn next_id() -> u64 {
+    static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Diagnostics against one source.
@@ -175,6 +184,7 @@ impl Agreement {
                 ast,
                 program,
                 warnings: diags,
+                id: next_id(),
             }),
             _ => Err(Box::new(Failure {
                 source,

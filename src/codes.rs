@@ -27,6 +27,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("splitdsl::example::kind_mismatch", "An `example` line gives a value of another kind than the name it sets or checks."),
     ("splitdsl::input::kind_mismatch", "A value set from outside is of another kind (or currency) than the input."),
     ("splitdsl::input::not_input", "Only inputs (`input NAME = …`, and `price`) can be set from outside."),
+    ("splitdsl::input::other_agreement", "Inputs made for one agreement (`checked_inputs()` in the library API) were given to another; make them with the agreement you evaluate. An edited agreement is another agreement."),
     ("splitdsl::input::unknown", "The agreement has no input of this name."),
     ("splitdsl::internal", "A bug in splitdsl: please report it with the file that caused it."),
     ("splitdsl::internal::fmt", "A bug in `splitdsl fmt`: its output did not mean the same as the input, so nothing was written. Please report it with the file."),

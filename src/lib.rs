@@ -38,6 +38,7 @@
 #![warn(missing_docs)]
 
 pub mod agreement;
+pub mod api;
 pub mod batch;
 pub mod chart;
 pub mod check;
@@ -62,3 +63,4 @@ pub mod textwidth;
 pub mod value;
 
 pub use agreement::Agreement;
+pub use api::{Breakdown, Deduction, DeductionKind, Error, Inputs, Requirement, Value};

@@ -53,6 +53,8 @@ enum Trigger {
     LoadMissing,
     /// The `splitdsl` binary with these arguments: the codes in its stderr.
     Cli(&'static [&'static str]),
+    /// The library API: inputs of one agreement evaluated with another.
+    ApiOtherAgreement,
 }
 
 const HOTMART: &str = "examples/hotmart.split";
@@ -62,6 +64,10 @@ const SHOP: &str =
 
 /// Each trigger and the code it must emit.
 const TRIGGERS: &[(&str, Trigger)] = &[
+    (
+        "splitdsl::input::other_agreement",
+        Trigger::ApiOtherAgreement,
+    ),
     (
         "splitdsl::batch::computed_price",
         Trigger::Ledger(
@@ -305,6 +311,15 @@ fn emitted(trigger: &Trigger) -> Vec<String> {
             let path = dir.path().join("bytes.split");
             std::fs::write(&path, bytes).unwrap();
             load(&path)
+        }
+        Trigger::ApiOtherAgreement => {
+            let a = splitdsl::api::load(Path::new(HOTMART)).unwrap();
+            let b = splitdsl::api::load(Path::new(HOTMART)).unwrap();
+            let err = b.breakdown(&a.checked_inputs()).unwrap_err();
+            err.diagnostics()
+                .iter()
+                .map(|d| d.code.to_string())
+                .collect()
         }
         Trigger::LoadDirectory => load(tempfile::tempdir().unwrap().path()),
         Trigger::LoadMissing => load(&tempfile::tempdir().unwrap().path().join("missing.split")),
