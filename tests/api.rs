@@ -327,7 +327,10 @@ fn the_readme_snippet_says_what_the_api_gives() {
     let producer = breakdown.get("producer").unwrap().to_string();
     let readme = std::fs::read_to_string("README.md").unwrap();
     let section = readme.split("## Use it as a library").nth(1).unwrap();
-    let code = section.split("```").nth(1).unwrap();
+    let code = section
+        .split("```")
+        .find(|block| block.starts_with("rust"))
+        .unwrap();
     for line in [
         "let agreement = splitdsl::api::load(\"examples/hotmart.split\".as_ref())?;",
         "let mut inputs = agreement.checked_inputs();",
