@@ -57,7 +57,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("splitdsl::repl::solve_failed", "`solve` tried values of the input near and far from its current one, and the agreement evaluates at none of them (values that fail are skipped, not answers)."),
     ("splitdsl::repl::solve_kind", "`solve` changes a money or number input to reach a goal of the target's kind."),
     ("splitdsl::repl::usage", "A REPL command written in a form it does not take; the help line shows its form (`:help` lists all)."),
-    ("splitdsl::require::failed", "A `require` does not hold for this sale; both sides' values are shown."),
+    ("splitdsl::require::failed", "A `require` does not hold for this sale; the value of every operand of its comparisons is shown (under `and`, `or` and `not` too)."),
     ("splitdsl::rounding::duplicate", "The rounding mode is set twice."),
     ("splitdsl::rounding::unknown", "The rounding modes are half_up, half_even, half_down, up, down, floor and ceiling."),
     ("splitdsl::syntax::bad_date", "A date literal names a day that does not exist (`2025-02-30`), or has a year of more than four digits (dates run from 0000-01-01 to 9999-12-31)."),

@@ -298,11 +298,14 @@ pub fn requirement_failures(
             texts.push(None);
             continue;
         }
-        let operands: Vec<(String, Value)> = p
-            .requirement_operands(i, out)
-            .into_iter()
-            .map(|(span, v)| (one_line(span.text(src)), v))
-            .collect();
+        // Each operand once (`n >= 1 and n <= 12` reads `n` twice).
+        let mut operands: Vec<(String, Value)> = Vec::new();
+        for (span, v) in p.requirement_operands(i, out) {
+            let t = one_line(span.text(src));
+            if !operands.iter().any(|(u, w)| *u == t && *w == v) {
+                operands.push((t, v));
+            }
+        }
         let mut d = Diagnostic::error(
             "splitdsl::require::failed",
             format!("requirement not met: {}", r.message),

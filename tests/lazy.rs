@@ -220,7 +220,7 @@ fn a_failed_require_shows_every_operand_under_and_and_or() {
     let out = a.evaluate(&a.inputs()).unwrap();
     let (texts, diags) = splitdsl::report::requirement_failures(&a.program, &out, src);
     let text = texts[0].clone().unwrap();
-    assert_eq!(text, "`n` = 13, `n` = 13, `m` = 2");
+    assert_eq!(text, "`n` = 13, `m` = 2");
     assert_eq!(diags.len(), 1);
 }
 
