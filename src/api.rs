@@ -568,29 +568,8 @@ impl Requirement {
     }
 }
 
-// The JSON contract, field for field as `report::json` writes it.
-
-#[derive(Serialize)]
-struct MoneyJson {
-    amount: String,
-    currency: &'static str,
-}
-
-#[derive(Serialize)]
-struct DeductionJson<'a> {
-    kind: &'static str,
-    name: &'a str,
-    label: Option<&'a str>,
-    amount: String,
-    currency: &'static str,
-    remaining: String,
-}
-
-#[derive(Serialize)]
-struct RequirementJson<'a> {
-    message: &'a str,
-    holds: bool,
-}
+// The JSON contract, field for field as `report::json` writes it (its structs).
+use crate::report::{DeductionJson, MoneyJson, RequirementJson};
 
 impl Serialize for Breakdown {
     fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {

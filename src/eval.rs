@@ -275,6 +275,11 @@ impl Recorder {
         }
     }
 
+    /// Points `rec` (when tracing) at `t`; returns the previous target.
+    fn retarget(rec: Option<&mut Recorder>, t: Option<Target>) -> Option<Target> {
+        std::mem::replace(&mut rec?.target, t)
+    }
+
     fn buf(&mut self) -> Option<&mut Vec<TNode>> {
         let t = &mut self.trace;
         match self.target? {
@@ -321,17 +326,11 @@ impl Store for Live<'_> {
 
     #[inline]
     fn buf(&mut self) -> Option<&mut Vec<TNode>> {
-        match &mut self.rec {
-            None => None,
-            Some(r) => r.buf(),
-        }
+        self.rec.as_mut()?.buf()
     }
 
     fn retarget(&mut self, t: Option<Target>) -> Option<Target> {
-        match &mut self.rec {
-            None => None,
-            Some(r) => std::mem::replace(&mut r.target, t),
-        }
+        Recorder::retarget(self.rec.as_deref_mut(), t)
     }
 }
 
@@ -358,17 +357,11 @@ impl Store for Done<'_> {
     }
 
     fn buf(&mut self) -> Option<&mut Vec<TNode>> {
-        match &mut self.rec {
-            None => None,
-            Some(r) => r.buf(),
-        }
+        self.rec.as_mut()?.buf()
     }
 
     fn retarget(&mut self, t: Option<Target>) -> Option<Target> {
-        match &mut self.rec {
-            None => None,
-            Some(r) => std::mem::replace(&mut r.target, t),
-        }
+        Recorder::retarget(self.rec.as_deref_mut(), t)
     }
 }
 

@@ -26,25 +26,25 @@ pub fn value_json(v: Value) -> Json {
 }
 
 #[derive(Serialize)]
-struct MoneyJson {
-    amount: String,
-    currency: &'static str,
+pub(crate) struct MoneyJson {
+    pub(crate) amount: String,
+    pub(crate) currency: &'static str,
 }
 
 #[derive(Serialize)]
-struct DeductionJson<'a> {
-    kind: &'static str,
-    name: &'a str,
-    label: Option<&'a str>,
-    amount: String,
-    currency: &'static str,
-    remaining: String,
+pub(crate) struct DeductionJson<'a> {
+    pub(crate) kind: &'static str,
+    pub(crate) name: &'a str,
+    pub(crate) label: Option<&'a str>,
+    pub(crate) amount: String,
+    pub(crate) currency: &'static str,
+    pub(crate) remaining: String,
 }
 
 #[derive(Serialize)]
-struct RequirementJson<'a> {
-    message: &'a str,
-    holds: bool,
+pub(crate) struct RequirementJson<'a> {
+    pub(crate) message: &'a str,
+    pub(crate) holds: bool,
 }
 
 #[derive(Serialize)]
