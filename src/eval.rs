@@ -301,6 +301,8 @@ trait Store {
     fn buf(&mut self) -> Option<&mut Vec<TNode>>;
     /// Switches recording to `t` (or off); returns the previous target.
     fn retarget(&mut self, t: Option<Target>) -> Option<Target>;
+    /// Whether this evaluation records a trace.
+    fn tracing(&self) -> bool;
 }
 
 /// The evaluation under way.
@@ -329,8 +331,14 @@ impl Store for Live<'_> {
         self.rec.as_mut()?.buf()
     }
 
+    #[inline]
     fn retarget(&mut self, t: Option<Target>) -> Option<Target> {
         Recorder::retarget(self.rec.as_deref_mut(), t)
+    }
+
+    #[inline]
+    fn tracing(&self) -> bool {
+        self.rec.is_some()
     }
 }
 
@@ -360,8 +368,14 @@ impl Store for Done<'_> {
         self.rec.as_mut()?.buf()
     }
 
+    #[inline]
     fn retarget(&mut self, t: Option<Target>) -> Option<Target> {
         Recorder::retarget(self.rec.as_deref_mut(), t)
+    }
+
+    #[inline]
+    fn tracing(&self) -> bool {
+        self.rec.is_some()
     }
 }
 
@@ -426,9 +440,14 @@ impl Program {
     fn finish(&self, st: &mut Live<'_>) -> R<()> {
         st.out.requirements.clear();
         for (r, req) in self.requirements.iter().enumerate() {
-            let saved = st.retarget(Some(Target::Req(r)));
-            let v = self.ev(&req.cond, st);
-            st.retarget(saved);
+            let v = if st.tracing() {
+                let saved = st.retarget(Some(Target::Req(r)));
+                let v = self.ev(&req.cond, st);
+                st.retarget(saved);
+                v
+            } else {
+                self.ev(&req.cond, st)
+            };
             st.out.requirements.push(matches!(v?, Value::Bool(true)));
         }
         for i in 0..self.slots.len() {
@@ -523,7 +542,6 @@ impl Program {
     }
 
     /// Computes input or cell `i` now (it is needed and not computed yet).
-    #[cold]
     fn demand(&self, i: SlotId, span: Span, st: &mut Live<'_>) -> R<Value> {
         let Some(slot) = self.slots.get(i) else {
             return Err(internal(span, "no such value"));
@@ -570,7 +588,11 @@ impl Program {
     }
 
     /// Runs slot `i`'s formula, recording it as the slot's while tracing.
+    #[inline]
     fn formula<S: Store>(&self, i: SlotId, st: &mut S) -> R<Value> {
+        if !st.tracing() {
+            return self.ev(&self.slots[i].expr, st);
+        }
         let saved = st.retarget(Some(Target::Expr(i)));
         if let Some(b) = st.buf() {
             b.clear();
@@ -583,9 +605,14 @@ impl Program {
     fn eval_deduction(&self, i: SlotId, k: usize, st: &mut Live<'_>) -> R<Value> {
         let slot = &self.slots[i];
         if let Some(w) = &self.deductions[k].when {
-            let saved = st.retarget(Some(Target::When(i)));
-            let cond = self.ev(w, st);
-            st.retarget(saved);
+            let cond = if st.tracing() {
+                let saved = st.retarget(Some(Target::When(i)));
+                let cond = self.ev(w, st);
+                st.retarget(saved);
+                cond
+            } else {
+                self.ev(w, st)
+            };
             if !matches!(cond?, Value::Bool(true)) {
                 let minor = self.currency.minor_unit();
                 return Ok(Value::Money(
@@ -764,7 +791,11 @@ impl Program {
     #[inline]
     fn ev<S: Store>(&self, e: &CExpr, st: &mut S) -> R<Value> {
         crate::stack::guard(|| {
-            let start = st.buf().map(|b| b.len());
+            let start = if st.tracing() {
+                st.buf().map(|b| b.len())
+            } else {
+                None
+            };
             let (value, what) = self.ev_node(e, st)?;
             if let Some(start) = start {
                 if let Some(b) = st.buf() {
