@@ -2,10 +2,10 @@
 
 use crate::agreement::{Agreement, Failure, Source};
 use crate::diag::{Diagnostic, JsonDiagnostic, SourceView, Style};
-use crate::eval::{compare, Inputs};
+use crate::eval::Inputs;
+use crate::examples::{run_examples, ExampleResult};
 use crate::report;
 use clap::{Parser, Subcommand, ValueEnum};
-use std::cmp::Ordering;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -362,89 +362,6 @@ fn plural(n: usize) -> &'static str {
     } else {
         "s"
     }
-}
-
-/// The outcome of one `example` block.
-#[derive(Debug)]
-pub enum ExampleResult {
-    /// Every expectation held.
-    Pass,
-    /// Some did not: (line text, expected, actual) for each.
-    Fail(Vec<(String, String, String)>),
-    /// The evaluation failed.
-    Error(Diagnostic),
-}
-
-/// Runs every example of an agreement.
-pub fn run_examples(a: &Agreement) -> Vec<(String, ExampleResult)> {
-    let p = &a.program;
-    let mut results = Vec::new();
-    for ex in &p.examples {
-        let mut inputs = a.inputs();
-        let mut error = None;
-        for (slot, expr, _) in &ex.givens {
-            match p.eval(expr, &Default::default()) {
-                Ok(v) => inputs.set(*slot, v),
-                Err(d) => error = Some(d),
-            }
-        }
-        if let Some(d) = error {
-            results.push((ex.name.clone(), ExampleResult::Error(d)));
-            continue;
-        }
-        let out = match p.evaluate(&inputs) {
-            Ok(o) => o,
-            Err(d) => {
-                results.push((ex.name.clone(), ExampleResult::Error(d)));
-                continue;
-            }
-        };
-        let mut fails = Vec::new();
-        for (slot, expr, span) in &ex.expects {
-            let actual = out.value(*slot);
-            let expected = p.eval(expr, &out);
-            let line = span.text(&a.source.text).to_string();
-            let (line_no, _) = crate::span::line_col(&a.source.text, span.start);
-            match (expected, actual) {
-                (Ok(e), Some(v)) if compare(e, v) == Some(Ordering::Equal) => {}
-                (Ok(e), v) => fails.push((
-                    format!("line {line_no}: {line}"),
-                    e.to_string(),
-                    match (v, out.failure(*slot)) {
-                        (Some(v), _) => v.to_string(),
-                        (None, Some(d)) => format!("no value: {}", d.message),
-                        (None, None) => "nothing".into(),
-                    },
-                )),
-                (Err(d), _) => {
-                    fails.push((format!("line {line_no}: {line}"), d.message, String::new()))
-                }
-            }
-        }
-        let unmet: Vec<String> = p
-            .requirements
-            .iter()
-            .zip(&out.requirements)
-            .filter(|(_, h)| !**h)
-            .map(|(r, _)| r.message.clone())
-            .collect();
-        for m in unmet {
-            fails.push((
-                "require".into(),
-                format!("holds: {m}"),
-                "does not hold".into(),
-            ));
-        }
-        results.push((
-            ex.name.clone(),
-            if fails.is_empty() {
-                ExampleResult::Pass
-            } else {
-                ExampleResult::Fail(fails)
-            },
-        ));
-    }
-    results
 }
 
 fn test(files: &[PathBuf]) -> u8 {

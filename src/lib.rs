@@ -49,6 +49,7 @@ pub mod cli_fmtchart;
 pub mod codes;
 pub mod diag;
 pub mod eval;
+pub mod examples;
 pub mod explain;
 pub mod fmt;
 pub mod lint;
