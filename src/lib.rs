@@ -10,10 +10,11 @@
 //! ends (`cli`, [`report`]). Problems are [`diag::Diagnostic`] values with
 //! spans, rendered at the edge.
 //!
-//! The command line (`cli`, `cli_fmtchart`, `repl::front`, the ledger
-//! progress bar) is behind the `cli` feature, on by default. A program that
-//! embeds the library can leave it out, and with it clap, rustyline,
-//! indicatif and dirs: `splitdsl = { version = "0.1", default-features = false }`.
+//! The command line (`cli`, with the fmt and chart subcommands and the
+//! ledger's options and progress bar; `repl::front`) is behind the `cli`
+//! feature, on by default. A program that embeds the library can leave it
+//! out, and with it clap, rustyline, indicatif and dirs:
+//! `splitdsl = { version = "0.1", default-features = false }`.
 //!
 //! ```
 //! use splitdsl::Agreement;
@@ -44,11 +45,10 @@ pub mod chart;
 pub mod check;
 #[cfg(feature = "cli")]
 pub mod cli;
-#[cfg(feature = "cli")]
-pub mod cli_fmtchart;
 pub mod codes;
 pub mod diag;
 pub mod eval;
+pub mod examples;
 pub mod explain;
 pub mod fmt;
 pub mod lint;

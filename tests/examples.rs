@@ -1,9 +1,8 @@
 //! Every shipped example checks clean and passes its `example` blocks.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-#![cfg(feature = "cli")] // uses splitdsl::cli
 
-use splitdsl::cli::{run_examples, ExampleResult};
+use splitdsl::examples::{run_examples, ExampleResult};
 use splitdsl::Agreement;
 
 #[test]

@@ -46,6 +46,8 @@ mod tests {
             include_str!("reader.rs"),
             include_str!("settle.rs"),
             include_str!("statement.rs"),
+            // The command line's side of settlement (`splitdsl::batch::io`).
+            include_str!("../cli/ledger.rs"),
         ];
         let mut used = std::collections::BTreeSet::new();
         for s in sources {

@@ -385,7 +385,7 @@ impl Statement {
         let mut out = b"kind,name,label,currency,count,gross,refunds,chargebacks,net\n".to_vec();
         for (kind, name, label, t) in self.rows(p) {
             for f in [kind, name, label, self.currency.code()] {
-                super::settle::write_csv_field(&mut out, f.as_bytes());
+                super::quote::write_csv_field(&mut out, f.as_bytes());
                 out.push(b',');
             }
             out.extend_from_slice(t.count.to_string().as_bytes());

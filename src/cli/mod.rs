@@ -1,11 +1,22 @@
-//! The `splitdsl` command line.
+//! The `splitdsl` command line: the subcommands, their options and what they
+//! print. The fmt and chart subcommands live in [`fmt_chart`], ledger
+//! settlement (`run --sales`) in [`ledger`]; both sit on `load`, which loads
+//! agreements and prints diagnostics, so no file of the front end imports one
+//! that imports it back.
 
-use crate::agreement::{Agreement, Failure, Source};
-use crate::diag::{Diagnostic, JsonDiagnostic, SourceView, Style};
-use crate::eval::{compare, Inputs};
+pub mod fmt_chart;
+pub mod ledger;
+mod load;
+
+use load::print_failure;
+pub use load::{load_with_overrides, print_diagnostics, MAX_SHOWN};
+
+use crate::agreement::{Agreement, Source};
+use crate::batch::OutFormat;
+use crate::diag::{Diagnostic, JsonDiagnostic};
+use crate::examples::{run_examples, ExampleResult};
 use crate::report;
 use clap::{Parser, Subcommand, ValueEnum};
-use std::cmp::Ordering;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -60,7 +71,7 @@ enum Command {
         svg: Option<PathBuf>,
         /// Batch mode: settle a sales ledger.
         #[command(flatten)]
-        batch: crate::batch::BatchArgs,
+        batch: ledger::BatchArgs,
     },
     /// Parse and check without running; print every error and warning.
     Check {
@@ -128,12 +139,15 @@ pub fn main() -> ExitCode {
             svg,
             batch,
         } => match batch.sales {
-            Some(_) => crate::batch::run_cli(&file, &set, format, &batch),
+            Some(_) => match ledger_format(format) {
+                Ok(out_format) => ledger::run(&file, &set, out_format, &batch),
+                Err(code) => code,
+            },
             None => run(
                 &file,
                 &set,
                 format.unwrap_or(Format::Table),
-                crate::cli_fmtchart::Chart { chart, svg },
+                fmt_chart::Chart { chart, svg },
             ),
         },
         Command::Check {
@@ -145,11 +159,27 @@ pub fn main() -> ExitCode {
             None => check(&files, format),
         },
         Command::Test { files } => test(&files),
-        Command::Fmt { files, check } => crate::cli_fmtchart::fmt(&files, check),
+        Command::Fmt { files, check } => fmt_chart::fmt(&files, check),
         Command::Explain { file, name, set } => explain(&file, &name, &set),
         Command::Repl { file } => crate::repl::front::run(file.as_deref()),
     };
     ExitCode::from(code)
+}
+
+/// The format of the per-sale rows of `run --sales`: `--format table` and
+/// `json` show one sale, so they are a usage error (exit 2) there.
+fn ledger_format(format: Option<Format>) -> Result<OutFormat, u8> {
+    match format {
+        None | Some(Format::Csv) => Ok(OutFormat::Csv),
+        Some(Format::Jsonl) => Ok(OutFormat::Jsonl),
+        Some(f) => {
+            eprintln!(
+                "error: `--format {}` shows one sale; with --sales, use `--format csv` (the default) or `--format jsonl`",
+                if f == Format::Json { "json" } else { "table" }
+            );
+            Err(2)
+        }
+    }
 }
 
 /// `--set` takes `NAME=EXPR`: without `=` it is a usage error (exit 2).
@@ -194,65 +224,7 @@ fn refuse_clashes(command: &Command) -> Result<(), String> {
     crate::output::refuse_clashes(&inputs, &outputs, stdout)
 }
 
-/// At most this many diagnostics are rendered per file; the rest are counted.
-pub const MAX_SHOWN: usize = 200;
-
-/// Prints diagnostics against their source to stderr.
-pub fn print_diagnostics(source: &Source, diags: &[Diagnostic]) {
-    let style = Style::for_stderr();
-    let view = SourceView::new(&source.name, &source.text);
-    let mut err = std::io::stderr().lock();
-    for d in diags.iter().take(MAX_SHOWN) {
-        let _ = write!(err, "{}", view.render(d, style));
-    }
-    if diags.len() > MAX_SHOWN {
-        let _ = writeln!(
-            err,
-            "… and {} more diagnostics in {} (`splitdsl check --format json` lists them all)",
-            diags.len() - MAX_SHOWN,
-            source.name
-        );
-    }
-}
-
-fn print_failure(f: &Failure) {
-    print_diagnostics(&f.source, &f.diagnostics);
-}
-
-/// Loads an agreement and applies `--set` overrides; prints problems.
-pub fn load_with_overrides(
-    file: &std::path::Path,
-    set: &[String],
-) -> Result<(Agreement, Inputs), u8> {
-    let agreement = Agreement::load(file).map_err(|f| {
-        print_failure(&f);
-        1
-    })?;
-    let mut inputs = agreement.inputs();
-    let mut ok = true;
-    for s in set {
-        if let Err(d) = agreement.set_from_text(&mut inputs, s) {
-            let src = Source {
-                name: "--set".into(),
-                text: s.clone(),
-            };
-            print_diagnostics(&src, &[d]);
-            ok = false;
-        }
-    }
-    if ok {
-        Ok((agreement, inputs))
-    } else {
-        Err(1)
-    }
-}
-
-fn run(
-    file: &std::path::Path,
-    set: &[String],
-    format: Format,
-    chart: crate::cli_fmtchart::Chart,
-) -> u8 {
+fn run(file: &std::path::Path, set: &[String], format: Format, chart: fmt_chart::Chart) -> u8 {
     let (agreement, inputs) = match load_with_overrides(file, set) {
         Ok(x) => x,
         Err(code) => return code,
@@ -362,89 +334,6 @@ fn plural(n: usize) -> &'static str {
     } else {
         "s"
     }
-}
-
-/// The outcome of one `example` block.
-#[derive(Debug)]
-pub enum ExampleResult {
-    /// Every expectation held.
-    Pass,
-    /// Some did not: (line text, expected, actual) for each.
-    Fail(Vec<(String, String, String)>),
-    /// The evaluation failed.
-    Error(Diagnostic),
-}
-
-/// Runs every example of an agreement.
-pub fn run_examples(a: &Agreement) -> Vec<(String, ExampleResult)> {
-    let p = &a.program;
-    let mut results = Vec::new();
-    for ex in &p.examples {
-        let mut inputs = a.inputs();
-        let mut error = None;
-        for (slot, expr, _) in &ex.givens {
-            match p.eval(expr, &Default::default()) {
-                Ok(v) => inputs.set(*slot, v),
-                Err(d) => error = Some(d),
-            }
-        }
-        if let Some(d) = error {
-            results.push((ex.name.clone(), ExampleResult::Error(d)));
-            continue;
-        }
-        let out = match p.evaluate(&inputs) {
-            Ok(o) => o,
-            Err(d) => {
-                results.push((ex.name.clone(), ExampleResult::Error(d)));
-                continue;
-            }
-        };
-        let mut fails = Vec::new();
-        for (slot, expr, span) in &ex.expects {
-            let actual = out.value(*slot);
-            let expected = p.eval(expr, &out);
-            let line = span.text(&a.source.text).to_string();
-            let (line_no, _) = crate::span::line_col(&a.source.text, span.start);
-            match (expected, actual) {
-                (Ok(e), Some(v)) if compare(e, v) == Some(Ordering::Equal) => {}
-                (Ok(e), v) => fails.push((
-                    format!("line {line_no}: {line}"),
-                    e.to_string(),
-                    match (v, out.failure(*slot)) {
-                        (Some(v), _) => v.to_string(),
-                        (None, Some(d)) => format!("no value: {}", d.message),
-                        (None, None) => "nothing".into(),
-                    },
-                )),
-                (Err(d), _) => {
-                    fails.push((format!("line {line_no}: {line}"), d.message, String::new()))
-                }
-            }
-        }
-        let unmet: Vec<String> = p
-            .requirements
-            .iter()
-            .zip(&out.requirements)
-            .filter(|(_, h)| !**h)
-            .map(|(r, _)| r.message.clone())
-            .collect();
-        for m in unmet {
-            fails.push((
-                "require".into(),
-                format!("holds: {m}"),
-                "does not hold".into(),
-            ));
-        }
-        results.push((
-            ex.name.clone(),
-            if fails.is_empty() {
-                ExampleResult::Pass
-            } else {
-                ExampleResult::Fail(fails)
-            },
-        ));
-    }
-    results
 }
 
 fn test(files: &[PathBuf]) -> u8 {

@@ -1,9 +1,9 @@
 //! The command-line side of `splitdsl fmt` and of `run --chart` / `run --svg`
-//! (kept apart from `cli.rs` so that the two grow independently).
+//! (kept apart from the other subcommands so that they grow independently).
 
+use super::load::print_diagnostics;
 use crate::agreement::{read_source, Agreement, Source};
 use crate::chart::{self, Waterfall};
-use crate::cli::print_diagnostics;
 use crate::diag::Diagnostic;
 use crate::eval::Outcome;
 use crate::fmt;
