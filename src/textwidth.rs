@@ -11,6 +11,10 @@ use unicode_width::UnicodeWidthStr;
 
 /// The display width of `s`, in terminal columns.
 pub fn width(s: &str) -> usize {
+    // Printable ASCII (every amount, most names) is one column a byte.
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return s.len();
+    }
     UnicodeWidthStr::width(s)
 }
 
@@ -165,6 +169,15 @@ fn label_error(t: &Str, src: &str, what: &str) -> Option<Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ascii_shortcut_agrees_with_unicode_width() {
+        let printable: String = (0x20u8..0x7f).map(char::from).collect();
+        assert_eq!(width(&printable), UnicodeWidthStr::width(printable.as_str()));
+        for s in ["", "José", "株式会社", "🎉 party", "a\u{301}", "tab\there"] {
+            assert_eq!(width(s), UnicodeWidthStr::width(s), "{s:?}");
+        }
+    }
 
     #[test]
     fn pads_by_display_width() {
