@@ -173,7 +173,10 @@ mod tests {
     #[test]
     fn the_ascii_shortcut_agrees_with_unicode_width() {
         let printable: String = (0x20u8..0x7f).map(char::from).collect();
-        assert_eq!(width(&printable), UnicodeWidthStr::width(printable.as_str()));
+        assert_eq!(
+            width(&printable),
+            UnicodeWidthStr::width(printable.as_str())
+        );
         for s in ["", "José", "株式会社", "🎉 party", "a\u{301}", "tab\there"] {
             assert_eq!(width(s), UnicodeWidthStr::width(s), "{s:?}");
         }
