@@ -38,7 +38,7 @@
 //! ```
 
 use crate::agreement::{Agreement, Failure, Source};
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::Diagnostic;
 use crate::eval::Inputs as EvalInputs;
 use crate::report;
 use crate::span::Span;
@@ -157,6 +157,17 @@ pub struct Inputs<'a> {
 /// Where errors about a value set from outside point into.
 const INPUT_SOURCE: &str = "<input>";
 
+/// An error about the input assignment `text` (`NAME=VALUE`), shown on it.
+fn input_error(text: &str, d: Diagnostic) -> Error {
+    Error::new(
+        &Source {
+            name: INPUT_SOURCE.into(),
+            text: text.to_string(),
+        },
+        vec![d],
+    )
+}
+
 impl Inputs<'_> {
     /// Sets the input `name` to `value`, an expression that uses no name
     /// (`"197.00 USD"`, `"12"`, `"10% of 50.00 USD"`, `"2025-01-31"`). A
@@ -175,15 +186,7 @@ impl Inputs<'_> {
     /// ```
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), Error> {
         let text = format!("{name}={value}");
-        let fail = |d: Diagnostic| {
-            Error::new(
-                &Source {
-                    name: INPUT_SOURCE.into(),
-                    text: text.clone(),
-                },
-                vec![d],
-            )
-        };
+        let fail = |d: Diagnostic| input_error(&text, d);
         // The name first: one holding `=` must not be split.
         self.agreement
             .input_slot(name, Span::new(0, name.len()))
@@ -211,15 +214,7 @@ impl Inputs<'_> {
     pub fn set_value(&mut self, name: &str, value: Value) -> Result<(), Error> {
         let text = format!("{name} = {value}");
         let value_span = Span::new(name.len() + 3, text.len());
-        let fail = |d: Diagnostic| {
-            Error::new(
-                &Source {
-                    name: INPUT_SOURCE.into(),
-                    text: text.clone(),
-                },
-                vec![d],
-            )
-        };
+        let fail = |d: Diagnostic| input_error(&text, d);
         let slot = self
             .agreement
             .input_slot(name, Span::new(0, name.len()))
@@ -823,10 +818,6 @@ impl miette::Diagnostic for Error {
     }
 }
 
-/// Lines longer than this (in bytes) get no drawn labels: miette cannot
-/// draw them (as in `diag::render`).
-const LONG_LINE: usize = 4096;
-
 /// One diagnostic as a miette report on its text.
 #[derive(Clone)]
 struct Item {
@@ -835,49 +826,9 @@ struct Item {
 }
 
 impl Item {
-    /// Spans moved to character boundaries within `text`; labels on very
-    /// long lines said in words in the help instead.
+    /// `d` made drawable on `text` (as `diag::render` draws it).
     fn new(d: &Diagnostic, text: &str, src: &Arc<NamedSource<String>>) -> Item {
-        let mut diag = d.clone();
-        let len = text.len();
-        for l in &mut diag.labels {
-            l.span.start = l.span.start.min(len);
-            l.span.end = l.span.end.clamp(l.span.start, len);
-            while l.span.start > 0 && !text.is_char_boundary(l.span.start) {
-                l.span.start -= 1;
-            }
-            while l.span.end < len && !text.is_char_boundary(l.span.end) {
-                l.span.end += 1;
-            }
-        }
-        let line_len = |at: usize| {
-            let start = text
-                .get(..at)
-                .and_then(|t| t.rfind('\n'))
-                .map_or(0, |n| n + 1);
-            let end = text
-                .get(at..)
-                .and_then(|t| t.find('\n'))
-                .map_or(len, |n| at + n);
-            end - start
-        };
-        if diag
-            .labels
-            .iter()
-            .any(|l| line_len(l.span.start).max(line_len(l.span.end)) > LONG_LINE)
-        {
-            let view = crate::diag::SourceView::new("", text);
-            let mut notes: Vec<String> = diag
-                .labels
-                .drain(..)
-                .map(|l| {
-                    let (line, col) = view.line_col(l.span.start);
-                    format!("at line {line}, column {col}: {}", l.message)
-                })
-                .collect();
-            notes.extend(diag.help.take());
-            diag.help = Some(notes.join("\n"));
-        }
+        let diag = crate::diag::drawable(d, &crate::diag::SourceView::new("", text));
         Item {
             diag,
             src: Arc::clone(src),
@@ -905,10 +856,7 @@ impl miette::Diagnostic for Item {
     }
 
     fn severity(&self) -> Option<miette::Severity> {
-        Some(match self.diag.severity {
-            Severity::Error => miette::Severity::Error,
-            Severity::Warning => miette::Severity::Warning,
-        })
+        Some(crate::diag::miette_severity(&self.diag))
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
@@ -923,17 +871,6 @@ impl miette::Diagnostic for Item {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        if self.diag.labels.is_empty() {
-            return None;
-        }
-        Some(Box::new(self.diag.labels.iter().map(|l| {
-            let text = (!l.message.is_empty()).then(|| l.message.clone());
-            let span = (l.span.start, l.span.end - l.span.start);
-            if l.primary {
-                LabeledSpan::new_primary_with_span(text, span)
-            } else {
-                LabeledSpan::new_with_span(text, span)
-            }
-        })))
+        crate::diag::miette_labels(&self.diag, self.src.inner().len())
     }
 }

@@ -439,15 +439,6 @@ impl<'a> Checker<'a> {
             let Some((ce, ty)) = comp.expr(cond) else {
                 continue;
             };
-            let sides = match &cond.unparen().kind {
-                ExprKind::Binary(op, _, a, b) if op.is_comparison() => {
-                    match (comp.expr(a), comp.expr(b)) {
-                        (Some((a, _)), Some((b, _))) => Some((a, b)),
-                        _ => None,
-                    }
-                }
-                _ => None,
-            };
             if ty != Ty::Bool {
                 self.err(
                     Diagnostic::error(
@@ -461,7 +452,6 @@ impl<'a> Checker<'a> {
             }
             creqs.push(Requirement {
                 cond: ce,
-                sides,
                 message: message
                     .as_ref()
                     // Without a message, the condition in its canonical layout

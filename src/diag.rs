@@ -296,10 +296,7 @@ impl miette::Diagnostic for Adapter<'_> {
     }
 
     fn severity(&self) -> Option<miette::Severity> {
-        Some(match self.diag.severity {
-            Severity::Error => miette::Severity::Error,
-            Severity::Warning => miette::Severity::Warning,
-        })
+        Some(miette_severity(self.diag))
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
@@ -318,20 +315,7 @@ impl miette::Diagnostic for Adapter<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        if self.diag.labels.is_empty() {
-            return None;
-        }
-        let len = self.len;
-        Some(Box::new(self.diag.labels.iter().map(move |l| {
-            let start = l.span.start.min(len);
-            let end = l.span.end.clamp(start, len);
-            let text = (!l.message.is_empty()).then(|| l.message.clone());
-            if l.primary {
-                LabeledSpan::new_primary_with_span(text, (start, end - start))
-            } else {
-                LabeledSpan::new_with_span(text, (start, end - start))
-            }
-        })))
+        miette_labels(self.diag, self.len)
     }
 }
 
@@ -360,15 +344,20 @@ pub fn render_at(
 /// Lines longer than this (in bytes) are not drawn in diagnostics.
 const LONG_LINE: usize = 4096;
 
-fn render_with(diag: &Diagnostic, view: &SourceView<'_>, style: Style) -> String {
+/// `diag` made drawable by miette against `view`: spans within the text and
+/// on character boundaries (widened if needed), and labels on a very long
+/// line said in words in the help instead (miette's padding overflows there).
+pub(crate) fn drawable(diag: &Diagnostic, view: &SourceView<'_>) -> Diagnostic {
     let source = view.text;
-    // Spans must fall on character boundaries for miette; widen if needed.
+    let len = source.len();
     let mut diag = diag.clone();
     for l in &mut diag.labels {
-        while l.span.start > 0 && !source.is_char_boundary(l.span.start.min(source.len())) {
+        l.span.start = l.span.start.min(len);
+        l.span.end = l.span.end.clamp(l.span.start, len);
+        while l.span.start > 0 && !source.is_char_boundary(l.span.start) {
             l.span.start -= 1;
         }
-        while l.span.end < source.len() && !source.is_char_boundary(l.span.end) {
+        while l.span.end < len && !source.is_char_boundary(l.span.end) {
             l.span.end += 1;
         }
     }
@@ -397,6 +386,40 @@ fn render_with(diag: &Diagnostic, view: &SourceView<'_>, style: Style) -> String
             .unwrap_or_default();
         diag.help = Some(format!("{}{help}", notes.join("\n")));
     }
+    diag
+}
+
+/// miette's severity for `diag`.
+pub(crate) fn miette_severity(diag: &Diagnostic) -> miette::Severity {
+    match diag.severity {
+        Severity::Error => miette::Severity::Error,
+        Severity::Warning => miette::Severity::Warning,
+    }
+}
+
+/// `diag`'s labels for miette, clamped to a text of `len` bytes.
+pub(crate) fn miette_labels(
+    diag: &Diagnostic,
+    len: usize,
+) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+    if diag.labels.is_empty() {
+        return None;
+    }
+    Some(Box::new(diag.labels.iter().map(move |l| {
+        let start = l.span.start.min(len);
+        let end = l.span.end.clamp(start, len);
+        let text = (!l.message.is_empty()).then(|| l.message.clone());
+        if l.primary {
+            LabeledSpan::new_primary_with_span(text, (start, end - start))
+        } else {
+            LabeledSpan::new_with_span(text, (start, end - start))
+        }
+    })))
+}
+
+fn render_with(diag: &Diagnostic, view: &SourceView<'_>, style: Style) -> String {
+    let diag = drawable(diag, view);
+    let source = view.text;
     let theme = if style.color {
         GraphicalTheme::unicode()
     } else {

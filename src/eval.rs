@@ -295,14 +295,30 @@ impl Recorder {
 trait Store {
     /// The value of slot `i`, read at `span`.
     fn slot(&mut self, p: &Program, i: SlotId, span: Span) -> R<Value>;
-    /// The pool before deduction `k`.
-    fn pool(&self, k: usize) -> Decimal;
-    /// The buffer that records nodes, while tracing.
-    fn buf(&mut self) -> Option<&mut Vec<TNode>>;
-    /// Switches recording to `t` (or off); returns the previous target.
-    fn retarget(&mut self, t: Option<Target>) -> Option<Target>;
+    /// The evaluation's figures so far.
+    fn outcome(&self) -> &Outcome;
+    /// The recorder, while tracing.
+    fn recorder(&mut self) -> Option<&mut Recorder>;
     /// Whether this evaluation records a trace.
     fn tracing(&self) -> bool;
+
+    /// The pool before deduction `k`.
+    #[inline]
+    fn pool(&self, k: usize) -> Decimal {
+        self.outcome().pools.get(k).copied().unwrap_or_default()
+    }
+
+    /// The buffer that records nodes, while tracing.
+    #[inline]
+    fn buf(&mut self) -> Option<&mut Vec<TNode>> {
+        self.recorder()?.buf()
+    }
+
+    /// Switches recording to `t` (or off); returns the previous target.
+    #[inline]
+    fn retarget(&mut self, t: Option<Target>) -> Option<Target> {
+        Recorder::retarget(self.recorder(), t)
+    }
 }
 
 /// The evaluation under way.
@@ -322,18 +338,13 @@ impl Store for Live<'_> {
     }
 
     #[inline]
-    fn pool(&self, k: usize) -> Decimal {
-        self.out.pools.get(k).copied().unwrap_or_default()
+    fn outcome(&self) -> &Outcome {
+        self.out
     }
 
     #[inline]
-    fn buf(&mut self) -> Option<&mut Vec<TNode>> {
-        self.rec.as_mut()?.buf()
-    }
-
-    #[inline]
-    fn retarget(&mut self, t: Option<Target>) -> Option<Target> {
-        Recorder::retarget(self.rec.as_deref_mut(), t)
+    fn recorder(&mut self) -> Option<&mut Recorder> {
+        self.rec.as_deref_mut()
     }
 
     #[inline]
@@ -360,20 +371,14 @@ impl Store for Done<'_> {
         Err(internal(span, &format!("`{name}` has no value here")))
     }
 
-    fn pool(&self, k: usize) -> Decimal {
-        self.out.pools.get(k).copied().unwrap_or_default()
+    fn outcome(&self) -> &Outcome {
+        self.out
     }
 
-    fn buf(&mut self) -> Option<&mut Vec<TNode>> {
-        self.rec.as_mut()?.buf()
+    fn recorder(&mut self) -> Option<&mut Recorder> {
+        self.rec.as_deref_mut()
     }
 
-    #[inline]
-    fn retarget(&mut self, t: Option<Target>) -> Option<Target> {
-        Recorder::retarget(self.rec.as_deref_mut(), t)
-    }
-
-    #[inline]
     fn tracing(&self) -> bool {
         self.rec.is_some()
     }

@@ -156,14 +156,9 @@ struct Explainer<'a> {
     pool_seen: Vec<bool>,
 }
 
-/// Collapses runs of whitespace (a formula written over several lines).
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 impl Explainer<'_> {
     fn text(&self, span: Span) -> String {
-        one_line(span.text(self.src))
+        span.one_line(self.src)
     }
 
     fn line(&self, span: Span) -> usize {

@@ -232,8 +232,6 @@ pub struct Table {
 pub struct Requirement {
     /// The condition.
     pub cond: CExpr,
-    /// When the condition is a comparison, its two sides (to show on failure).
-    pub sides: Option<(CExpr, CExpr)>,
     /// The message, or the condition's text.
     pub message: String,
     /// Where the condition is.

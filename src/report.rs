@@ -301,7 +301,7 @@ pub fn requirement_failures(
         // Each operand once (`n >= 1 and n <= 12` reads `n` twice).
         let mut operands: Vec<(String, Value)> = Vec::new();
         for (span, v) in p.requirement_operands(i, out) {
-            let t = one_line(span.text(src));
+            let t = span.one_line(src);
             if !operands.iter().any(|(u, w)| *u == t && *w == v) {
                 operands.push((t, v));
             }
@@ -330,11 +330,6 @@ pub fn requirement_failures(
         diags.push(d);
     }
     (texts, diags)
-}
-
-/// Collapses runs of whitespace (an operand written over several lines).
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// A warning for each cell that nothing in this sale needed and that has

@@ -36,6 +36,15 @@ impl Span {
     pub fn text(self, src: &str) -> &str {
         src.get(self.start..self.end).unwrap_or("")
     }
+
+    /// The text the span covers on one line: runs of white space (a
+    /// formula written over several lines) become one space.
+    pub fn one_line(self, src: &str) -> String {
+        self.text(src)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
 }
 
 /// The 1-based line and column (in characters) of byte `offset` in `src`.
