@@ -416,15 +416,19 @@ impl Search<'_> {
         probed
     }
 
-    /// The neighbouring probes that evaluate on both sides of the goal
-    /// nearest `n0`.
-    fn crossing(&self, n0: i128) -> Option<[(i128, Probe); 2]> {
-        let ok: Vec<(i128, Probe)> = self
-            .known
+    /// The probes that evaluated, in order of the value tried.
+    fn evaluating(&self) -> Vec<(i128, Probe)> {
+        self.known
             .iter()
             .filter(|(_, p)| p.ord.is_some())
             .map(|(n, p)| (*n, *p))
-            .collect();
+            .collect()
+    }
+
+    /// The neighbouring probes that evaluate on both sides of the goal
+    /// nearest `n0`.
+    fn crossing(&self, n0: i128) -> Option<[(i128, Probe); 2]> {
+        let ok = self.evaluating();
         ok.windows(2)
             .filter(|w| w[0].1.ord != w[1].1.ord)
             .map(|w| [w[0], w[1]])
@@ -714,12 +718,7 @@ pub(super) fn solve(s: &Session, input: &str, span: Span) -> Result<Reply, Diags
             sides_at(&pb)
         )));
     }
-    let ok: Vec<(i128, Probe)> = search
-        .known
-        .iter()
-        .filter(|(_, p)| p.ord.is_some())
-        .map(|(n, p)| (*n, *p))
-        .collect();
+    let ok = search.evaluating();
     let by_lhs = |x: &(i128, Probe), y: &(i128, Probe)| {
         x.1.lhs
             .zip(y.1.lhs)
