@@ -280,7 +280,7 @@ pub struct Breakdown {
 }
 
 impl Breakdown {
-    fn new(a: &Agreement, out: &crate::eval::Outcome) -> Breakdown {
+    pub(crate) fn new(a: &Agreement, out: &crate::eval::Outcome) -> Breakdown {
         let p = &a.program;
         let c = p.currency;
         Breakdown {

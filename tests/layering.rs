@@ -45,7 +45,8 @@ const LAYERS: &[(&str, &[&str])] = &[
             "batch::statement",
         ],
     ),
-    ("rendering", &["report", "chart", "fmt"]),
+    // `repl::render`: the REPL's line handler and its text.
+    ("rendering", &["report", "chart", "fmt", "repl::render"]),
     ("front ends", &["cli", "repl::front"]),
 ];
 
@@ -56,7 +57,6 @@ const KNOWN_UPWARD: &[(&str, &str)] = &[
     ("check", "fmt"),            // the checker formats a suggested fix
     ("api", "report"),           // Breakdown serializes with report's JSON structs
     ("batch::settle", "report"), // requirement_failures
-    ("repl", "report"),          // the session prints report's tables
 ];
 
 const FRONT_ENDS: &[&str] = &["cli", "repl::front"];
@@ -82,7 +82,7 @@ fn module_of(rel: &Path) -> Option<String> {
         [f] if f == "lib" || f == "main" => None,
         [f] => Some(f.clone()),
         [d, f] if d == "batch" && f != "mod" => Some(format!("batch::{f}")),
-        [d, f] if d == "repl" && f == "front" => Some("repl::front".into()),
+        [d, f] if d == "repl" && (f == "front" || f == "render") => Some(format!("repl::{f}")),
         [d, ..] => Some(d.clone()),
         [] => None,
     }
@@ -94,7 +94,7 @@ fn target(segments: &[&str]) -> Option<String> {
     let second = segments.get(1).copied().unwrap_or("");
     match first {
         "batch" if batch_files().iter().any(|f| f == second) => Some(format!("batch::{second}")),
-        "repl" if second == "front" => Some("repl::front".into()),
+        "repl" if second == "front" || second == "render" => Some(format!("repl::{second}")),
         _ => Some(first.to_string()),
     }
 }

@@ -3,7 +3,8 @@
 //! stdin is not a terminal (no prompt, no colour: answers on stdout,
 //! diagnostics on stderr).
 
-use super::{help_text, is_incomplete, Reply, Session, COMMANDS};
+use super::render::{help_text, show, COMMANDS};
+use super::{is_incomplete, Session};
 use crate::check::KEYWORDS;
 use crate::diag::Style;
 use crate::program::Builtin;
@@ -38,9 +39,8 @@ pub fn run(file: Option<&Path>) -> u8 {
     let session = match file {
         Some(f) => match Session::open(f) {
             Ok(s) => s,
-            Err(d) => {
-                let r = Reply::failed(d);
-                eprint!("{}", r.render_diagnostics(Style::for_stderr()));
+            Err(e) => {
+                eprint!("{}", e.render(Style::for_stderr()));
                 return 1;
             }
         },
@@ -138,7 +138,7 @@ fn interactive(mut session: Session) -> u8 {
         }
         let _ = rl.load_history(h);
     }
-    let r = session.breakdown();
+    let r = show(&session);
     print!("{}", r.output);
     eprint!("{}", r.render_diagnostics(Style::for_stderr()));
     println!("Type an expression, a statement, `what if …`, or `:help`. Ctrl-D quits.");

@@ -1,27 +1,36 @@
-//! The what-if REPL (docs/language.md section 8).
+//! The what-if REPL (docs/language.md section 8): its backend.
 //!
 //! [`Session`] holds the agreement being explored (its source text, which
 //! statements typed in the REPL edit), the overrides kept with `set`, and
-//! the current outcome. [`Session::handle`] takes one entry and returns a
-//! [`Reply`]: the answer text and diagnostics. It knows nothing of terminals;
-//! `front` is the thin rustyline front end and the piped mode (with the `cli`
+//! the current outcome. Its commands return data: [`Session::what_if`]
+//! ([`WhatIf`]), [`Session::solve`] ([`Solution`]), [`Session::sweep`]
+//! ([`Sweep`]), [`Session::explain`] (an explain tree),
+//! [`Session::breakdown`] (a [`Breakdown`]). The line-oriented handler
+//! `Session::handle` and the text it answers with live in `render`; `front`
+//! is the thin rustyline front end and the piped mode (with the `cli`
 //! feature).
 
+mod changes;
 #[cfg(feature = "cli")]
 pub mod front;
 pub mod input;
+pub mod render;
 mod solve;
-mod table;
+
+pub use changes::{Action, Edit, Figure, FigureKind, RequirementChange, WhatIf};
+pub use solve::{Candidate, Jump, Run, Solution, SolveResult, Sweep, SweepFigures, SweepRow};
 
 use crate::agreement::{Agreement, Source};
-use crate::diag::{did_you_mean, render, Diagnostic, Style};
+use crate::api::Breakdown;
+use crate::diag::{did_you_mean, render as render_diagnostic, Diagnostic, Style};
 use crate::eval::{coerce, Inputs, Outcome};
+use crate::explain::Node;
 use crate::program::{Builtin, SlotId, SlotKind};
 use crate::span::Span;
 use crate::syntax::ast::{ExprKind, Stmt, StmtKind};
 use crate::syntax::{parse, parse_expr};
 use crate::value::Value;
-use input::{find_assign, is_ident, skip_ws, split_commas, trim_span, word_at};
+use input::{find_assign, is_ident, split_commas, trim_span, word_at};
 use std::path::{Path, PathBuf};
 
 pub use input::is_incomplete;
@@ -29,39 +38,49 @@ pub use input::is_incomplete;
 /// Diagnostics, each with the text it points into.
 pub type Diags = Vec<(Diagnostic, Source)>;
 
-/// The answer to one entry.
-#[derive(Clone, Debug, Default)]
-pub struct Reply {
-    /// What goes to stdout.
-    pub output: String,
-    /// What goes to stderr, rendered with [`Reply::render_diagnostics`].
-    pub diagnostics: Diags,
-    /// Whether the session should end.
-    pub quit: bool,
-}
+/// An error of a session command: every diagnostic, each with the text it
+/// points into (the agreement, or the REPL line).
+#[derive(Clone, Debug)]
+pub struct Error(pub(crate) Diags);
 
-impl Reply {
-    fn text(output: impl Into<String>) -> Reply {
-        Reply {
-            output: output.into(),
-            ..Reply::default()
-        }
+impl Error {
+    /// The diagnostics, each with its text.
+    pub fn diagnostics(&self) -> &[(Diagnostic, Source)] {
+        &self.0
     }
 
-    fn failed(diagnostics: Diags) -> Reply {
-        Reply {
-            diagnostics,
-            ..Reply::default()
-        }
+    /// The diagnostics, taken out.
+    pub fn into_diagnostics(self) -> Diags {
+        self.0
     }
 
     /// The diagnostics rendered against their texts.
-    pub fn render_diagnostics(&self, style: Style) -> String {
-        self.diagnostics
+    pub fn render(&self, style: Style) -> String {
+        self.0
             .iter()
-            .map(|(d, s)| render(d, &s.name, &s.text, style))
+            .map(|(d, s)| render_diagnostic(d, &s.name, &s.text, style))
             .collect()
     }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.first() {
+            Some((d, s)) => write!(f, "{}: {}", s.name, d.message),
+            None => write!(f, "the session command failed"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// What an expression or statement line did.
+#[derive(Clone, Debug)]
+pub(crate) enum Entered {
+    /// An expression's value.
+    Value(Value),
+    /// Statements edited the agreement.
+    Edit(Edit),
 }
 
 /// The name under which the REPL's own lines are shown in diagnostics.
@@ -122,42 +141,6 @@ pub struct Session {
     name: String,
     state: Option<State>,
     undo: Vec<String>,
-}
-
-/// The REPL's commands, for `:help` and completion.
-pub const COMMANDS: [(&str, &str); 16] = [
-    ("what if", "what if NAME = VALUE[, NAME = VALUE]…   before / after / difference; the session is unchanged"),
-    ("set", "set NAME = VALUE                        keep an input's value for the rest of the session"),
-    ("reset", "reset [NAME]                            drop one override, or all"),
-    ("explain", "explain NAME                            how NAME's value was derived"),
-    ("solve", "solve NAME so that TARGET = VALUE       goal seek: the value of input NAME that gives TARGET = VALUE"),
-    ("sweep", "sweep NAME from A to B step S           one row per value of NAME (a date steps in days), one column per deduction"),
-    (":show", ":show                                   the breakdown of one sale"),
-    (":source", ":source                                 the agreement's text, with the session's edits"),
-    (":undo", ":undo                                   undo the last edit of the agreement"),
-    (":move", ":move NAME before|after OTHER           move a fee or share in the deduction order"),
-    (":save", ":save FILE                              write the edited agreement to FILE"),
-    (":load", ":load FILE                              load another agreement"),
-    (":reload", ":reload                                 read the file again (drops the session's edits)"),
-    (":help", ":help                                   this list"),
-    (":quit", ":quit                                   end the session (Ctrl-D too)"),
-    ("", ""),
-];
-
-/// The answer to a command typed without its arguments: its form and an example.
-fn usage_of(cmd: &str) -> Reply {
-    let line = COMMANDS
-        .iter()
-        .find(|(c, _)| *c == cmd)
-        .map_or(cmd, |(_, l)| l);
-    let example = match cmd {
-        "what if" => "what if price = 197.00 USD",
-        "set" => "set price = 197.00 USD",
-        "explain" => "explain price",
-        "solve" => "solve price so that producer = 100.00 USD",
-        _ => "sweep price from 50 to 500 step 50",
-    };
-    Reply::text(format!("usage: {line}\n  e.g. `{example}`\n"))
 }
 
 fn line_source(input: &str) -> Source {
@@ -247,15 +230,17 @@ impl Session {
     }
 
     /// A session on the agreement in `path`.
-    pub fn open(path: &Path) -> Result<Session, Diags> {
+    pub fn open(path: &Path) -> Result<Session, Error> {
         let mut s = Session::new();
-        let a = Agreement::load(path).map_err(|f| {
-            f.diagnostics
-                .into_iter()
-                .filter(Diagnostic::is_error)
-                .map(|d| (d, f.source.clone()))
-                .collect::<Diags>()
-        })?;
+        let a = Agreement::load(path)
+            .map_err(|f| {
+                f.diagnostics
+                    .into_iter()
+                    .filter(Diagnostic::is_error)
+                    .map(|d| (d, f.source.clone()))
+                    .collect::<Diags>()
+            })
+            .map_err(Error)?;
         s.path = Some(path.to_path_buf());
         s.name = a.source.name.clone();
         let inputs = a.inputs();
@@ -264,14 +249,16 @@ impl Session {
     }
 
     /// A session on an agreement given as text.
-    pub fn from_text(name: &str, text: &str) -> Result<Session, Diags> {
-        let a = Agreement::compile(name, text).map_err(|f| {
-            f.diagnostics
-                .into_iter()
-                .filter(Diagnostic::is_error)
-                .map(|d| (d, f.source.clone()))
-                .collect::<Diags>()
-        })?;
+    pub fn from_text(name: &str, text: &str) -> Result<Session, Error> {
+        let a = Agreement::compile(name, text)
+            .map_err(|f| {
+                f.diagnostics
+                    .into_iter()
+                    .filter(Diagnostic::is_error)
+                    .map(|d| (d, f.source.clone()))
+                    .collect::<Diags>()
+            })
+            .map_err(Error)?;
         let inputs = a.inputs();
         Ok(Session {
             path: None,
@@ -304,203 +291,163 @@ impl Session {
             .collect()
     }
 
-    /// The breakdown of one sale with the session's values.
-    pub fn breakdown(&self) -> Reply {
-        let Some(st) = &self.state else {
-            return Reply::text(
-                "no agreement loaded: `:load FILE`, or type `price = 100.00 USD`\n",
-            );
-        };
+    /// The breakdown of one sale with the session's values (`:show`).
+    ///
+    /// ```
+    /// use splitdsl::repl::Session;
+    /// let mut s = Session::from_text("a.split", "price = 10.00 USD\nshare p = 50% of price\n")
+    ///     .map_err(|e| e.to_string())?;
+    /// s.handle("set price = 30.00 USD");
+    /// let b = s.breakdown().map_err(|e| e.to_string())?;
+    /// assert_eq!(b.get("p").map(|v| v.to_string()).as_deref(), Some("15.00 USD"));
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn breakdown(&self) -> Result<Breakdown, Error> {
+        let st = self.state("").map_err(Error)?;
         match &st.outcome {
-            Ok(out) => {
-                let p = &st.agreement.program;
-                let (texts, _) =
-                    crate::report::requirement_failures(p, out, &st.agreement.source.text);
-                Reply::text(crate::report::table(p, out, &texts))
-            }
-            Err(d) => Reply::failed(vec![(d.clone(), st.agreement.source.clone())]),
+            Ok(out) => Ok(Breakdown::new(&st.agreement, out)),
+            Err(d) => Err(Error(vec![(d.clone(), st.agreement.source.clone())])),
         }
     }
 
-    /// Handles one entry (one line, or several for a block).
-    pub fn handle(&mut self, input: &str) -> Reply {
-        let start = skip_ws(input, 0);
-        let body = input.trim();
-        if body.is_empty() || body.starts_with('#') {
-            return Reply::default();
-        }
-        let result = if body.starts_with(':') {
-            self.meta(input, start)
-        } else {
-            self.command(input, start)
-        };
-        match result {
-            Ok(r) => r,
-            Err(d) => Reply::failed(d),
-        }
+    /// The value of an expression in the current sale (names allowed):
+    /// what the REPL prints for an expression line.
+    ///
+    /// ```
+    /// use splitdsl::repl::Session;
+    /// let s = Session::from_text("a.split", "price = 10.00 USD\nshare p = 50% of price\n")
+    ///     .map_err(|e| e.to_string())?;
+    /// assert_eq!(s.value("p + 1.00 USD").map_err(|e| e.to_string())?.to_string(), "6.00 USD");
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn value(&self, expr: &str) -> Result<Value, Error> {
+        self.eval_in(expr, Span::new(0, expr.len())).map_err(Error)
     }
 
-    fn command(&mut self, input: &str, start: usize) -> Result<Reply, Diags> {
-        let first = word_at(input, start);
-        let first_word = first.map(|w| w.text(input)).unwrap_or("");
-        let after_first = first.map_or(start, |w| w.end);
-        let second = word_at(input, after_first);
-        let second_word = second.map(|w| w.text(input)).unwrap_or("");
-        // A command word followed by `=` is a statement defining that name.
-        let assigns_first = input
-            .get(skip_ws(input, after_first)..)
-            .is_some_and(|r| r.starts_with('=') && !r.starts_with("=="));
-        // A command word alone (unless the agreement has a value so named).
-        let bare = input[after_first..].trim().is_empty()
-            && self
-                .agreement()
-                .is_none_or(|a| a.program.slot(first_word).is_none());
-        match first_word {
-            "what" if second_word == "if" => {
-                let from = second.map_or(after_first, |w| w.end);
-                if input[from..].trim().is_empty() {
-                    return Ok(usage_of("what if"));
-                }
-                self.what_if(input, Span::new(from, input.len()))
-            }
-            "set" | "explain" | "solve" | "sweep" if bare => Ok(usage_of(first_word)),
-            "set" if !assigns_first && second.is_some() => {
-                self.set(input, Span::new(after_first, input.len()))
-            }
-            "reset" if !assigns_first => self.reset(input, Span::new(after_first, input.len())),
-            "explain" if !assigns_first && second.is_some() => {
-                self.explain(input, Span::new(after_first, input.len()))
-            }
-            "solve" if !assigns_first && second.is_some() => {
-                solve::solve(self, input, Span::new(after_first, input.len()))
-            }
-            "sweep" if !assigns_first && second.is_some() => {
-                solve::sweep(self, input, Span::new(after_first, input.len()))
-            }
-            _ => self.expression_or_statement(input, start),
-        }
+    /// Each named input or formula changed, the session unchanged: every
+    /// figure before and after. An input takes a value (`"197.00 USD"`, an
+    /// expression); a cell, fee or share a new formula. Diagnostics point
+    /// into the line `NAME = EXPR, …` built from `changes`.
+    ///
+    /// ```
+    /// use splitdsl::repl::Session;
+    /// let s = Session::from_text("a.split", "price = 10.00 USD\nshare p = 50% of price\nshare q = remaining\n")
+    ///     .map_err(|e| e.to_string())?;
+    /// let w = s.what_if(&[("p", "20% of price")]).map_err(|e| e.to_string())?;
+    /// let q = w.figure("q").expect("q");
+    /// assert_eq!(w.difference(q).map(|d| d.to_string()).as_deref(), Some("3.00"));
+    /// assert!(s.what_if(&[("nope", "1")]).is_err());
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn what_if(&self, changes: &[(&str, &str)]) -> Result<WhatIf, Error> {
+        let line = changes
+            .iter()
+            .map(|(n, e)| format!("{n} = {e}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        self.what_if_at(&line, Span::new(0, line.len()))
+            .map_err(Error)
     }
 
-    fn meta(&mut self, input: &str, start: usize) -> Result<Reply, Diags> {
-        let name_end = input[start..]
-            .find(char::is_whitespace)
-            .map_or(input.len(), |i| start + i);
-        let cmd = &input[start..name_end];
-        let arg = input[name_end..].trim();
-        let arg_span = trim_span(input, Span::new(name_end, input.len()));
-        match cmd {
-            ":q" | ":quit" | ":exit" => Ok(Reply {
-                quit: true,
-                ..Reply::default()
-            }),
-            ":h" | ":help" | ":?" => Ok(Reply::text(help_text())),
-            ":show" => Ok(self.breakdown()),
-            ":source" => match &self.state {
-                Some(st) => {
-                    let mut t = st.agreement.source.text.clone();
-                    if !t.ends_with('\n') {
-                        t.push('\n');
-                    }
-                    Ok(Reply::text(t))
-                }
-                None => Err(no_agreement(input)),
-            },
-            ":load" => {
-                if arg.is_empty() {
-                    return Err(usage(
-                        input,
-                        Span::new(start, name_end),
-                        "`:load` needs a file",
-                        "write `:load examples/hotmart.split`",
-                    ));
-                }
-                self.load(Path::new(arg))
-            }
-            ":reload" => match self.path.clone() {
-                Some(p) => self.load(&p),
-                None => Err(usage(
-                    input,
-                    Span::new(start, name_end),
-                    "this session has no file to reload",
-                    "`:load FILE` first",
-                )),
-            },
-            ":undo" => {
-                let Some(text) = self.undo.pop() else {
-                    return Ok(Reply::text("nothing to undo\n"));
-                };
-                let r = self.replace_text(input, &text, Vec::new(), "undone")?;
-                self.undo.pop();
-                Ok(r)
-            }
-            ":save" => {
-                let Some(st) = &self.state else {
-                    return Err(no_agreement(input));
-                };
-                if arg.is_empty() {
-                    return Err(usage(
-                        input,
-                        Span::new(start, name_end),
-                        "`:save` needs a file",
-                        "write `:save my-agreement.split`",
-                    ));
-                }
-                std::fs::write(arg, &st.agreement.source.text).map_err(|e| {
-                    usage(
-                        input,
-                        arg_span,
-                        &format!("cannot write `{arg}`: {e}"),
-                        "check the path and its permissions",
-                    )
-                })?;
-                Ok(Reply::text(format!("saved to {arg}\n")))
-            }
-            ":move" => self.move_deduction(input, arg_span),
-            _ => {
-                let names = COMMANDS
-                    .iter()
-                    .map(|(c, _)| *c)
-                    .filter(|c| c.starts_with(':'));
-                let help = match did_you_mean(cmd, names) {
-                    Some(s) => format!("did you mean `{s}`? `:help` lists the commands"),
-                    None => "`:help` lists the commands".into(),
-                };
-                Err(usage(
-                    input,
-                    Span::new(start, name_end),
-                    &format!("unknown command `{cmd}`"),
-                    &help,
-                ))
-            }
-        }
+    /// Goal seek: the value of the input `name` that makes `target` equal
+    /// `goal` (both expressions, evaluated again for every candidate), the
+    /// other values that hit, and every candidate tried. Diagnostics point
+    /// into the line `NAME so that TARGET = GOAL`.
+    ///
+    /// ```
+    /// use splitdsl::repl::{Session, SolveResult};
+    /// let s = Session::from_text("a.split", "price = 10.00 USD\nshare p = 50% of price\n")
+    ///     .map_err(|e| e.to_string())?;
+    /// let sol = s.solve("price", "p", "40.00 USD").map_err(|e| e.to_string())?;
+    /// let SolveResult::Found { value, .. } = &sol.result else { panic!("{sol:?}") };
+    /// assert_eq!(value.to_string(), "80.00 USD");
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn solve(&self, name: &str, target: &str, goal: &str) -> Result<Solution, Error> {
+        let line = format!("{name} so that {target} = {goal}");
+        solve::solve(self, &line, Span::new(0, line.len())).map_err(Error)
     }
 
-    fn load(&mut self, path: &Path) -> Result<Reply, Diags> {
+    /// One row per value of the input `name` from `from` toward `to` by
+    /// `step` (a date steps in days: `"7"`, `"7 days"`): every fee and
+    /// share, the unallocated rest, how many requirements fail. Diagnostics
+    /// point into the line `NAME from A to B step S`.
+    ///
+    /// ```
+    /// use splitdsl::repl::Session;
+    /// let s = Session::from_text("a.split", "price = 10.00 USD\nshare p = 50% of price\n")
+    ///     .map_err(|e| e.to_string())?;
+    /// let sw = s.sweep("price", "10", "30", "10").map_err(|e| e.to_string())?;
+    /// assert_eq!(sw.rows.len(), 3);
+    /// let last = sw.rows[2].figures.as_ref().map_err(|d| d.message.clone())?;
+    /// assert_eq!(last.amounts[0].to_string(), "15.00");
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn sweep(&self, name: &str, from: &str, to: &str, step: &str) -> Result<Sweep, Error> {
+        let line = format!("{name} from {from} to {to} step {step}");
+        solve::sweep(self, &line, Span::new(0, line.len())).map_err(Error)
+    }
+
+    /// How the value named `name` was derived, as a tree (`explain NAME`).
+    ///
+    /// ```
+    /// use splitdsl::repl::Session;
+    /// let s = Session::from_text("a.split", "price = 10.00 USD\nshare p = 50% of price\n")
+    ///     .map_err(|e| e.to_string())?;
+    /// let tree = s.explain("p").map_err(|e| e.to_string())?;
+    /// assert!(tree.text.starts_with("p = 5.00 USD"));
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn explain(&self, name: &str) -> Result<Node, Error> {
+        self.explain_at(name, Span::new(0, name.len()))
+            .map_err(Error)
+    }
+
+    /// Loads the agreement in `path`; the overrides that no longer fit
+    /// when it is the session's own file again (`:reload`).
+    fn load(&mut self, path: &Path) -> Result<Vec<String>, Diags> {
         let carried = self.state.take();
         match Session::open(path) {
             Ok(mut s) => {
-                let mut notes = String::new();
+                let mut notes = Vec::new();
                 if let (Some(old), Some(new)) = (&carried, &mut s.state) {
                     if self.path.as_deref() == Some(path) {
                         let (inputs, dropped) = old.carry_inputs(&new.agreement);
                         *new = State::new(new.agreement.clone(), inputs);
-                        for d in dropped {
-                            notes.push_str(&format!(
-                                "note: the override of `{d}` no longer fits and was dropped\n"
-                            ));
-                        }
+                        notes = dropped;
                     }
                 }
                 *self = s;
-                let mut r = self.breakdown();
-                r.output = format!("loaded {}\n{notes}{}", self.name, r.output);
-                Ok(r)
+                Ok(notes)
             }
             Err(d) => {
                 self.state = carried;
-                Err(d)
+                Err(d.0)
             }
         }
+    }
+
+    /// `:undo`: None when there is nothing to undo.
+    fn undo_edit(&mut self, input: &str) -> Result<Option<Edit>, Diags> {
+        let Some(text) = self.undo.pop() else {
+            return Ok(None);
+        };
+        let r = self.replace_text(input, &text, Vec::new(), vec![Action::Undone])?;
+        self.undo.pop();
+        Ok(Some(r))
+    }
+
+    /// `:save FILE`.
+    fn save(&self, input: &str, arg: &str, arg_span: Span) -> Result<(), Diags> {
+        let st = self.state(input)?;
+        std::fs::write(arg, &st.agreement.source.text).map_err(|e| {
+            usage(
+                input,
+                arg_span,
+                &format!("cannot write `{arg}`: {e}"),
+                "check the path and its permissions",
+            )
+        })
     }
 
     fn state(&self, input: &str) -> Result<&State, Diags> {
@@ -609,17 +556,19 @@ impl Session {
             .map_err(|d| err_at(input, d))
     }
 
-    fn expression_or_statement(&mut self, input: &str, start: usize) -> Result<Reply, Diags> {
+    fn expression_or_statement(&mut self, input: &str, start: usize) -> Result<Entered, Diags> {
         let body = &input[start..];
         match parse_expr(body) {
             Ok(_) => {
                 let v = self.eval_in(input, Span::new(start, input.len()))?;
-                Ok(Reply::text(format!("{v}\n")))
+                Ok(Entered::Value(v))
             }
             Err(expr_err) => {
                 let (file, diags) = parse(body);
                 if diags.is_empty() && !file.stmts.is_empty() {
-                    return self.statements(input, start, &file.stmts);
+                    return self
+                        .statements(input, start, &file.stmts)
+                        .map(Entered::Edit);
                 }
                 if looks_like_statement(body) {
                     let diags = diags
@@ -634,7 +583,7 @@ impl Session {
     }
 
     /// Adds or replaces `stmts` (parsed from `input[start..]`).
-    fn statements(&mut self, input: &str, start: usize, stmts: &[Stmt]) -> Result<Reply, Diags> {
+    fn statements(&mut self, input: &str, start: usize, stmts: &[Stmt]) -> Result<Edit, Diags> {
         let base = match &self.state {
             Some(st) => st.agreement.source.text.clone(),
             None => String::new(),
@@ -672,8 +621,7 @@ impl Session {
             text = next;
             done.push(what);
         }
-        let r = self.replace_text_mapped(input, &text, &inserts, &done.join("; "))?;
-        Ok(r)
+        self.replace_text_mapped(input, &text, &inserts, done)
     }
 
     fn replace_text(
@@ -681,8 +629,8 @@ impl Session {
         input: &str,
         text: &str,
         inserts: Vec<(usize, Span)>,
-        what: &str,
-    ) -> Result<Reply, Diags> {
+        what: Vec<Action>,
+    ) -> Result<Edit, Diags> {
         self.replace_text_mapped(input, text, &inserts, what)
     }
 
@@ -693,8 +641,8 @@ impl Session {
         input: &str,
         text: &str,
         inserts: &[(usize, Span)],
-        what: &str,
-    ) -> Result<Reply, Diags> {
+        actions: Vec<Action>,
+    ) -> Result<Edit, Diags> {
         let name = if self.name.is_empty() {
             LINE_NAME.to_string()
         } else {
@@ -719,22 +667,30 @@ impl Session {
             ));
             return Err(diags);
         }
-        let mut out = format!("{what}\n");
-        for d in dropped {
-            out.push_str(&format!(
-                "note: the override of `{d}` no longer fits and was dropped\n"
-            ));
-        }
+        let mut changes = None;
         if let Some(old) = &self.state {
-            out.push_str(&table::changes(old, &new, false));
+            if let Ok(ao) = &new.outcome {
+                changes = Some(WhatIf::between(
+                    &old.agreement.program,
+                    old.outcome.as_ref().ok(),
+                    &new.agreement.program,
+                    ao,
+                ));
+            }
             self.undo.push(old.agreement.source.text.clone());
         }
-        out.push_str(&after_remaining_note(&new, inserts));
+        let after_nothing = after_remaining(&new, inserts);
         self.state = Some(new);
-        Ok(Reply::text(out))
+        Ok(Edit {
+            actions,
+            dropped,
+            changes,
+            after_nothing,
+        })
     }
 
-    fn what_if(&mut self, input: &str, span: Span) -> Result<Reply, Diags> {
+    /// `what if` on `input[span]` (`NAME = VALUE, …`).
+    fn what_if_at(&self, input: &str, span: Span) -> Result<WhatIf, Diags> {
         let st = self.state(input)?;
         let mut overrides: Vec<(SlotId, Value)> = Vec::new();
         let mut formulas: Vec<(String, Span, Span)> = Vec::new(); // name, its span, formula span
@@ -776,13 +732,7 @@ impl Session {
                 Err(_) => st.agreement.evaluate(&inputs),
             };
             return match outcome {
-                Ok(out) => Ok(Reply::text(table::compare(
-                    p,
-                    st.outcome.as_ref().ok(),
-                    p,
-                    &out,
-                    true,
-                ))),
+                Ok(out) => Ok(WhatIf::between(p, st.outcome.as_ref().ok(), p, &out)),
                 Err(d) => Err(vec![(d, st.agreement.source.clone())]),
             };
         }
@@ -837,13 +787,19 @@ impl Session {
             }
             State::new(a, inputs)
         };
-        if let Err(d) = &after.outcome {
-            return Err(vec![(d.clone(), after.agreement.source.clone())]);
+        match &after.outcome {
+            Ok(ao) => Ok(WhatIf::between(
+                &st.agreement.program,
+                st.outcome.as_ref().ok(),
+                &after.agreement.program,
+                ao,
+            )),
+            Err(d) => Err(vec![(d.clone(), after.agreement.source.clone())]),
         }
-        Ok(Reply::text(table::changes(st, &after, true)))
     }
 
-    fn set(&mut self, input: &str, span: Span) -> Result<Reply, Diags> {
+    /// `set NAME = VALUE, …` on `input[span]`.
+    fn set_at(&mut self, input: &str, span: Span) -> Result<WhatIf, Diags> {
         let mut new_inputs = self.state(input)?.inputs.clone();
         let mut changed = Vec::new();
         for part in assignments(
@@ -878,7 +834,8 @@ impl Session {
         self.apply_inputs(input, new_inputs, &changed)
     }
 
-    fn reset(&mut self, input: &str, span: Span) -> Result<Reply, Diags> {
+    /// `reset [NAME, …]` on `input[span]`; None when there was no override.
+    fn reset_at(&mut self, input: &str, span: Span) -> Result<Option<WhatIf>, Diags> {
         let st = self.state(input)?;
         let mut inputs = st.inputs.clone();
         let mut changed = Vec::new();
@@ -894,9 +851,9 @@ impl Session {
             }
         }
         if changed.is_empty() {
-            return Ok(Reply::text("no override to reset\n"));
+            return Ok(None);
         }
-        self.apply_inputs(input, inputs, &changed)
+        self.apply_inputs(input, inputs, &changed).map(Some)
     }
 
     fn apply_inputs(
@@ -904,7 +861,7 @@ impl Session {
         input: &str,
         inputs: Inputs,
         changed: &[SlotId],
-    ) -> Result<Reply, Diags> {
+    ) -> Result<WhatIf, Diags> {
         let st = self.state(input)?;
         let p = &st.agreement.program;
         let outcome = match &st.outcome {
@@ -915,15 +872,16 @@ impl Session {
             Err(_) => st.agreement.evaluate(&inputs),
         };
         let out = outcome.map_err(|d| vec![(d, st.agreement.source.clone())])?;
-        let text = table::compare(p, st.outcome.as_ref().ok(), p, &out, false);
+        let changes = WhatIf::between(p, st.outcome.as_ref().ok(), p, &out);
         if let Some(st) = &mut self.state {
             st.inputs = inputs;
             st.outcome = Ok(out);
         }
-        Ok(Reply::text(text))
+        Ok(changes)
     }
 
-    fn explain(&mut self, input: &str, span: Span) -> Result<Reply, Diags> {
+    /// `explain NAME` on `input[span]`.
+    fn explain_at(&self, input: &str, span: Span) -> Result<Node, Diags> {
         let st = self.state(input)?;
         let span = trim_span(input, span);
         let name = span.text(input);
@@ -932,8 +890,7 @@ impl Session {
             return Err(vec![(d.clone(), st.agreement.source.clone())]);
         }
         match p.slot(name) {
-            Some(s) => crate::explain::explain(&st.agreement, &st.inputs, s)
-                .map(Reply::text)
+            Some(s) => crate::explain::tree(&st.agreement, &st.inputs, s)
                 .map_err(|d| vec![(d, st.agreement.source.clone())]),
             None => {
                 let names = p.slots.iter().map(|s| s.name.as_str());
@@ -954,7 +911,9 @@ impl Session {
         }
     }
 
-    fn move_deduction(&mut self, input: &str, span: Span) -> Result<Reply, Diags> {
+    /// `:move NAME before|after OTHER` on `input[span]`; None when there
+    /// is nothing to move.
+    fn move_deduction(&mut self, input: &str, span: Span) -> Result<Option<Edit>, Diags> {
         let st = self.state(input)?;
         let words: Vec<Span> = {
             let mut v = Vec::new();
@@ -995,7 +954,7 @@ impl Session {
             return Err(bad());
         };
         if a.span == b.span {
-            return Ok(Reply::text("nothing to move\n"));
+            return Ok(None);
         }
         let moved = a.span.text(text).to_string();
         // Remove the statement and its line break, then insert it at the target.
@@ -1027,25 +986,25 @@ impl Session {
             }
         };
         let new_text = format!("{}{}\n{}", &rest[..at], moved, &rest[at..]);
-        let what = format!(
-            "moved `{}` {} `{}`",
-            who.text(input),
-            rel.text(input),
-            other.text(input)
-        );
-        self.replace_text(input, &new_text, Vec::new(), &what)
+        let what = Action::Moved {
+            name: who.text(input).to_string(),
+            before,
+            other: other.text(input).to_string(),
+        };
+        self.replace_text(input, &new_text, Vec::new(), vec![what])
+            .map(Some)
     }
 }
 
 /// Where a typed statement goes in the agreement's text: the span it
-/// replaces (None: appended), the part of the input to put there, and a
-/// sentence saying what happened.
+/// replaces (None: appended), the part of the input to put there, and what
+/// happened.
 fn placement(
     existing: &[Stmt],
     new: &Stmt,
     text: &str,
     from: Span,
-) -> (Option<Span>, Span, String) {
+) -> (Option<Span>, Span, Action) {
     let _ = text;
     let defined = |s: &Stmt| -> Option<(String, &'static str)> {
         match &s.kind {
@@ -1083,36 +1042,42 @@ fn placement(
                     return (
                         Some(f),
                         vs,
-                        format!("changed the formula of {old_kind} `{name}`"),
+                        Action::ChangedFormula {
+                            kind: old_kind,
+                            name,
+                        },
                     );
                 }
             }
             return (
                 Some(old.span),
                 from,
-                format!("replaced {old_kind} `{name}`"),
+                Action::Replaced {
+                    kind: old_kind,
+                    name,
+                },
             );
         }
         if kind == "price" {
-            return (None, from, "added the price".into());
+            return (None, from, Action::AddedPrice);
         }
-        return (None, from, format!("added {kind} `{name}`"));
+        return (None, from, Action::Added { kind, name });
     }
     if let Some(old) = existing.iter().find(|s| same_kind(s)) {
         let what = match &new.kind {
-            StmtKind::Agreement { .. } => "the title",
-            StmtKind::Rounding { .. } => "the rounding mode",
-            _ => "the example",
+            StmtKind::Agreement { .. } => Action::ReplacedTitle,
+            StmtKind::Rounding { .. } => Action::ReplacedRounding,
+            _ => Action::ReplacedExample,
         };
-        return (Some(old.span), from, format!("replaced {what}"));
+        return (Some(old.span), from, what);
     }
     let what = match &new.kind {
-        StmtKind::Require { .. } => "added a requirement",
-        StmtKind::Example { .. } => "added an example",
-        StmtKind::Agreement { .. } => "set the title",
-        _ => "set the rounding mode",
+        StmtKind::Require { .. } => Action::AddedRequirement,
+        StmtKind::Example { .. } => Action::AddedExample,
+        StmtKind::Agreement { .. } => Action::SetTitle,
+        _ => Action::SetRounding,
     };
-    (None, from, what.to_string())
+    (None, from, what)
 }
 
 /// The span of the formula of the statement defining `name`.
@@ -1129,25 +1094,23 @@ fn formula_span(s: &Stmt, name: &str) -> Option<Span> {
     }
 }
 
-/// A note when an added fee or share comes after the one that takes the rest.
-fn after_remaining_note(st: &State, inserts: &[(usize, Span)]) -> String {
+/// The fees and shares added after one that leaves nothing: each with the
+/// one before it.
+fn after_remaining(st: &State, inserts: &[(usize, Span)]) -> Vec<(String, String)> {
     let (Ok(out), p) = (&st.outcome, &st.agreement.program) else {
-        return String::new();
+        return Vec::new();
     };
-    let mut note = String::new();
+    let mut notes = Vec::new();
     for (k, d) in p.deductions.iter().enumerate() {
         let s = &p.slots[d.slot];
         let added = inserts.iter().any(|(at, _)| s.stmt_span.start == *at);
         let pool = out.pools.get(k).copied().unwrap_or_default();
         if added && pool.is_zero() && k > 0 {
             let prev = &p.slots[p.deductions[k - 1].slot].name;
-            note.push_str(&format!(
-                "note: `{}` runs after `{prev}`, which leaves nothing; `:move {} before {prev}` runs it earlier\n",
-                s.name, s.name
-            ));
+            notes.push((s.name.clone(), prev.clone()));
         }
     }
-    note
+    notes
 }
 
 /// Whether `expr` reads the agreement (a name, `remaining`, a table).
@@ -1170,19 +1133,4 @@ fn looks_like_statement(body: &str) -> bool {
         return true;
     }
     is_ident(first) && find_assign(body, Span::new(0, body.len())).is_some()
-}
-
-/// The text of `:help`.
-pub fn help_text() -> String {
-    let mut s = String::from(
-        "Type an expression to see its value (`producer`, `35% of net`), or a statement to\n\
-         add or replace a definition (`share bruno2 \"Bruno\" = 5% of remaining`).\n\n",
-    );
-    for (_, line) in COMMANDS.iter().filter(|(c, _)| !c.is_empty()) {
-        s.push_str("  ");
-        s.push_str(line);
-        s.push('\n');
-    }
-    s.push_str("\nA money VALUE may omit its currency: `what if price = 197` means 197 in the price's currency.\n");
-    s
 }

@@ -26,15 +26,15 @@
 //! can be missed. A candidate that does not evaluate is not an answer and
 //! does not end the search.
 
+use super::changes::deductions;
 use super::input::{find_assign, find_word, is_ident, trim_span, word_at};
-use super::table::align;
-use super::{err_at, usage, uses_names, Diags, Reply, Session};
+use super::{err_at, usage, uses_names, Diags, Session};
 use crate::diag::{did_you_mean, Diagnostic};
 use crate::eval::{coerce, compare, Inputs, Outcome};
 use crate::program::{CKind, Program, SlotId};
 use crate::span::Span;
 use crate::syntax::parse_expr;
-use crate::value::{format_amount, Ty, Value};
+use crate::value::{Currency, Ty, Value};
 use chrono::Days;
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
@@ -68,6 +68,154 @@ const FAIL_STOP: u32 = 12;
 /// Points inside runs of hits that are checked one by one (beyond that
 /// many, a run between two hits is taken to hit throughout).
 const ENUMERATE: i128 = 64;
+
+/// One value `solve` tried for the input, and what it gave.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Candidate {
+    /// The input's value.
+    pub value: Value,
+    /// The target's value (None: the agreement does not evaluate).
+    pub target: Option<Value>,
+    /// The goal's value, in the target's kind.
+    pub goal: Option<Value>,
+    /// The target against the goal (None: not evaluated, or not comparable).
+    pub comparison: Option<Ordering>,
+    /// Whether every requirement holds.
+    pub holds: bool,
+}
+
+/// Neighbouring candidates (on the input's grid) alike: all hit the goal,
+/// or none evaluates.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Run {
+    /// The lowest value of the run.
+    pub from: Value,
+    /// The highest value of the run.
+    pub to: Value,
+    /// Whether it starts at the lowest value tried (it may go on below).
+    pub from_edge: bool,
+    /// Whether it ends at the highest value tried (it may go on above).
+    pub to_edge: bool,
+}
+
+/// Why no value lands exactly on the goal between two neighbours.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Jump {
+    /// Between them the agreement does not evaluate, for the input from
+    /// `from` to `to`.
+    DoesNotEvaluate {
+        /// The first value that fails.
+        from: Value,
+        /// The last value that fails.
+        to: Value,
+    },
+    /// The target (of a whole-number input) steps over the goal.
+    Step,
+    /// Rounding steps over the goal.
+    Rounding,
+}
+
+/// What `solve` found.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum SolveResult {
+    /// A value of the input gives the goal exactly.
+    Found {
+        /// The simplest value that hits (fewest decimals, then nearest the
+        /// current value).
+        value: Value,
+        /// What it gives.
+        at: Candidate,
+        /// How many values hit (when runs reach the edge of what was
+        /// tried, more may).
+        hits: u128,
+        /// The values that hit, as runs.
+        runs: Vec<Run>,
+    },
+    /// The target crosses the goal without landing on it: the nearest
+    /// values on both sides.
+    Between {
+        /// The lower value of the input.
+        lower: Candidate,
+        /// The higher value of the input.
+        upper: Candidate,
+        /// Why nothing between them lands on the goal.
+        jump: Jump,
+    },
+    /// Over the values tried the target stays on one side of the goal.
+    OutOfReach {
+        /// The candidate with the lowest target.
+        lowest: Candidate,
+        /// The candidate with the highest target.
+        highest: Candidate,
+        /// Whether the target stays below the goal (else above).
+        below: bool,
+        /// The values where the agreement does not evaluate, as runs.
+        failing: Vec<Run>,
+    },
+}
+
+/// The answer of `solve NAME so that TARGET = GOAL` as data.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Solution {
+    /// The input changed.
+    pub input: String,
+    /// The target, as written.
+    pub target: String,
+    /// The goal, as written.
+    pub goal: String,
+    /// Whether the goal reads the agreement (then it is evaluated again at
+    /// every candidate).
+    pub goal_uses_names: bool,
+    /// The goal's value at the lowest candidate that evaluates.
+    pub goal_value: Option<Value>,
+    /// What was found.
+    pub result: SolveResult,
+    /// Every candidate tried, in order of the input's value.
+    pub tried: Vec<Candidate>,
+}
+
+/// The figures of one sale of a sweep, in the agreement's currency.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct SweepFigures {
+    /// Every fee and share, in the deduction order.
+    pub amounts: Vec<Decimal>,
+    /// What no share took.
+    pub unallocated: Decimal,
+    /// How many requirements do not hold.
+    pub failed_requirements: usize,
+}
+
+/// One row of a sweep: the input's value and the sale it gives.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct SweepRow {
+    /// The input's value.
+    pub value: Value,
+    /// The figures, or why the sale does not evaluate.
+    pub figures: Result<SweepFigures, Diagnostic>,
+}
+
+/// The answer of `sweep NAME from A to B step S` as data.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Sweep {
+    /// The input swept.
+    pub input: String,
+    /// The currency of the amounts.
+    pub currency: Currency,
+    /// The fees and shares, in the deduction order (the columns).
+    pub deductions: Vec<String>,
+    /// How many requirements the agreement has.
+    pub requirements: usize,
+    /// One row per value.
+    pub rows: Vec<SweepRow>,
+}
 
 /// Runs the agreement with one input changed, reusing `scratch`.
 struct Prober<'a> {
@@ -150,10 +298,6 @@ impl Grid {
         let mut d = v.decimal()?.round_dp(self.dp);
         d.rescale(self.dp);
         Some(d.mantissa().clamp(-LIMIT, LIMIT))
-    }
-
-    fn show(self, n: i128) -> String {
-        self.value(n).map_or_else(|| "?".into(), |v| v.to_string())
     }
 
     /// The decimals needed to write grid point `n`.
@@ -436,31 +580,32 @@ impl Search<'_> {
     }
 }
 
-/// `runs` as text (`7`, `from 7 to 12`, `up to 1`, `from 13 up`), at most
-/// four; whether one reaches the end of what the search probed.
-fn describe(grid: Grid, search: &Search, runs: &[(i128, i128)]) -> (Vec<String>, bool) {
+/// `runs` as values, each with whether it reaches the end of what the
+/// search probed.
+fn describe(grid: Grid, search: &Search, runs: &[(i128, i128)]) -> Vec<Run> {
     let first = search.known.keys().next().copied();
     let last = search.known.keys().next_back().copied();
-    let mut open = false;
-    let mut parts: Vec<String> = runs
-        .iter()
-        .take(4)
-        .map(|&(lo, hi)| {
-            let (from_edge, to_edge) = (Some(lo) == first, Some(hi) == last);
-            open |= from_edge || to_edge;
-            match (from_edge, to_edge) {
-                (true, true) => "for every value tried".into(),
-                (true, false) => format!("up to {}", grid.show(hi)),
-                (false, true) => format!("from {} up", grid.show(lo)),
-                _ if lo == hi => grid.show(lo),
-                _ => format!("from {} to {}", grid.show(lo), grid.show(hi)),
-            }
+    runs.iter()
+        .filter_map(|&(lo, hi)| {
+            Some(Run {
+                from: grid.value(lo)?,
+                to: grid.value(hi)?,
+                from_edge: Some(lo) == first,
+                to_edge: Some(hi) == last,
+            })
         })
-        .collect();
-    if runs.len() > 4 {
-        parts.push("…".into());
-    }
-    (parts, open)
+        .collect()
+}
+
+/// The candidate at grid point `n`.
+fn candidate(grid: Grid, n: i128, p: &Probe) -> Option<Candidate> {
+    Some(Candidate {
+        value: grid.value(n)?,
+        target: p.lhs,
+        goal: p.rhs,
+        comparison: p.ord,
+        holds: p.holds,
+    })
 }
 
 /// The simplest grid point inside `runs`: fewest decimals, then nearest
@@ -485,7 +630,7 @@ fn simplest(grid: Grid, runs: &[(i128, i128)], n0: i128) -> Option<i128> {
 }
 
 /// `solve NAME so that TARGET = GOAL` (both sides expressions).
-pub(super) fn solve(s: &Session, input: &str, span: Span) -> Result<Reply, Diags> {
+pub(super) fn solve(s: &Session, input: &str, span: Span) -> Result<Solution, Diags> {
     let st = s.state(input)?;
     let bad = || {
         usage(
@@ -650,73 +795,51 @@ pub(super) fn solve(s: &Session, input: &str, span: Span) -> Result<Reply, Diags
             .map(|(n, _)| *n)
             .min_by_key(|&n| (grid.decimals(n), n.abs_diff(n0), n));
     }
-    let show = |n: i128| grid.show(n);
-    let val = |v: Option<Value>| v.map_or_else(|| "?".into(), |v| v.to_string());
-    // `producer = 100.00 USD`, or `producer = affiliate + 20.00 USD` (a goal with names).
-    let goal_at = |p: &Probe| {
-        if goal_has_names {
-            format!("{lhs_text} = {rhs_text} = {}", val(p.lhs))
-        } else {
-            format!("{lhs_text} = {}", val(p.lhs))
-        }
-    };
-    let sides_at = |p: &Probe| {
-        if goal_has_names {
-            format!("{lhs_text} = {}, {rhs_text} = {}", val(p.lhs), val(p.rhs))
-        } else {
-            format!("{lhs_text} = {}", val(p.lhs))
-        }
-    };
-    let goal_text = if goal_has_names {
-        rhs_text.to_string()
-    } else {
-        let any = search.known.values().find_map(|p| p.rhs);
-        any.map_or_else(|| rhs_text.to_string(), |v| v.to_string())
+    let cand = |n: i128, p: &Probe| candidate(grid, n, p);
+    let tried: Vec<Candidate> = search
+        .known
+        .iter()
+        .filter_map(|(n, p)| cand(*n, p))
+        .collect();
+    let goal_value = search.known.values().find_map(|p| p.rhs);
+    let solution = |result| Solution {
+        input: name.clone(),
+        target: lhs_text.to_string(),
+        goal: rhs_text.to_string(),
+        goal_uses_names: goal_has_names,
+        goal_value,
+        result,
+        tried: tried.clone(),
     };
     if let Some(c) = answer {
         let pc = search.at(c);
-        let mut text = format!("{name} = {} gives {}\n", show(c), goal_at(&pc));
         let runs = search.runs();
-        let total = runs
+        let hits = runs
             .iter()
             .fold(0u128, |t, (lo, hi)| t.saturating_add(hi.abs_diff(*lo) + 1));
-        if total > 1 {
-            let (parts, open) = describe(grid, &search, &runs);
-            let count = if open {
-                "many".to_string()
-            } else {
-                total.to_string()
-            };
-            text.push_str(&format!(
-                "  {count} values hit: {name} {}; shown: the simplest, nearest the current value\n",
-                parts.join(", "),
-            ));
+        if let Some(at) = cand(c, &pc) {
+            return Ok(solution(SolveResult::Found {
+                value: at.value,
+                at,
+                hits,
+                runs: describe(grid, &search, &runs),
+            }));
         }
-        if !pc.holds {
-            text.push_str("  note: a requirement does not hold there\n");
-        }
-        text.push_str(&format!("  keep it with `set {name} = {}`\n", show(c)));
-        return Ok(Reply::text(text));
     }
     if let Some([(na, pa), (nb, pb)]) = search.crossing(n0) {
-        let why = if nb - na > 1 {
-            format!(
-                "between them the agreement does not evaluate ({name} from {} to {})",
-                show(na + 1),
-                show(nb - 1)
-            )
+        let jump = if nb - na > 1 {
+            match (grid.value(na + 1), grid.value(nb - 1)) {
+                (Some(from), Some(to)) => Some(Jump::DoesNotEvaluate { from, to }),
+                _ => None,
+            }
         } else if grid.whole() {
-            format!("{lhs_text} steps over it")
+            Some(Jump::Step)
         } else {
-            "rounding steps over it".into()
+            Some(Jump::Rounding)
         };
-        return Ok(Reply::text(format!(
-            "no {name} gives {lhs_text} = {goal_text} exactly ({why}); the nearest:\n  {name} = {} gives {}\n  {name} = {} gives {}\n",
-            show(na),
-            sides_at(&pa),
-            show(nb),
-            sides_at(&pb)
-        )));
+        if let (Some(lower), Some(upper), Some(jump)) = (cand(na, &pa), cand(nb, &pb), jump) {
+            return Ok(solution(SolveResult::Between { lower, upper, jump }));
+        }
     }
     let ok = search.evaluating();
     let by_lhs = |x: &(i128, Probe), y: &(i128, Probe)| {
@@ -729,11 +852,13 @@ pub(super) fn solve(s: &Session, input: &str, span: Span) -> Result<Reply, Diags
     let near = |x: &(i128, Probe), y: &(i128, Probe)| x.0.abs_diff(n0).cmp(&y.0.abs_diff(n0));
     let lo = ok
         .iter()
-        .min_by(|x, y| by_lhs(x, y).then_with(|| near(x, y)));
+        .min_by(|x, y| by_lhs(x, y).then_with(|| near(x, y)))
+        .and_then(|(n, p)| cand(*n, p));
     let hi = ok
         .iter()
-        .min_by(|x, y| by_lhs(y, x).then_with(|| near(x, y)));
-    let (Some(lo), Some(hi)) = (lo, hi) else {
+        .min_by(|x, y| by_lhs(y, x).then_with(|| near(x, y)))
+        .and_then(|(n, p)| cand(*n, p));
+    let (Some(lowest), Some(highest)) = (lo, hi) else {
         let mut d = Diagnostic::error(
             "splitdsl::repl::solve_failed",
             format!("the agreement does not evaluate for any value of `{name}` tried"),
@@ -743,43 +868,24 @@ pub(super) fn solve(s: &Session, input: &str, span: Span) -> Result<Reply, Diags
             "no value of it evaluates",
         );
         if let Some(e) = &search.error {
-            d = d.help(format!("at {name} = {}: {}", show(n0), e.message));
+            let at = grid.value(n0).map_or_else(|| "?".into(), |v| v.to_string());
+            d = d.help(format!("at {name} = {at}: {}", e.message));
         }
         return Err(err_at(input, d));
     };
-    let side = match ok.first().and_then(|(_, p)| p.ord) {
-        Some(Ordering::Less) => "below",
-        _ => "above",
-    };
-    let mut text =
-        format!("no value of `{name}` gives {lhs_text} = {goal_text}: it is out of reach\n");
-    if goal_has_names {
-        text.push_str(&format!(
-            "  over the values tried, {lhs_text} stays {side} {rhs_text}\n"
-        ));
-    } else {
-        text.push_str(&format!(
-            "  over the values tried, {lhs_text} goes from {} ({name} = {}) to {} ({name} = {})\n",
-            val(lo.1.lhs),
-            show(lo.0),
-            val(hi.1.lhs),
-            show(hi.0)
-        ));
-    }
-    let fails = search.stretches(None);
-    if !fails.is_empty() {
-        let (parts, _) = describe(grid, &search, &fails);
-        text.push_str(&format!(
-            "  (the agreement does not evaluate for {name} {})\n",
-            parts.join(", ")
-        ));
-    }
-    Ok(Reply::text(text))
+    let below = matches!(ok.first().and_then(|(_, p)| p.ord), Some(Ordering::Less));
+    let failing = describe(grid, &search, &search.stretches(None));
+    Ok(solution(SolveResult::OutOfReach {
+        lowest,
+        highest,
+        below,
+        failing,
+    }))
 }
 
 /// `sweep NAME from A to B step S` (a date steps in days: `step 7`,
 /// `step 7 days`).
-pub(super) fn sweep(s: &Session, input: &str, span: Span) -> Result<Reply, Diags> {
+pub(super) fn sweep(s: &Session, input: &str, span: Span) -> Result<Sweep, Diags> {
     let st = s.state(input)?;
     let bad = || {
         usage(
@@ -814,50 +920,26 @@ pub(super) fn sweep(s: &Session, input: &str, span: Span) -> Result<Reply, Diags
         st.inputs.clone(),
         slot,
     );
-    let name = &p.slots[slot].name;
-    let mut header = vec![name.clone()];
-    header.extend(p.deductions.iter().map(|d| p.slots[d.slot].name.clone()));
-    header.push("unallocated".into());
-    if !p.requirements.is_empty() {
-        header.push("requirements".into());
-    }
-    let mut rows = vec![header];
-    let c = p.currency;
-    let mut errors = Vec::new();
+    let mut rows = Vec::with_capacity(values.len());
     for v in values {
-        let label = match v {
-            Value::Money(d, cur) => format_amount(d, cur),
-            other => other.to_string(),
-        };
-        match prober.run(v) {
-            Ok(out) => {
-                let mut row = vec![label];
-                for l in crate::report::lines(p, out) {
-                    row.push(format_amount(l.amount, c));
-                }
-                row.push(format_amount(out.unallocated(), c));
-                if !p.requirements.is_empty() {
-                    let fails = out.requirements.iter().filter(|h| !**h).count();
-                    row.push(if fails == 0 {
-                        "✓".into()
-                    } else {
-                        format!("✗ {fails}")
-                    });
-                }
-                rows.push(row);
-            }
-            Err(d) => {
-                errors.push((v, d.message));
-                rows.push(vec![label, format!("error [{}]", errors.len())]);
-            }
-        }
+        let figures = prober.run(v).map(|out| SweepFigures {
+            amounts: deductions(p, out).into_iter().map(|d| d.3).collect(),
+            unallocated: out.unallocated(),
+            failed_requirements: out.requirements.iter().filter(|h| !**h).count(),
+        });
+        rows.push(SweepRow { value: v, figures });
     }
-    let mut text = format!("  amounts in {c}\n");
-    text.push_str(&align(&rows, 0));
-    for (i, (v, msg)) in errors.iter().enumerate() {
-        text.push_str(&format!("  [{}] {name} = {v}: {msg}\n", i + 1));
-    }
-    Ok(Reply::text(text))
+    Ok(Sweep {
+        input: p.slots[slot].name.clone(),
+        currency: p.currency,
+        deductions: p
+            .deductions
+            .iter()
+            .map(|d| p.slots[d.slot].name.clone())
+            .collect(),
+        requirements: p.requirements.len(),
+        rows,
+    })
 }
 
 /// The values of a sweep over money or numbers: from `a` toward `b` by `sv`.
