@@ -85,3 +85,209 @@ fn utf16_positions_inside_an_emoji_and_past_a_line_end() {
     assert_eq!(lines.offset_utf16(src, 9, 0), src.len());
     assert_eq!(lines.utf16(src, 999), (2, 0));
 }
+
+mod document {
+    use proptest::prelude::*;
+    use splitdsl::document::{Document, Names, SymbolKind};
+    use splitdsl::span::Span;
+    use splitdsl::Agreement;
+
+    const HOTMART: &str = include_str!("../examples/hotmart.split");
+
+    fn at(doc: &Document, needle: &str) -> usize {
+        doc.text().find(needle).unwrap()
+    }
+
+    #[test]
+    fn names_with_kinds_definitions_and_references() {
+        let doc = Document::new("hotmart.split", HOTMART);
+        assert!(doc.is_ok());
+        let names: Vec<(&str, SymbolKind)> = doc
+            .names()
+            .symbols()
+            .iter()
+            .map(|s| (s.name.as_str(), s.kind))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("price", SymbolKind::Price),
+                ("hotmart", SymbolKind::Fee),
+                ("net", SymbolKind::Cell),
+                ("affiliate", SymbolKind::Share),
+                ("coproducer", SymbolKind::Share),
+                ("producer", SymbolKind::Share),
+            ]
+        );
+        let net = doc.names().get("net").unwrap();
+        assert_eq!(net.definition.text(doc.text()), "net");
+        assert_eq!(
+            net.ty.map(|t| t.to_string()).as_deref(),
+            Some("money in USD")
+        );
+        // `35% of net` and the requirement's `30% of net`.
+        assert_eq!(net.references.len(), 2);
+        assert!(net.references.iter().all(|r| r.text(doc.text()) == "net"));
+        // Example lines refer to names too.
+        assert_eq!(doc.names().get("price").unwrap().references.len(), 3);
+        // Queries at a use: the name, its definition, its uses.
+        let use_at = at(&doc, "35% of net") + 8;
+        assert_eq!(doc.name_at(use_at).unwrap().name, "net");
+        assert_eq!(doc.definition_at(use_at), Some(net.definition));
+        assert_eq!(doc.references_at(use_at), &net.references[..]);
+        // At the definition itself, and nowhere near a name.
+        assert_eq!(doc.name_at(net.definition.start).unwrap().name, "net");
+        assert!(doc.name_at(at(&doc, "9.9%")).is_none());
+    }
+
+    #[test]
+    fn names_survive_a_statement_that_does_not_parse() {
+        let text = HOTMART.replace(
+            "share coproducer \"Bruno\" = 10% of remaining",
+            "share coproducer \"Bruno\" = 10% of of remaining",
+        );
+        let doc = Document::new("hotmart.split", &text);
+        assert!(!doc.is_ok());
+        assert!(doc
+            .diagnostics()
+            .iter()
+            .any(|d| d.code.starts_with("splitdsl::syntax")));
+        assert!(doc.last_good().is_none());
+        // The statements around the broken one still have their names.
+        let producer = doc.names().get("producer").unwrap();
+        assert_eq!(producer.kind, SymbolKind::Share);
+        assert_eq!(producer.ty, None); // unknown while the text has an error
+        assert_eq!(producer.references.len(), 2);
+        assert!(doc.names().get("net").is_some());
+    }
+
+    #[test]
+    fn the_last_good_agreement_outlives_a_typo() {
+        let mut doc = Document::new("hotmart.split", HOTMART);
+        let good = doc.agreement().unwrap().program.slots.len();
+        let typo = at(&doc, "10% of remaining") + 4;
+        doc.edit(Span::new(typo, typo + 2), "fo");
+        assert!(doc.agreement().is_none());
+        assert_eq!(doc.last_good().unwrap().program.slots.len(), good);
+        assert_eq!(doc.last_good().unwrap().source.text, HOTMART);
+        // Names still answer, from the broken text.
+        let n = at(&doc, "= 35% of net") + 11;
+        assert_eq!(doc.name_at(n).unwrap().name, "net");
+        // Fixed again: the new agreement is the last good one.
+        doc.edit(Span::new(typo, typo + 2), "of");
+        assert!(doc.is_ok());
+        assert_eq!(doc.last_good().unwrap().source.text, HOTMART);
+    }
+
+    #[test]
+    fn completions_of_names_in_scope() {
+        let mut doc = Document::new("hotmart.split", HOTMART);
+        let end = doc.text().len();
+        doc.edit(Span::new(end, end), "share extra = 1% of pro");
+        let names = |doc: &Document, at: usize| -> Vec<String> {
+            doc.completions(at).iter().map(|s| s.name.clone()).collect()
+        };
+        assert_eq!(
+            names(&doc, doc.text().len()),
+            ["producer"],
+            "{:?}",
+            doc.text()
+        );
+        // A name does not complete inside its own statement.
+        let net_at = at(&doc, "net = price") + 1;
+        assert!(!names(&doc, net_at).contains(&"net".to_string()));
+        assert_eq!(names(&doc, net_at), Vec::<String>::new());
+        // After `= ` in producer's formula: every other name.
+        let all = names(&doc, at(&doc, "  = remaining") + 4);
+        assert_eq!(all.len(), doc.names().symbols().len() - 1);
+        assert!(all.contains(&"price".to_string()) && all.contains(&"extra".to_string()));
+        assert!(!all.contains(&"producer".to_string()));
+    }
+
+    /// What a fresh compile of `text` gives: the diagnostics, the names
+    /// table and the program (as text: a program has no `==`).
+    fn fresh(text: &str) -> (Vec<splitdsl::diag::Diagnostic>, Names, Option<String>) {
+        let (file, _) = splitdsl::syntax::parse(text);
+        match Agreement::compile("x.split", text) {
+            Ok(a) => {
+                let names = Names::build(&file, Some(&a.program));
+                (a.warnings, names, Some(format!("{:?}", a.program)))
+            }
+            Err(f) => (f.diagnostics, Names::build(&file, None), None),
+        }
+    }
+
+    fn base() -> String {
+        let mut s = String::from(HOTMART);
+        s.push_str("table tier {\n  ..100.00 USD => 1%\n  100.01 USD.. => 2%\n}\ninput bonus = 0.00 USD\nshare last \"L\" = tier(price) of remaining when bonus >= 0.00 USD\n");
+        s
+    }
+
+    /// Snippets that make and break statements, names and blocks.
+    fn snippet() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "",
+            "x",
+            " ",
+            "\n",
+            "=",
+            "\n=",
+            "share ",
+            "fee ",
+            "input ",
+            "table ",
+            "require ",
+            "net",
+            "pro",
+            "remaining",
+            "(",
+            ")",
+            "{",
+            "}",
+            "\"",
+            "#",
+            "é",
+            "😀",
+            "+ 2",
+            "of",
+            "1.00 USD",
+            " when price > 1.00 USD",
+            "\nshare z = 1% of net\n",
+            "\nzz = net +\n",
+            "\nexample \"e\" {\n  given price = 1.00 USD\n}\n",
+            "\ntable t {\n 1 => 2\n",
+            "10% of remaining\n",
+            "\n  + 1.00 USD",
+            "x = 1\ny = 2\n",
+        ])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn edits_give_what_a_fresh_compile_gives(
+            edits in proptest::collection::vec((0.0f64..1.0, 0usize..12, snippet()), 1..8)
+        ) {
+            let mut doc = Document::new("x.split", &base());
+            for (where_, len, new) in edits {
+                let text = doc.text().to_string();
+                let mut start = (where_ * text.len() as f64) as usize;
+                while !text.is_char_boundary(start) {
+                    start -= 1;
+                }
+                let mut end = (start + len).min(text.len());
+                while !text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                doc.edit(Span::new(start, end), new);
+                let expected = format!("{}{}{}", &text[..start], new, &text[end..]);
+                prop_assert_eq!(doc.text(), expected.as_str());
+                let (diags, names, program) = fresh(&expected);
+                prop_assert_eq!(doc.diagnostics(), &diags[..]);
+                prop_assert_eq!(doc.names(), &names);
+                prop_assert_eq!(doc.agreement().map(|a| format!("{:?}", a.program)), program);
+                prop_assert_eq!(doc.ast(), &splitdsl::syntax::parse(&expected).0);
+            }
+        }
+    }
+}
