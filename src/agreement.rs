@@ -171,7 +171,7 @@ impl Agreement {
     }
 
     /// The agreement, or the failure when checking found an error.
-    fn assemble(
+    pub(crate) fn assemble(
         source: Source,
         ast: ast::File,
         program: Option<Program>,

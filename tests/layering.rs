@@ -28,6 +28,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "services",
         &[
             "agreement",
+            "document",
             "api",
             "explain",
             "repl",

@@ -5,4 +5,6 @@
 pub mod ast;
 mod parser;
 
-pub use parser::{parse, parse_expr, scan_comments, KEYWORDS, MAX_DEPTH, VALUE_KEYWORDS};
+pub use parser::{
+    looks_like_statement, parse, parse_expr, scan_comments, KEYWORDS, MAX_DEPTH, VALUE_KEYWORDS,
+};

@@ -350,7 +350,7 @@ const STATEMENT_KEYWORDS: [&str; 8] = [
 ];
 
 /// Whether the line starting at `line` looks like the start of a statement.
-fn looks_like_statement(line: &str) -> bool {
+pub fn looks_like_statement(line: &str) -> bool {
     let t = line.trim_start();
     let word: String = t
         .chars()
