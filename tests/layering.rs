@@ -45,7 +45,8 @@ const LAYERS: &[(&str, &[&str])] = &[
             "batch::statement",
         ],
     ),
-    ("rendering", &["report", "chart", "fmt"]),
+    // `diff` compares agreements in fmt's canonical text.
+    ("rendering", &["report", "chart", "fmt", "diff"]),
     ("front ends", &["cli", "repl::front"]),
 ];
 
