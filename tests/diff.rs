@@ -1,7 +1,7 @@
 //! `splitdsl diff OLD NEW`: a transcript of each form, run with the built
-//! binary, against figures computed by hand (docs/language.md section 7.7).
+//! binary, against figures computed by hand (docs/language.md section 7.6).
 //!
-//! The fixtures: `examples/hotmart.split` (OLD) and `tests/diff/v2.split`
+//! The fixtures: `examples/hotmart.split` (OLD) and `examples/hotmart-v2.split`
 //! (NEW: the affiliate 30% of net instead of 35%, a new editor taking
 //! `editor_rate` (2%) of net, the co-producer 12% of what remains instead
 //! of 10%); `tests/diff/same-money.split` (whitespace edits, and `net`
@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::str::FromStr;
 
 const OLD: &str = "examples/hotmart.split";
-const NEW: &str = "tests/diff/v2.split";
+const NEW: &str = "examples/hotmart-v2.split";
 
 fn splitdsl() -> Command {
     let mut c = Command::cargo_bin("splitdsl").unwrap();
@@ -101,7 +101,7 @@ fn one_sale_at_the_defaults() {
         format!(
             "\
 OLD examples/hotmart.split
-NEW tests/diff/v2.split
+NEW examples/hotmart-v2.split
 
 {V2_STATEMENTS}
 One sale (the defaults): price 100.00 USD → 100.00 USD

@@ -1,6 +1,6 @@
 //! `splitdsl diff OLD NEW [--set NAME=EXPR]… [--sales LEDGER] [--format
 //! table|json]`: reads the arguments, calls [`crate::diff`] and renders what
-//! it finds as aligned tables or the JSON of docs/language.md section 7.7.
+//! it finds as aligned tables or the JSON of docs/language.md section 7.6.
 
 use super::load::{print_diagnostics, print_failure};
 use crate::agreement::{Agreement, Source};
@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 pub enum DiffFormat {
     /// Aligned tables.
     Table,
-    /// The JSON of docs/language.md section 7.7.
+    /// The JSON of docs/language.md section 7.6.
     Json,
 }
 
@@ -139,6 +139,7 @@ pub fn run(args: &DiffArgs) -> u8 {
     let sales = match &args.sales {
         None => None,
         Some(path) => match ledger(&old, &new, &inputs, path) {
+            Ok(s) if crate::output::is_dash(path) => Some(("<stdin>".to_string(), s)),
             Ok(s) => Some((path.display().to_string(), s)),
             Err(code) => return code,
         },
