@@ -312,7 +312,8 @@ fn has_input(a: &Agreement, name: &str) -> bool {
 /// Applies `set` (each `NAME=EXPR`, as given to `--set`) to both sides; an
 /// input that only one side has is set there, and noted. A name that is an
 /// input of neither side, or a value that does not fit, is an error
-/// against the assignment (shown under the name `--set`).
+/// against the assignment (shown under the name `--set`, or `--set (for
+/// NEW)` when only NEW refuses it).
 pub fn overrides(old: &Agreement, new: &Agreement, set: &[String]) -> Result<Overrides, Failure> {
     let mut out = Overrides {
         old: old.inputs(),
@@ -321,6 +322,7 @@ pub fn overrides(old: &Agreement, new: &Agreement, set: &[String]) -> Result<Ove
     };
     let mut diagnostics = Vec::new();
     let mut failed_text = String::new();
+    let mut failed_name = "--set".to_string();
     for s in set {
         let name = s.split('=').next().unwrap_or("").trim();
         let (in_old, in_new) = (has_input(old, name), has_input(new, name));
@@ -338,6 +340,10 @@ pub fn overrides(old: &Agreement, new: &Agreement, set: &[String]) -> Result<Ove
             if let Err(d) = a.set_from_text(inputs, s) {
                 diagnostics.push(d);
                 failed_text = s.clone();
+                if side == Side::New && in_old {
+                    // OLD took it: say whose error this is.
+                    failed_name = format!("--set (for {})", Side::New.word());
+                }
                 break;
             }
         }
@@ -362,7 +368,7 @@ pub fn overrides(old: &Agreement, new: &Agreement, set: &[String]) -> Result<Ove
     } else {
         Err(Failure {
             source: Source {
-                name: "--set".into(),
+                name: failed_name,
                 text: failed_text,
             },
             diagnostics,

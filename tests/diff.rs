@@ -298,6 +298,33 @@ fn an_error_in_either_file_exits_1() {
     assert_eq!(code, 1);
     assert_eq!(out, "");
     assert!(err.contains("splitdsl::input::unknown"), "{err}");
+    // A value only NEW refuses (its price is in BRL): the error says so.
+    let brl = scratch("brl.split", "price = 100.00 BRL\nshare p = remaining\n");
+    let (code, out, err) = run(&[
+        "diff",
+        OLD,
+        brl.to_str().unwrap(),
+        "--set",
+        "price=10.00 USD",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(out, "");
+    assert!(err.contains("splitdsl::input::kind_mismatch"), "{err}");
+    assert!(err.contains("[--set (for NEW):1:7]"), "{err}");
+    // Without the --set, the two load: exit 0; amounts in two currencies
+    // have no difference.
+    let (code, out, err) = run(&["diff", OLD, brl.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let j: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rest = j["sale"]["parties"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(rest["before"]["currency"], "USD");
+    assert_eq!(rest["after"]["currency"], "BRL");
+    assert_eq!(rest["difference"], serde_json::Value::Null);
     // A ledger without the price column.
     let bad = scratch("no-price.csv", "sale_id,amount\nS1,10.00\n");
     let (code, out, err) = run(&["diff", OLD, NEW, "--sales", bad.to_str().unwrap()]);

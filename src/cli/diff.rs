@@ -335,23 +335,24 @@ fn table(
                 ));
             }
         }
-        for e in &st.added {
-            rows.push(vec![
-                "added".into(),
-                e.kind.into(),
-                name(&e.name),
-                "—".into(),
-                e.formula.clone(),
-            ]);
-        }
-        for e in &st.removed {
-            rows.push(vec![
-                "removed".into(),
-                e.kind.into(),
-                name(&e.name),
-                e.formula.clone(),
-                "—".into(),
-            ]);
+        for (what, side, list) in [("added", "NEW", &st.added), ("removed", "OLD", &st.removed)] {
+            for e in list {
+                if tw::width(&e.formula) > SIDE_BY_SIDE {
+                    long.push_str(&format!(
+                        "  {what}  {}  {}\n    {side}  {}\n",
+                        e.kind,
+                        name(&e.name),
+                        e.formula
+                    ));
+                    continue;
+                }
+                let (old, new) = if side == "NEW" {
+                    ("—".into(), e.formula.clone())
+                } else {
+                    (e.formula.clone(), "—".into())
+                };
+                rows.push(vec![what.into(), e.kind.into(), name(&e.name), old, new]);
+            }
         }
         if rows.len() > 1 {
             s.push_str(&align(&rows, 5));
