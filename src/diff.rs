@@ -1,5 +1,5 @@
 //! `splitdsl diff OLD NEW`: what a change to an agreement does to each
-//! party, as data (the command line renders it, [`crate::cli`]).
+//! party, as data (the command line, `splitdsl diff`, renders it).
 //!
 //! Three parts:
 //!

@@ -508,3 +508,25 @@ fn statement_matching() {
         ]
     );
 }
+
+/// A quoted field that spans lines: the next row's line is still right.
+#[test]
+fn lines_after_a_quoted_newline() {
+    use splitdsl::Agreement;
+    let old = Agreement::load(std::path::Path::new(OLD)).unwrap();
+    let new = Agreement::load(std::path::Path::new(NEW)).unwrap();
+    let ledger = "sale_id,note,price\nS1,\"two\nlines\",100.00\nS2,x,abc\n";
+    let mut rejects: Vec<(u64, bool, bool)> = Vec::new();
+    let d = splitdsl::diff::sales(
+        &old,
+        &old.inputs(),
+        &new,
+        &new.inputs(),
+        ledger.as_bytes(),
+        &mut rejects,
+    )
+    .unwrap();
+    assert_eq!(rejects, vec![(4, true, true)]);
+    assert_eq!(d.rows, 2);
+    assert_eq!(d.parties[2].after.unwrap().to_string(), "26.88 USD");
+}
