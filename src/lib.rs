@@ -47,6 +47,7 @@ pub mod check;
 pub mod cli;
 pub mod codes;
 pub mod diag;
+pub mod diff;
 pub mod document;
 pub mod eval;
 pub mod examples;

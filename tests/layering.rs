@@ -46,8 +46,9 @@ const LAYERS: &[(&str, &[&str])] = &[
             "batch::statement",
         ],
     ),
-    // `repl::render`: the REPL's line handler and its text.
-    ("rendering", &["report", "chart", "fmt", "repl::render"]),
+    // `repl::render`: the REPL's line handler and its text; `diff` compares
+    // agreements in fmt's canonical text.
+    ("rendering", &["report", "chart", "fmt", "repl::render", "diff"]),
     ("front ends", &["cli", "repl::front"]),
 ];
 

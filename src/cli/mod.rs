@@ -4,6 +4,7 @@
 //! agreements and prints diagnostics, so no file of the front end imports one
 //! that imports it back.
 
+pub mod diff;
 pub mod fmt_chart;
 pub mod ledger;
 mod load;
@@ -110,6 +111,8 @@ enum Command {
         #[arg(long = "set", value_name = "NAME=EXPR", value_parser = set_arg)]
         set: Vec<String>,
     },
+    /// What a change to an agreement does: statements, one sale, a ledger.
+    Diff(diff::DiffArgs),
     /// The interactive what-if session (reads stdin as a script when it is not a terminal).
     Repl {
         /// The agreement to load.
@@ -162,6 +165,7 @@ pub fn main() -> ExitCode {
         Command::Fmt { files, check } => fmt_chart::fmt(&files, check),
         Command::Explain { file, name, set } => explain(&file, &name, &set),
         Command::Repl { file } => crate::repl::front::run(file.as_deref()),
+        Command::Diff(args) => diff::run(&args),
     };
     ExitCode::from(code)
 }
