@@ -52,13 +52,9 @@ pub struct Failure {
 }
 
 impl Agreement {
-    /// Parses and checks `text`.
-    ///
-    /// ```
-    /// let a = splitdsl::Agreement::compile("x.split", "price = 10.00 USD\nshare p = remaining\n").unwrap();
-    /// assert_eq!(a.program.slots.len(), 2);
-    /// ```
-    pub fn compile(name: &str, text: &str) -> Result<Agreement, Box<Failure>> {
+    /// Parses and checks `text`: [`Agreement::compile`] with the diagnostics
+    /// as a [`Failure`] (the form the front ends render).
+    pub fn compile_failure(name: &str, text: &str) -> Result<Agreement, Box<Failure>> {
         let source = Source {
             name: name.to_string(),
             text: text.to_string(),
@@ -206,19 +202,22 @@ impl Agreement {
         })
     }
 
-    /// Reads and compiles a file; unreadable, binary and non-UTF-8 files are diagnostics.
-    pub fn load(path: &Path) -> Result<Agreement, Box<Failure>> {
+    /// Reads and compiles a file; unreadable, binary and non-UTF-8 files are
+    /// diagnostics: [`Agreement::load`] with them as a [`Failure`].
+    pub fn load_failure(path: &Path) -> Result<Agreement, Box<Failure>> {
         let text = read_source(path)?;
-        Agreement::compile(&path.display().to_string(), &text)
+        Agreement::compile_failure(&path.display().to_string(), &text)
     }
 
-    /// Evaluates the agreement with `inputs`.
-    pub fn evaluate(&self, inputs: &Inputs) -> Result<Outcome, Diagnostic> {
+    /// Evaluates the agreement with `inputs` into the evaluator's
+    /// [`Outcome`] (what [`Agreement::evaluate`] makes a breakdown of).
+    pub fn evaluate_outcome(&self, inputs: &Inputs) -> Result<Outcome, Diagnostic> {
         self.program.evaluate(inputs)
     }
 
-    /// No overrides.
-    pub fn inputs(&self) -> Inputs {
+    /// The evaluator's inputs with no overrides (unchecked, by slot; the
+    /// checked ones, by name, are [`Agreement::inputs`]).
+    pub fn raw_inputs(&self) -> Inputs {
         Inputs::new(&self.program)
     }
 

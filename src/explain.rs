@@ -107,9 +107,9 @@ fn render_children(children: &[Node], prefix: &mut String, s: &mut String) {
 ///
 /// ```
 /// use splitdsl::Agreement;
-/// let a = Agreement::compile("a.split", "price = 10.00 USD\nshare p = 50% of price\n").unwrap();
+/// let a = Agreement::compile_failure("a.split", "price = 10.00 USD\nshare p = 50% of price\n").unwrap();
 /// let slot = a.program.slot("p").unwrap();
-/// let tree = splitdsl::explain::tree(&a, &a.inputs(), slot).unwrap();
+/// let tree = splitdsl::explain::tree(&a, &a.raw_inputs(), slot).unwrap();
 /// assert!(tree.text.starts_with("p = 5.00 USD"));
 /// ```
 pub fn tree(agreement: &Agreement, inputs: &Inputs, slot: SlotId) -> Result<Node, Diagnostic> {
@@ -463,7 +463,7 @@ mod tests {
     #[test]
     fn explains_the_rounding_of_the_coproducer() {
         let a = Agreement::compile("hotmart.split", HOTMART).unwrap();
-        let inputs = a.inputs();
+        let inputs = a.raw_inputs();
         let slot = a.program.slot("coproducer").unwrap();
         let text = explain(&a, &inputs, slot).unwrap();
         assert!(

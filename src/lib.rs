@@ -27,13 +27,13 @@
 //! share coproducer = 10% of remaining
 //! share producer = remaining
 //! "#;
-//! let agreement = Agreement::compile("hotmart.split", src).map_err(|f| f.diagnostics).unwrap();
+//! let agreement = Agreement::compile("hotmart.split", src)?;
 //! let mut inputs = agreement.inputs();
-//! agreement.set_from_text(&mut inputs, "price=100.00 USD").unwrap();
-//! let outcome = agreement.evaluate(&inputs).unwrap();
-//! let producer = agreement.program.slot("producer").unwrap();
-//! assert_eq!(outcome.value(producer).unwrap().to_string(), "52.42 USD");
-//! assert_eq!(outcome.unallocated().to_string(), "0.00");
+//! inputs.set("price", "100.00 USD")?;
+//! let breakdown = agreement.evaluate(&inputs)?;
+//! assert_eq!(breakdown.get("producer").unwrap().to_string(), "52.42 USD");
+//! assert_eq!(breakdown.unallocated().to_string(), "0.00 USD");
+//! # Ok::<(), splitdsl::Error>(())
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

@@ -25,12 +25,12 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 
-    match Agreement::compile("fuzz.split", src) {
+    match Agreement::compile_failure("fuzz.split", src) {
         Ok(a) => {
             for w in &a.warnings {
                 let _ = render(w, "fuzz.split", src, Style::PLAIN);
             }
-            match a.evaluate(&a.inputs()) {
+            match a.evaluate_outcome(&a.raw_inputs()) {
                 Ok(out) => {
                     let _ = report::json(&a.program, &out);
                     let _ = report::csv(&a.program, &out);

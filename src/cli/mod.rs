@@ -229,7 +229,7 @@ fn run(file: &std::path::Path, set: &[String], format: Format, chart: fmt_chart:
         Ok(x) => x,
         Err(code) => return code,
     };
-    let out = match agreement.evaluate(&inputs) {
+    let out = match agreement.evaluate_outcome(&inputs) {
         Ok(o) => o,
         Err(d) => {
             print_diagnostics(&agreement.source, &[d]);
@@ -270,7 +270,7 @@ fn check(files: &[PathBuf], format: CheckFormat) -> u8 {
     let mut any_error = false;
     let mut json = Vec::new();
     for file in files {
-        let (source, diags) = match Agreement::load(file) {
+        let (source, diags) = match Agreement::load_failure(file) {
             Ok(a) => (a.source, a.warnings),
             Err(f) => (f.source, f.diagnostics),
         };
@@ -340,7 +340,7 @@ fn test(files: &[PathBuf]) -> u8 {
     let (mut passed, mut failed) = (0, 0);
     let mut broken = false;
     for file in files {
-        let a = match Agreement::load(file) {
+        let a = match Agreement::load_failure(file) {
             Ok(a) => a,
             Err(f) => {
                 print_failure(&f);

@@ -83,7 +83,7 @@ pub(crate) struct State {
 
 impl State {
     fn new(agreement: Agreement, inputs: Inputs) -> State {
-        let outcome = agreement.evaluate(&inputs);
+        let outcome = agreement.evaluate_outcome(&inputs);
         State {
             agreement,
             inputs,
@@ -95,7 +95,7 @@ impl State {
     /// name; the names that no longer fit.
     fn carry_inputs(&self, to: &Agreement) -> (Inputs, Vec<String>) {
         let from = &self.agreement.program;
-        let mut inputs = to.inputs();
+        let mut inputs = to.raw_inputs();
         let mut dropped = Vec::new();
         for (slot, v) in self.inputs.iter() {
             let name = &from.slots[slot].name;
@@ -249,7 +249,7 @@ impl Session {
     /// A session on the agreement in `path`.
     pub fn open(path: &Path) -> Result<Session, Diags> {
         let mut s = Session::new();
-        let a = Agreement::load(path).map_err(|f| {
+        let a = Agreement::load_failure(path).map_err(|f| {
             f.diagnostics
                 .into_iter()
                 .filter(Diagnostic::is_error)
@@ -258,21 +258,21 @@ impl Session {
         })?;
         s.path = Some(path.to_path_buf());
         s.name = a.source.name.clone();
-        let inputs = a.inputs();
+        let inputs = a.raw_inputs();
         s.state = Some(State::new(a, inputs));
         Ok(s)
     }
 
     /// A session on an agreement given as text.
     pub fn from_text(name: &str, text: &str) -> Result<Session, Diags> {
-        let a = Agreement::compile(name, text).map_err(|f| {
+        let a = Agreement::compile_failure(name, text).map_err(|f| {
             f.diagnostics
                 .into_iter()
                 .filter(Diagnostic::is_error)
                 .map(|d| (d, f.source.clone()))
                 .collect::<Diags>()
         })?;
-        let inputs = a.inputs();
+        let inputs = a.raw_inputs();
         Ok(Session {
             path: None,
             name: name.to_string(),
@@ -525,7 +525,7 @@ impl Session {
             let agreement = match &self.state {
                 Some(st) => &st.agreement,
                 None => {
-                    scratch = Agreement::compile("<scratch>", "price = 0.00 USD\n")
+                    scratch = Agreement::compile_failure("<scratch>", "price = 0.00 USD\n")
                         .map_err(|_| no_agreement(input))?;
                     &scratch
                 }
@@ -539,7 +539,7 @@ impl Session {
         let (a, slots, inserts) = self.with_probes(input, &[span])?;
         let (inputs, _) = st.carry_inputs(&a);
         let out = a
-            .evaluate(&inputs)
+            .evaluate_outcome(&inputs)
             .map_err(|d| map_back(vec![d], input, &inserts, &a.source))?;
         slots
             .first()
@@ -700,11 +700,11 @@ impl Session {
         } else {
             self.name.clone()
         };
-        let a = Agreement::compile(&name, text)
+        let a = Agreement::compile_failure(&name, text)
             .map_err(|f| map_back(f.diagnostics, input, inserts, &f.source))?;
         let (inputs, dropped) = match &self.state {
             Some(st) => st.carry_inputs(&a),
-            None => (a.inputs(), Vec::new()),
+            None => (a.raw_inputs(), Vec::new()),
         };
         let new = State::new(a, inputs);
         if let Err(d) = &new.outcome {
@@ -773,7 +773,7 @@ impl Session {
                     let mut out = base.clone();
                     p.reevaluate(&inputs, &changed, &mut out).map(|_| out)
                 }
-                Err(_) => st.agreement.evaluate(&inputs),
+                Err(_) => st.agreement.evaluate_outcome(&inputs),
             };
             return match outcome {
                 Ok(out) => Ok(Reply::text(table::compare(
@@ -912,7 +912,7 @@ impl Session {
                 let mut out = base.clone();
                 p.reevaluate(&inputs, changed, &mut out).map(|_| out)
             }
-            Err(_) => st.agreement.evaluate(&inputs),
+            Err(_) => st.agreement.evaluate_outcome(&inputs),
         };
         let out = outcome.map_err(|d| vec![(d, st.agreement.source.clone())])?;
         let text = table::compare(p, st.outcome.as_ref().ok(), p, &out, false);
