@@ -40,8 +40,8 @@
 use crate::agreement::{Agreement, Failure, Source};
 use crate::diag::Diagnostic;
 use crate::eval::Inputs as EvalInputs;
-use crate::report;
 use crate::span::Span;
+use crate::summary;
 use crate::value::{format_amount, Currency};
 use miette::{LabeledSpan, NamedSource, SourceCode};
 use rust_decimal::Decimal;
@@ -339,8 +339,8 @@ impl Breakdown {
         Breakdown {
             title: p.title.clone(),
             currency: c,
-            price: report::price(out),
-            deductions: report::lines(p, out)
+            price: summary::price(out),
+            deductions: summary::lines(p, out)
                 .into_iter()
                 .map(|l| Deduction {
                     kind: if l.kind == DeductionKind::Fee.keyword() {
@@ -617,7 +617,7 @@ impl Requirement {
 }
 
 // The JSON contract, field for field as `report::json` writes it (its structs).
-use crate::report::{DeductionJson, MoneyJson, RequirementJson};
+use crate::summary::{DeductionJson, MoneyJson, RequirementJson};
 
 impl Serialize for Breakdown {
     fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
@@ -630,7 +630,7 @@ impl Serialize for Breakdown {
         let mut values = serde_json::Map::new();
         for (name, v) in &self.values {
             let json = match v {
-                Ok(v) => report::value_json(*v),
+                Ok(v) => summary::value_json(*v),
                 Err(d) => {
                     serde_json::json!({"kind": "error", "code": d.code, "message": d.message})
                 }

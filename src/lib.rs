@@ -58,6 +58,7 @@ pub mod repl;
 pub mod report;
 pub mod span;
 pub mod stack;
+pub mod summary;
 pub mod syntax;
 pub mod textwidth;
 pub mod value;

@@ -33,6 +33,9 @@ const LAYERS: &[(&str, &[&str])] = &[
             "repl",
             "examples",
             "output",
+            // One sale's outcome as data (deductions, requirement failures,
+            // the JSON contract's structs), below every renderer.
+            "summary",
             // The registry of every stage's codes, the ledger's included.
             "codes",
             "batch",
@@ -54,7 +57,6 @@ const LAYERS: &[(&str, &[&str])] = &[
 const KNOWN_UPWARD: &[(&str, &str)] = &[
     ("lint", "eval"),            // lints evaluate constant expressions
     ("check", "fmt"),            // the checker formats a suggested fix
-    ("api", "report"),           // Breakdown serializes with report's JSON structs
     ("batch::settle", "report"), // requirement_failures
     ("repl", "report"),          // the session prints report's tables
 ];

@@ -16,6 +16,7 @@ use crate::batch::OutFormat;
 use crate::diag::{Diagnostic, JsonDiagnostic};
 use crate::examples::{run_examples, ExampleResult};
 use crate::report;
+use crate::summary;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
@@ -237,8 +238,8 @@ fn run(file: &std::path::Path, set: &[String], format: Format, chart: fmt_chart:
         }
     };
     let p = &agreement.program;
-    let (texts, failures) = report::requirement_failures(p, &out, &agreement.source.text);
-    let unavailable = report::unavailable(p, &out);
+    let (texts, failures) = summary::requirement_failures(p, &out, &agreement.source.text);
+    let unavailable = summary::unavailable(p, &out);
     if !unavailable.is_empty() {
         print_diagnostics(&agreement.source, &unavailable);
     }
@@ -416,7 +417,7 @@ fn explain(file: &std::path::Path, name: &str, set: &[String]) -> u8 {
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(text.as_bytes());
     let _ = stdout.flush();
-    let (_, failures) = report::requirement_failures(p, &out, &agreement.source.text);
+    let (_, failures) = summary::requirement_failures(p, &out, &agreement.source.text);
     if failures.is_empty() {
         0
     } else {
