@@ -40,6 +40,7 @@
 use crate::agreement::{Agreement, Failure, Source};
 use crate::diag::Diagnostic;
 use crate::eval::Inputs as EvalInputs;
+use crate::explain::Node;
 use crate::span::Span;
 use crate::summary;
 use crate::value::{format_amount, Currency};
@@ -166,6 +167,15 @@ impl Agreement {
     /// # Ok::<(), splitdsl::Error>(())
     /// ```
     pub fn evaluate(&self, inputs: &Inputs<'_>) -> Result<Breakdown, Error> {
+        self.same_agreement(inputs)?;
+        let outcome = self
+            .evaluate_outcome(&inputs.values)
+            .map_err(|d| Error::new(&self.source, vec![d]))?;
+        Ok(Breakdown::new(self, &outcome))
+    }
+
+    /// An error unless `inputs` were made for this agreement.
+    fn same_agreement(&self, inputs: &Inputs<'_>) -> Result<(), Error> {
         if inputs.agreement.id != self.id {
             let d = Diagnostic::error(
                 "splitdsl::input::other_agreement",
@@ -177,10 +187,49 @@ impl Agreement {
             .help("make the inputs with `inputs()` of the agreement you evaluate");
             return Err(Error::new(&self.source, vec![d]));
         }
-        let outcome = self
-            .evaluate_outcome(&inputs.values)
-            .map_err(|d| Error::new(&self.source, vec![d]))?;
-        Ok(Breakdown::new(self, &outcome))
+        Ok(())
+    }
+}
+
+impl Agreement {
+    /// How the value `name` (an input, cell, fee or share) was derived for
+    /// the sale `inputs`: a tree down to inputs and literals, built from
+    /// what the evaluator did ([`Node::render`] draws it as `splitdsl
+    /// explain` prints it). An unknown name, inputs of another agreement or
+    /// a sale that fails are an [`Error`].
+    ///
+    /// ```
+    /// let a = splitdsl::Agreement::compile("a.split", "price = 10.00 USD\nshare p = 50% of price\n")?;
+    /// let tree = a.explain(&a.inputs(), "p")?;
+    /// assert!(tree.text.starts_with("p = 5.00 USD"));
+    /// assert!(tree.render().contains("50% of price"));
+    /// let err = a.explain(&a.inputs(), "q").unwrap_err();
+    /// assert_eq!(err.code(), Some("splitdsl::name::unknown"));
+    /// # Ok::<(), splitdsl::Error>(())
+    /// ```
+    pub fn explain(&self, inputs: &Inputs<'_>, name: &str) -> Result<Node, Error> {
+        self.same_agreement(inputs)?;
+        let p = &self.program;
+        let Some(slot) = p.slot(name) else {
+            let names = p.slots.iter().map(|s| s.name.as_str());
+            let help = match crate::diag::did_you_mean(name, names) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "give the name of an input, cell, fee or share".into(),
+            };
+            let d = Diagnostic::error(
+                "splitdsl::name::unknown",
+                format!("the agreement has no value named `{name}`"),
+            )
+            .primary(Span::new(0, name.len()), "unknown name")
+            .help(help);
+            let src = Source {
+                name: INPUT_SOURCE.into(),
+                text: name.to_string(),
+            };
+            return Err(Error::new(&src, vec![d]));
+        };
+        crate::explain::tree(self, &inputs.values, slot)
+            .map_err(|d| Error::new(&self.source, vec![d]))
     }
 }
 
@@ -745,16 +794,6 @@ impl Error {
     /// ```
     pub fn source_text(&self) -> &str {
         &self.failure.source.text
-    }
-
-    /// The diagnostics with their source, as the front ends render them.
-    pub fn failure(&self) -> &Failure {
-        &self.failure
-    }
-
-    /// The diagnostics with their source, owned.
-    pub fn into_failure(self) -> Failure {
-        self.failure
     }
 }
 

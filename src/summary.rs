@@ -142,6 +142,7 @@ pub fn requirement_failures(
 /// A warning for each cell that nothing in this sale needed and that has
 /// no value for it (e.g. a table lookup only a false `when` would use): the
 /// sale settles without it, and the warning says why it has no value.
+#[cfg_attr(not(feature = "cli"), allow(dead_code))] // `run` warns with them
 pub fn unavailable(p: &Program, out: &Outcome) -> Vec<Diagnostic> {
     out.failed
         .iter()

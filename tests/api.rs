@@ -347,3 +347,57 @@ fn the_readme_snippet_says_what_the_api_gives() {
         "README: producer is {producer}"
     );
 }
+
+#[test]
+fn explain_is_a_library_function_on_checked_inputs() {
+    let a = Agreement::load(Path::new("examples/hotmart.split")).unwrap();
+    let mut inputs = a.inputs();
+    inputs.set("price", "197.00 USD").unwrap();
+    let tree = a.explain(&inputs, "coproducer").unwrap();
+    assert!(tree.text.starts_with("coproducer = "), "{}", tree.text);
+    // The same tree `splitdsl explain` prints.
+    let out = assert_cmd::Command::cargo_bin("splitdsl")
+        .unwrap()
+        .args([
+            "explain",
+            "examples/hotmart.split",
+            "coproducer",
+            "--set",
+            "price=197.00 USD",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.starts_with(&tree.render()), "{stdout}");
+    assert_eq!(
+        a.explain(&inputs, "coproduce").unwrap_err().code(),
+        Some("splitdsl::name::unknown")
+    );
+    let b = Agreement::load(Path::new("examples/hotmart.split")).unwrap();
+    assert_eq!(
+        b.explain(&inputs, "coproducer").unwrap_err().code(),
+        Some("splitdsl::input::other_agreement")
+    );
+}
+
+#[test]
+fn only_the_api_modules_are_public() {
+    // Everything else is `pub(crate)` (or public, hidden, with the unstable
+    // `internals` feature): src/lib.rs declares no other `pub mod`.
+    let lib = std::fs::read_to_string("src/lib.rs").unwrap();
+    let public: Vec<&str> = lib
+        .lines()
+        .filter_map(|l| l.strip_prefix("pub mod "))
+        .map(|m| m.trim_end_matches(';'))
+        .collect();
+    assert_eq!(
+        public,
+        ["api", "batch", "diag", "examples", "explain", "fmt", "repl", "span", "value", "cli"]
+    );
+    for hidden in ["check", "eval", "program", "report", "syntax", "agreement"] {
+        assert!(
+            lib.contains(&format!("internal! {{ mod {hidden}; }}")),
+            "{hidden} is not internal"
+        );
+    }
+}

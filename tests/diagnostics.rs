@@ -362,10 +362,10 @@ fn diagnose(name: &str, text: &str) -> (String, Vec<&'static str>) {
                 match a.evaluate_outcome(&inputs) {
                     Err(d) => shown.push(file(d)),
                     Ok(out) => {
-                        let unavailable = splitdsl::report::unavailable(&a.program, &out);
+                        let unavailable = splitdsl::summary::unavailable(&a.program, &out);
                         shown.extend(unavailable.into_iter().map(file));
                         let (_, fails) =
-                            splitdsl::report::requirement_failures(&a.program, &out, text);
+                            splitdsl::summary::requirement_failures(&a.program, &out, text);
                         shown.extend(fails.into_iter().map(file));
                     }
                 }

@@ -41,7 +41,7 @@ fn shipped_examples_breakdowns() {
     insta::glob!("../examples", "*.split", |path| {
         let a = Agreement::load_failure(path).unwrap();
         let out = a.evaluate_outcome(&a.raw_inputs()).unwrap();
-        let (texts, _) = splitdsl::report::requirement_failures(&a.program, &out, &a.source.text);
+        let (texts, _) = splitdsl::summary::requirement_failures(&a.program, &out, &a.source.text);
         insta::assert_snapshot!(splitdsl::report::table(&a.program, &out, &texts));
     });
 }

@@ -72,7 +72,7 @@ fn cents(a: &Agreement, out: &Outcome) -> Vec<i128> {
         c.rescale(0);
         c.mantissa()
     };
-    let mut amounts = vec![cents(report::price(out))];
+    let mut amounts = vec![cents(splitdsl::summary::price(out))];
     for d in &a.program.deductions {
         amounts.push(cents(out.value(d.slot).unwrap().decimal().unwrap()));
     }

@@ -218,7 +218,7 @@ fn a_failed_require_shows_every_operand_under_and_and_or() {
                require (n >= 1 and n <= 12) or m > 5 \"between 1 and 12\"\n";
     let a = compile(src);
     let out = a.evaluate_outcome(&a.raw_inputs()).unwrap();
-    let (texts, diags) = splitdsl::report::requirement_failures(&a.program, &out, src);
+    let (texts, diags) = splitdsl::summary::requirement_failures(&a.program, &out, src);
     let text = texts[0].clone().unwrap();
     assert_eq!(text, "`n` = 13, `m` = 2");
     assert_eq!(diags.len(), 1);

@@ -34,7 +34,7 @@ fuzz_target!(|data: &[u8]| {
                 Ok(out) => {
                     let _ = report::json(&a.program, &out);
                     let _ = report::csv(&a.program, &out);
-                    let (failures, _) = report::requirement_failures(&a.program, &out, src);
+                    let (failures, _) = splitdsl::summary::requirement_failures(&a.program, &out, src);
                     let _ = report::table(&a.program, &out, &failures);
                     let w = splitdsl::chart::Waterfall::new(&a.program, &out, "fuzz");
                     let _ = splitdsl::chart::terminal(&w, true, 40);

@@ -1,6 +1,6 @@
 //! The `splitdsl` command line: the subcommands, their options and what they
-//! print. The fmt and chart subcommands live in [`fmt_chart`], ledger
-//! settlement (`run --sales`) in [`ledger`]; both sit on `load`, which loads
+//! print. The fmt and chart subcommands live in `fmt_chart`, ledger
+//! settlement (`run --sales`) in `ledger`; both sit on `load`, which loads
 //! agreements and prints diagnostics, so no file of the front end imports one
 //! that imports it back.
 
