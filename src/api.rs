@@ -36,6 +36,62 @@
 //! assert!(inputs.set_value("prise", Value::Number(1.into())).is_err());
 //! # Ok::<(), splitdsl::Error>(())
 //! ```
+//!
+//! # Types that will grow
+//!
+//! The types that will gain variants or fields are `#[non_exhaustive]`: a
+//! `match` on them needs a `_` arm, and they are not built with a struct
+//! literal. [`Breakdown`], [`Deduction`], [`Requirement`], [`DeductionKind`],
+//! [`Value`], [`crate::value::Rounding`], [`crate::diag::Diagnostic`],
+//! [`crate::diag::Severity`], [`crate::explain::Node`] and
+//! [`crate::explain::About`], [`crate::examples::ExampleResult`]:
+//!
+//! ```compile_fail
+//! fn keyword(k: splitdsl::DeductionKind) -> &'static str {
+//!     match k {
+//!         splitdsl::DeductionKind::Fee => "fee",
+//!         splitdsl::DeductionKind::Share => "share",
+//!     }
+//! }
+//! ```
+//!
+//! ```compile_fail
+//! fn is_money(v: splitdsl::Value) -> bool {
+//!     match v {
+//!         splitdsl::Value::Money(..) => true,
+//!         splitdsl::Value::Number(_) | splitdsl::Value::Bool(_) => false,
+//!         splitdsl::Value::Date(_) | splitdsl::Value::Rate(..) => false,
+//!     }
+//! }
+//! ```
+//!
+//! ```compile_fail
+//! fn is_error(s: splitdsl::diag::Severity) -> bool {
+//!     match s {
+//!         splitdsl::diag::Severity::Error => true,
+//!         splitdsl::diag::Severity::Warning => false,
+//!     }
+//! }
+//! ```
+//!
+//! ```compile_fail
+//! let node = splitdsl::explain::Node {
+//!     text: String::new(),
+//!     about: splitdsl::explain::About::Note,
+//!     value: None,
+//!     children: Vec::new(),
+//! };
+//! ```
+//!
+//! ```compile_fail
+//! let d = splitdsl::diag::Diagnostic {
+//!     code: "x",
+//!     severity: splitdsl::diag::Severity::Error,
+//!     message: String::new(),
+//!     labels: Vec::new(),
+//!     help: None,
+//! };
+//! ```
 
 use crate::agreement::{Agreement, Failure, Source};
 use crate::diag::Diagnostic;

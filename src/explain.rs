@@ -39,6 +39,7 @@ pub enum About {
 
 /// One node of a derivation tree.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Node {
     /// The node's line of text.
     pub text: String,
