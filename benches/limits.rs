@@ -34,19 +34,19 @@ fn limits(c: &mut Criterion) {
     g.bench_function("10k_shares_compile_and_evaluate", |b| {
         b.iter(|| {
             let a = Agreement::compile("many.split", black_box(&src)).ok()?;
-            a.evaluate(&a.inputs()).ok()
+            a.evaluate_outcome(&a.raw_inputs()).ok()
         })
     });
     if let Ok(a) = Agreement::compile("many.split", &src) {
-        let inputs = a.inputs();
+        let inputs = a.raw_inputs();
         g.bench_function("10k_shares_evaluate", |b| {
-            b.iter(|| a.evaluate(black_box(&inputs)).is_ok())
+            b.iter(|| a.evaluate_outcome(black_box(&inputs)).is_ok())
         });
     }
     // `explain` of the last share of 46,000 (its tree was quadratic: 140 s).
     let src = shares(46_000);
     if let Ok(a) = Agreement::compile("many.split", &src) {
-        let inputs = a.inputs();
+        let inputs = a.raw_inputs();
         if let Some(slot) = a.program.slot("rest") {
             g.bench_function("46k_shares_explain", |b| {
                 b.iter(|| splitdsl::explain::explain(&a, black_box(&inputs), slot).map(|t| t.len()))
@@ -57,7 +57,7 @@ fn limits(c: &mut Criterion) {
     g.bench_function("100k_statements_compile_and_evaluate", |b| {
         b.iter(|| {
             let a = Agreement::compile("long.split", black_box(&src)).ok()?;
-            a.evaluate(&a.inputs()).ok()
+            a.evaluate_outcome(&a.raw_inputs()).ok()
         })
     });
     // An `else if` chain at the depth limit (building its tree was quadratic).
@@ -68,7 +68,7 @@ fn limits(c: &mut Criterion) {
     g.bench_function("998_deep_else_if_compile_and_evaluate", |b| {
         b.iter(|| {
             let a = Agreement::compile("chain.split", black_box(&src)).ok()?;
-            a.evaluate(&a.inputs()).ok()
+            a.evaluate_outcome(&a.raw_inputs()).ok()
         })
     });
     g.finish();

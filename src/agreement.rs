@@ -23,14 +23,32 @@ pub struct Source {
 /// A checked agreement, ready to evaluate.
 #[derive(Clone, Debug)]
 pub struct Agreement {
+    // The fields are internals (see `internal!` in lib.rs): `pub` only
+    // with the unstable `internals` feature. Embedders use the methods.
     /// Where it came from.
+    #[cfg(feature = "internals")]
+    #[doc(hidden)]
     pub source: Source,
+    #[cfg(not(feature = "internals"))]
+    pub(crate) source: Source,
     /// Its syntax tree.
+    #[cfg(feature = "internals")]
+    #[doc(hidden)]
     pub ast: ast::File,
+    #[cfg(not(feature = "internals"))]
+    pub(crate) ast: ast::File,
     /// Its compiled form.
+    #[cfg(feature = "internals")]
+    #[doc(hidden)]
     pub program: Program,
+    #[cfg(not(feature = "internals"))]
+    pub(crate) program: Program,
     /// Warnings found while checking.
+    #[cfg(feature = "internals")]
+    #[doc(hidden)]
     pub warnings: Vec<Diagnostic>,
+    #[cfg(not(feature = "internals"))]
+    pub(crate) warnings: Vec<Diagnostic>,
     /// Tells this agreement (and its clones) from every other one compiled
     /// in this process, so inputs made for one are not used with another.
     pub(crate) id: u64,
@@ -52,122 +70,122 @@ pub struct Failure {
 }
 
 impl Agreement {
-    /// Parses and checks `text`.
-    ///
-    /// ```
-    /// let a = splitdsl::Agreement::compile("x.split", "price = 10.00 USD\nshare p = remaining\n").unwrap();
-    /// assert_eq!(a.program.slots.len(), 2);
-    /// ```
-    pub fn compile(name: &str, text: &str) -> Result<Agreement, Box<Failure>> {
-        let source = Source {
-            name: name.to_string(),
-            text: text.to_string(),
-        };
-        let (file, mut diags) = parse(text);
-        let (program, more) = check(&file, text);
-        diags.extend(more);
-        Agreement::assemble(source, file, program, diags)
+    internal! {
+        /// Parses and checks `text`: [`Agreement::compile`] with the diagnostics
+        /// as a [`Failure`] (the form the front ends render).
+        fn compile_failure(name: &str, text: &str) -> Result<Agreement, Box<Failure>> {
+            let source = Source {
+                name: name.to_string(),
+                text: text.to_string(),
+            };
+            let (file, mut diags) = parse(text);
+            let (program, more) = check(&file, text);
+            diags.extend(more);
+            Agreement::assemble(source, file, program, diags)
+        }
     }
 
-    /// This agreement with some formulas replaced and statements appended,
-    /// without parsing the unchanged text again (the REPL's what-if).
-    ///
-    /// `edits` are (the span of a formula — the value of an input, cell,
-    /// fee or share — in this agreement's text, its new text); `append` is
-    /// source text for statements to add at the end. Diagnostics point into
-    /// the edited text, which the returned agreement (or failure) holds.
-    pub fn edited(&self, edits: &[(Span, &str)], append: &str) -> Result<Agreement, Box<Failure>> {
-        let mut edits: Vec<(Span, &str)> = edits.to_vec();
-        edits.sort_by_key(|(s, _)| s.start);
-        edits.dedup_by_key(|(s, _)| s.start);
-        // The edited text, and where each edit lands in it.
-        let old = &self.source.text;
-        let mut text = String::with_capacity(old.len() + append.len() + 1);
-        let mut landed = Vec::with_capacity(edits.len());
-        let mut last = 0;
-        for (span, new) in &edits {
-            let (Some(before), true) = (old.get(last..span.start), span.end <= old.len()) else {
-                return Err(self.edit_failure(text, "an edit outside the agreement"));
+    internal! {
+        /// This agreement with some formulas replaced and statements appended,
+        /// without parsing the unchanged text again (the REPL's what-if).
+        ///
+        /// `edits` are (the span of a formula — the value of an input, cell,
+        /// fee or share — in this agreement's text, its new text); `append` is
+        /// source text for statements to add at the end. Diagnostics point into
+        /// the edited text, which the returned agreement (or failure) holds.
+        fn edited(&self, edits: &[(Span, &str)], append: &str) -> Result<Agreement, Box<Failure>> {
+            let mut edits: Vec<(Span, &str)> = edits.to_vec();
+            edits.sort_by_key(|(s, _)| s.start);
+            edits.dedup_by_key(|(s, _)| s.start);
+            // The edited text, and where each edit lands in it.
+            let old = &self.source.text;
+            let mut text = String::with_capacity(old.len() + append.len() + 1);
+            let mut landed = Vec::with_capacity(edits.len());
+            let mut last = 0;
+            for (span, new) in &edits {
+                let (Some(before), true) = (old.get(last..span.start), span.end <= old.len()) else {
+                    return Err(self.edit_failure(text, "an edit outside the agreement"));
+                };
+                text.push_str(before);
+                landed.push(text.len());
+                text.push_str(new);
+                last = span.end;
+            }
+            text.push_str(old.get(last..).unwrap_or(""));
+            if !append.is_empty() && !text.ends_with('\n') && !text.is_empty() {
+                text.push('\n');
+            }
+            let append_at = text.len();
+            text.push_str(append);
+            let fail = |text: String, diags: Vec<Diagnostic>| {
+                Box::new(Failure {
+                    source: Source {
+                        name: self.source.name.clone(),
+                        text,
+                    },
+                    diagnostics: diags,
+                })
             };
-            text.push_str(before);
-            landed.push(text.len());
-            text.push_str(new);
-            last = span.end;
-        }
-        text.push_str(old.get(last..).unwrap_or(""));
-        if !append.is_empty() && !text.ends_with('\n') && !text.is_empty() {
-            text.push('\n');
-        }
-        let append_at = text.len();
-        text.push_str(append);
-        let fail = |text: String, diags: Vec<Diagnostic>| {
-            Box::new(Failure {
-                source: Source {
-                    name: self.source.name.clone(),
-                    text,
-                },
-                diagnostics: diags,
-            })
-        };
-        // Parse only the new pieces.
-        let mut new_exprs = Vec::with_capacity(edits.len());
-        for ((_, new), at) in edits.iter().zip(&landed) {
-            match parse_expr(new) {
-                Ok(mut e) => {
-                    e.map_spans(&|s| Span::new(s.start + at, s.end + at));
-                    new_exprs.push(e);
-                }
-                Err(d) => return Err(fail(text, vec![d.shifted(*at)])),
-            }
-        }
-        let (mut extra, diags) = parse(append);
-        if !diags.is_empty() {
-            let diags = diags.into_iter().map(|d| d.shifted(append_at)).collect();
-            return Err(fail(text, diags));
-        }
-        extra.map_spans(&|s| Span::new(s.start + append_at, s.end + append_at));
-        // Which statement's formula each edit replaces (found before moving).
-        let mut file = self.ast.clone();
-        let mut targets = Vec::with_capacity(edits.len());
-        for (i, stmt) in file.stmts.iter().enumerate() {
-            if let StmtKind::Input { value, .. }
-            | StmtKind::Cell { value, .. }
-            | StmtKind::Deduction { value, .. } = &stmt.kind
-            {
-                if let Some(e) = edits.iter().position(|(span, _)| *span == value.span) {
-                    targets.push((i, e));
+            // Parse only the new pieces.
+            let mut new_exprs = Vec::with_capacity(edits.len());
+            for ((_, new), at) in edits.iter().zip(&landed) {
+                match parse_expr(new) {
+                    Ok(mut e) => {
+                        e.map_spans(&|s| Span::new(s.start + at, s.end + at));
+                        new_exprs.push(e);
+                    }
+                    Err(d) => return Err(fail(text, vec![d.shifted(*at)])),
                 }
             }
-        }
-        if targets.len() != edits.len() {
-            return Err(self.edit_failure(text, "an edit that is not a formula"));
-        }
-        // Move the old tree to the edited text, then swap in the new formulas.
-        let shift = |pos: usize| -> usize {
-            edits
-                .iter()
-                .filter(|(span, _)| pos >= span.end)
-                .fold(pos, |p, (span, new)| p + new.len() - span.len())
-        };
-        file.map_spans(&|s| Span::new(shift(s.start), shift(s.end)));
-        for (i, e) in targets {
-            if let (Some(stmt), Some(new)) = (file.stmts.get_mut(i), new_exprs.get(e)) {
+            let (mut extra, diags) = parse(append);
+            if !diags.is_empty() {
+                let diags = diags.into_iter().map(|d| d.shifted(append_at)).collect();
+                return Err(fail(text, diags));
+            }
+            extra.map_spans(&|s| Span::new(s.start + append_at, s.end + append_at));
+            // Which statement's formula each edit replaces (found before moving).
+            let mut file = self.ast.clone();
+            let mut targets = Vec::with_capacity(edits.len());
+            for (i, stmt) in file.stmts.iter().enumerate() {
                 if let StmtKind::Input { value, .. }
                 | StmtKind::Cell { value, .. }
-                | StmtKind::Deduction { value, .. } = &mut stmt.kind
+                | StmtKind::Deduction { value, .. } = &stmt.kind
                 {
-                    *value = new.clone();
+                    if let Some(e) = edits.iter().position(|(span, _)| *span == value.span) {
+                        targets.push((i, e));
+                    }
                 }
             }
+            if targets.len() != edits.len() {
+                return Err(self.edit_failure(text, "an edit that is not a formula"));
+            }
+            // Move the old tree to the edited text, then swap in the new formulas.
+            let shift = |pos: usize| -> usize {
+                edits
+                    .iter()
+                    .filter(|(span, _)| pos >= span.end)
+                    .fold(pos, |p, (span, new)| p + new.len() - span.len())
+            };
+            file.map_spans(&|s| Span::new(shift(s.start), shift(s.end)));
+            for (i, e) in targets {
+                if let (Some(stmt), Some(new)) = (file.stmts.get_mut(i), new_exprs.get(e)) {
+                    if let StmtKind::Input { value, .. }
+                    | StmtKind::Cell { value, .. }
+                    | StmtKind::Deduction { value, .. } = &mut stmt.kind
+                    {
+                        *value = new.clone();
+                    }
+                }
+            }
+            file.stmts.extend(extra.stmts);
+            file.comments.extend(extra.comments);
+            let (program, diags) = check(&file, &text);
+            let source = Source {
+                name: self.source.name.clone(),
+                text,
+            };
+            Agreement::assemble(source, file, program, diags)
         }
-        file.stmts.extend(extra.stmts);
-        file.comments.extend(extra.comments);
-        let (program, diags) = check(&file, &text);
-        let source = Source {
-            name: self.source.name.clone(),
-            text,
-        };
-        Agreement::assemble(source, file, program, diags)
     }
 
     /// The agreement, or the failure when checking found an error.
@@ -206,142 +224,161 @@ impl Agreement {
         })
     }
 
-    /// Reads and compiles a file; unreadable, binary and non-UTF-8 files are diagnostics.
-    pub fn load(path: &Path) -> Result<Agreement, Box<Failure>> {
-        let text = read_source(path)?;
-        Agreement::compile(&path.display().to_string(), &text)
-    }
-
-    /// Evaluates the agreement with `inputs`.
-    pub fn evaluate(&self, inputs: &Inputs) -> Result<Outcome, Diagnostic> {
-        self.program.evaluate(inputs)
-    }
-
-    /// No overrides.
-    pub fn inputs(&self) -> Inputs {
-        Inputs::new(&self.program)
-    }
-
-    /// Parses `NAME=EXPR` (as given to `--set`) and sets it in `inputs`.
-    /// Errors point into `assignment`.
-    pub fn set_from_text(&self, inputs: &mut Inputs, assignment: &str) -> Result<(), Diagnostic> {
-        let Some(eq) = assignment.find('=') else {
-            return Err(Diagnostic::error(
-                "splitdsl::cli::bad_set",
-                format!("`{assignment}` is not of the form NAME=VALUE"),
-            )
-            .primary(Span::new(0, assignment.len()), "no `=`")
-            .help("write e.g. `--set price=197.00USD`"));
-        };
-        let name = assignment[..eq].trim();
-        let name_start = assignment.find(name).unwrap_or(0);
-        let name_span = Span::new(name_start, name_start + name.len());
-        let slot = self.input_slot(name, name_span)?;
-        let rhs = &assignment[eq + 1..];
-        let expr = parse_expr(rhs).map_err(|d| d.shifted(eq + 1))?;
-        let value = self.constant(&expr).map_err(|d| d.shifted(eq + 1))?;
-        let value = self.fit_expr(slot, value, &expr, eq + 1)?;
-        inputs.set(slot, value);
-        Ok(())
-    }
-
-    /// The slot of the input `name`, or a diagnostic at `span`.
-    pub fn input_slot(&self, name: &str, span: Span) -> Result<SlotId, Diagnostic> {
-        let p = &self.program;
-        match p.slot(name) {
-            Some(i) if p.slots[i].kind == SlotKind::Input => Ok(i),
-            Some(i) => {
-                let what = match p.slots[i].kind {
-                    SlotKind::Cell => "a cell",
-                    _ => "a deduction",
-                };
-                Err(Diagnostic::error(
-                    "splitdsl::input::not_input",
-                    format!("`{name}` is {what}, not an input"),
-                )
-                .primary(span, "cannot be set from outside")
-                .help(format!(
-                    "declare it with `input {name} = …` in the agreement to make it settable"
-                )))
-            }
-            None => {
-                let inputs = p
-                    .slots
-                    .iter()
-                    .filter(|s| s.kind == SlotKind::Input)
-                    .map(|s| s.name.as_str());
-                let names: Vec<&str> = inputs.collect();
-                let help = match crate::diag::did_you_mean(name, names.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!("the inputs are: {}", names.join(", ")),
-                };
-                Err(Diagnostic::error(
-                    "splitdsl::input::unknown",
-                    format!("the agreement has no input `{name}`"),
-                )
-                .primary(span, "unknown input")
-                .help(help))
-            }
+    internal! {
+        /// Reads and compiles a file; unreadable, binary and non-UTF-8 files are
+        /// diagnostics: [`Agreement::load`] with them as a [`Failure`].
+        fn load_failure(path: &Path) -> Result<Agreement, Box<Failure>> {
+            let text = read_source(path)?;
+            Agreement::compile_failure(&path.display().to_string(), &text)
         }
     }
 
-    /// Evaluates an expression that uses no name.
-    pub fn constant(&self, expr: &ast::Expr) -> Result<Value, Diagnostic> {
-        let (c, _) = compile_constant(expr)?;
-        self.program.eval(&c, &Outcome::default())
+    internal! {
+        /// Evaluates the agreement with `inputs` into the evaluator's
+        /// [`Outcome`] (what [`Agreement::evaluate`] makes a breakdown of).
+        fn evaluate_outcome(&self, inputs: &Inputs) -> Result<Outcome, Diagnostic> {
+            self.program.evaluate(inputs)
+        }
     }
 
-    /// Fits `value`, the value of `expr` (whose spans are `offset` bytes
-    /// into the text that errors point into), to the kind of `slot`, as
-    /// [`Agreement::fit`] does, except that a number written with a percent
-    /// is never made money: `price=50%` is an error, not a 0.50 sale.
-    pub fn fit_expr(
-        &self,
-        slot: SlotId,
-        value: Value,
-        expr: &ast::Expr,
-        offset: usize,
-    ) -> Result<Value, Diagnostic> {
-        let s = &self.program.slots[slot];
-        if let (Value::Number(_), Ty::Money(_)) = (value, s.ty) {
-            let mut percent = None;
-            expr.walk(&mut |e| {
-                if percent.is_none() && matches!(e.kind, ast::ExprKind::Percent(_)) {
-                    percent = Some(e.span);
-                }
-            });
-            if let Some(at) = percent {
+    internal! {
+        /// The evaluator's inputs with no overrides (unchecked, by slot; the
+        /// checked ones, by name, are [`Agreement::inputs`]).
+        fn raw_inputs(&self) -> Inputs {
+            Inputs::new(&self.program)
+        }
+    }
+
+    internal! {
+        /// Parses `NAME=EXPR` (as given to `--set`) and sets it in `inputs`.
+        /// Errors point into `assignment`.
+        fn set_from_text(&self, inputs: &mut Inputs, assignment: &str) -> Result<(), Diagnostic> {
+            let Some(eq) = assignment.find('=') else {
                 return Err(Diagnostic::error(
-                    "splitdsl::input::kind_mismatch",
-                    format!("`{}` is {}, but this is a percent", s.name, s.ty),
+                    "splitdsl::cli::bad_set",
+                    format!("`{assignment}` is not of the form NAME=VALUE"),
                 )
-                .primary(Span::new(offset + at.start, offset + at.end), "a percent")
-                .help(format!(
-                    "give an amount, e.g. `{}=197.00 {c}`; a part of an amount is written `50% of 197.00 {c}`",
-                    s.name,
-                    c = currency_of(s.ty)
-                )));
-            }
+                .primary(Span::new(0, assignment.len()), "no `=`")
+                .help("write e.g. `--set price=197.00USD`"));
+            };
+            let name = assignment[..eq].trim();
+            let name_start = assignment.find(name).unwrap_or(0);
+            let name_span = Span::new(name_start, name_start + name.len());
+            let slot = self.input_slot(name, name_span)?;
+            let rhs = &assignment[eq + 1..];
+            let expr = parse_expr(rhs).map_err(|d| d.shifted(eq + 1))?;
+            let value = self.constant(&expr).map_err(|d| d.shifted(eq + 1))?;
+            let value = self.fit_expr(slot, value, &expr, eq + 1)?;
+            inputs.set(slot, value);
+            Ok(())
         }
-        self.fit(
-            slot,
-            value,
-            Span::new(offset + expr.span.start, offset + expr.span.end),
-        )
     }
 
-    /// Fits `value` to the kind of `slot` (a plain number becomes money in
-    /// the slot's currency); a diagnostic at `span` when it cannot.
-    pub fn fit(&self, slot: SlotId, value: Value, span: Span) -> Result<Value, Diagnostic> {
-        let s = &self.program.slots[slot];
-        coerce(value, s.ty).ok_or_else(|| {
-            Diagnostic::error(
-                "splitdsl::input::kind_mismatch",
-                format!("`{}` is {}, but this is {}", s.name, s.ty, value.ty()),
+    internal! {
+        /// The slot of the input `name`, or a diagnostic at `span`.
+        fn input_slot(&self, name: &str, span: Span) -> Result<SlotId, Diagnostic> {
+            let p = &self.program;
+            match p.slot(name) {
+                Some(i) if p.slots[i].kind == SlotKind::Input => Ok(i),
+                Some(i) => {
+                    let what = match p.slots[i].kind {
+                        SlotKind::Cell => "a cell",
+                        _ => "a deduction",
+                    };
+                    Err(Diagnostic::error(
+                        "splitdsl::input::not_input",
+                        format!("`{name}` is {what}, not an input"),
+                    )
+                    .primary(span, "cannot be set from outside")
+                    .help(format!(
+                        "declare it with `input {name} = …` in the agreement to make it settable"
+                    )))
+                }
+                None => {
+                    let inputs = p
+                        .slots
+                        .iter()
+                        .filter(|s| s.kind == SlotKind::Input)
+                        .map(|s| s.name.as_str());
+                    let names: Vec<&str> = inputs.collect();
+                    let help = match crate::diag::did_you_mean(name, names.iter().copied()) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => format!("the inputs are: {}", names.join(", ")),
+                    };
+                    Err(Diagnostic::error(
+                        "splitdsl::input::unknown",
+                        format!("the agreement has no input `{name}`"),
+                    )
+                    .primary(span, "unknown input")
+                    .help(help))
+                }
+            }
+        }
+    }
+
+    internal! {
+        /// Evaluates an expression that uses no name.
+        fn constant(&self, expr: &ast::Expr) -> Result<Value, Diagnostic> {
+            let (c, _) = compile_constant(expr)?;
+            self.program.eval(&c, &Outcome::default())
+        }
+    }
+
+    internal! {
+        /// Fits `value`, the value of `expr` (whose spans are `offset` bytes
+        /// into the text that errors point into), to the kind of `slot`, as
+        /// [`Agreement::fit`] does, except that a number written with a percent
+        /// is never made money: `price=50%` is an error, not a 0.50 sale.
+        fn fit_expr(
+            &self,
+            slot: SlotId,
+            value: Value,
+            expr: &ast::Expr,
+            offset: usize,
+        ) -> Result<Value, Diagnostic> {
+            let s = &self.program.slots[slot];
+            if let (Value::Number(_), Ty::Money(_)) = (value, s.ty) {
+                let mut percent = None;
+                expr.walk(&mut |e| {
+                    if percent.is_none() && matches!(e.kind, ast::ExprKind::Percent(_)) {
+                        percent = Some(e.span);
+                    }
+                });
+                if let Some(at) = percent {
+                    return Err(Diagnostic::error(
+                        "splitdsl::input::kind_mismatch",
+                        format!("`{}` is {}, but this is a percent", s.name, s.ty),
+                    )
+                    .primary(Span::new(offset + at.start, offset + at.end), "a percent")
+                    .help(format!(
+                        "give an amount, e.g. `{}=197.00 {c}`; a part of an amount is written `50% of 197.00 {c}`",
+                        s.name,
+                        c = currency_of(s.ty)
+                    )));
+                }
+            }
+            self.fit(
+                slot,
+                value,
+                Span::new(offset + expr.span.start, offset + expr.span.end),
             )
-            .primary(span, format!("{}", value.ty()))
-            .help(format!("give {}", s.ty))
-        })
+        }
+    }
+
+    internal! {
+        /// Fits `value` to the kind of `slot` (a plain number becomes money in
+        /// the slot's currency); a diagnostic at `span` when it cannot.
+        fn fit(&self, slot: SlotId, value: Value, span: Span) -> Result<Value, Diagnostic> {
+            let s = &self.program.slots[slot];
+            coerce(value, s.ty).ok_or_else(|| {
+                Diagnostic::error(
+                    "splitdsl::input::kind_mismatch",
+                    format!("`{}` is {}, but this is {}", s.name, s.ty, value.ty()),
+                )
+                .primary(span, format!("{}", value.ty()))
+                .help(format!("give {}", s.ty))
+            })
+        }
     }
 }
 

@@ -8,7 +8,7 @@
 //! `splitdsl run FILE --format json` (docs/language.md, section 7).
 //!
 //! ```
-//! use splitdsl::{api, Value};
+//! use splitdsl::{Agreement, Value};
 //!
 //! let text = r#"
 //! agreement "Course"
@@ -18,10 +18,10 @@
 //! share affiliate "Ana" = 35% of net
 //! share producer "Carla" = remaining
 //! "#;
-//! let agreement = api::compile("course.split", text)?;
-//! let mut inputs = agreement.checked_inputs();
+//! let agreement = Agreement::compile("course.split", text)?;
+//! let mut inputs = agreement.inputs();
 //! inputs.set("price", "197.00 USD")?;
-//! let breakdown = agreement.breakdown(&inputs)?;
+//! let breakdown = agreement.evaluate(&inputs)?;
 //! assert_eq!(breakdown.get("producer").map(|v| v.to_string()).as_deref(), Some("115.05 USD"));
 //! for d in breakdown.deductions() {
 //!     println!("{} {} {} (pool after: {})", d.kind().keyword(), d.name(), d.amount(), d.pool_after());
@@ -34,14 +34,71 @@
 //! let err = inputs.set("price", "197.00 EUR").unwrap_err();
 //! assert_eq!(err.code(), Some("splitdsl::input::kind_mismatch"));
 //! assert!(inputs.set_value("prise", Value::Number(1.into())).is_err());
-//! # Ok::<(), api::Error>(())
+//! # Ok::<(), splitdsl::Error>(())
+//! ```
+//!
+//! # Types that will grow
+//!
+//! The types that will gain variants or fields are `#[non_exhaustive]`: a
+//! `match` on them needs a `_` arm, and they are not built with a struct
+//! literal. [`Breakdown`], [`Deduction`], [`Requirement`], [`DeductionKind`],
+//! [`Value`], [`crate::value::Rounding`], [`crate::diag::Diagnostic`],
+//! [`crate::diag::Severity`], [`crate::explain::Node`] and
+//! [`crate::explain::About`], [`crate::examples::ExampleResult`]:
+//!
+//! ```compile_fail
+//! fn keyword(k: splitdsl::DeductionKind) -> &'static str {
+//!     match k {
+//!         splitdsl::DeductionKind::Fee => "fee",
+//!         splitdsl::DeductionKind::Share => "share",
+//!     }
+//! }
+//! ```
+//!
+//! ```compile_fail
+//! fn is_money(v: splitdsl::Value) -> bool {
+//!     match v {
+//!         splitdsl::Value::Money(..) => true,
+//!         splitdsl::Value::Number(_) | splitdsl::Value::Bool(_) => false,
+//!         splitdsl::Value::Date(_) | splitdsl::Value::Rate(..) => false,
+//!     }
+//! }
+//! ```
+//!
+//! ```compile_fail
+//! fn is_error(s: splitdsl::diag::Severity) -> bool {
+//!     match s {
+//!         splitdsl::diag::Severity::Error => true,
+//!         splitdsl::diag::Severity::Warning => false,
+//!     }
+//! }
+//! ```
+//!
+//! ```compile_fail
+//! let node = splitdsl::explain::Node {
+//!     text: String::new(),
+//!     about: splitdsl::explain::About::Note,
+//!     value: None,
+//!     children: Vec::new(),
+//! };
+//! ```
+//!
+//! ```compile_fail
+//! let d = splitdsl::diag::Diagnostic {
+//!     code: "x",
+//!     severity: splitdsl::diag::Severity::Error,
+//!     message: String::new(),
+//!     labels: Vec::new(),
+//!     help: None,
+//! };
 //! ```
 
 use crate::agreement::{Agreement, Failure, Source};
 use crate::diag::Diagnostic;
 use crate::eval::Inputs as EvalInputs;
-use crate::report;
+use crate::explain::Node;
 use crate::span::Span;
+use crate::summary;
 use crate::value::{format_amount, Currency};
 use miette::{LabeledSpan, NamedSource, SourceCode};
 use rust_decimal::Decimal;
@@ -54,48 +111,101 @@ use std::sync::Arc;
 pub use crate::syntax::ast::DeductionKind;
 pub use crate::value::Value;
 
-/// Parses and checks an agreement: [`Agreement::compile`] with an [`Error`].
-///
-/// ```
-/// let a = splitdsl::api::compile("x.split", "price = 10.00 USD\nshare p = remaining\n")?;
-/// assert_eq!(a.source.name, "x.split");
-///
-/// let err = splitdsl::api::compile("bad.split", "price = 10.00 USD\nshare p = remaning\n").unwrap_err();
-/// assert_eq!(err.source_name(), "bad.split");
-/// assert!(!err.diagnostics().is_empty());
-/// # Ok::<(), splitdsl::api::Error>(())
-/// ```
-pub fn compile(name: &str, text: &str) -> Result<Agreement, Error> {
-    Ok(Agreement::compile(name, text)?)
-}
-
-/// Reads and compiles a file: [`Agreement::load`] with an [`Error`].
-///
-/// ```
-/// let a = splitdsl::api::load(std::path::Path::new("examples/hotmart.split"))?;
-/// assert_eq!(a.program.title.as_deref(), Some("Online marketing course"));
-/// assert!(splitdsl::api::load(std::path::Path::new("no/such.split")).is_err());
-/// # Ok::<(), splitdsl::api::Error>(())
-/// ```
-pub fn load(path: &Path) -> Result<Agreement, Error> {
-    Ok(Agreement::load(path)?)
-}
-
 impl Agreement {
+    /// Parses and checks an agreement. Every problem found (syntax, names,
+    /// kinds, currencies, cycles…) is in the [`Error`]; warnings of an
+    /// agreement that compiles are [`Agreement::warnings`].
+    ///
+    /// ```
+    /// use splitdsl::Agreement;
+    ///
+    /// let a = Agreement::compile("x.split", "price = 10.00 USD\nshare p = remaining\n")?;
+    /// assert_eq!(a.name(), "x.split");
+    ///
+    /// let err = Agreement::compile("bad.split", "price = 10.00 USD\nshare p = remaning\n").unwrap_err();
+    /// assert_eq!(err.source_name(), "bad.split");
+    /// assert!(!err.diagnostics().is_empty());
+    /// # Ok::<(), splitdsl::Error>(())
+    /// ```
+    pub fn compile(name: &str, text: &str) -> Result<Agreement, Error> {
+        Ok(Agreement::compile_failure(name, text)?)
+    }
+
+    /// Reads and compiles a file; an unreadable, binary or non-UTF-8 file is
+    /// an [`Error`] too.
+    ///
+    /// ```
+    /// use splitdsl::Agreement;
+    ///
+    /// let a = Agreement::load("examples/hotmart.split".as_ref())?;
+    /// assert_eq!(a.title(), Some("Online marketing course"));
+    /// let err = Agreement::load("no/such.split".as_ref()).unwrap_err();
+    /// assert_eq!(err.code(), Some("splitdsl::io::unreadable"));
+    /// # Ok::<(), splitdsl::Error>(())
+    /// ```
+    pub fn load(path: &Path) -> Result<Agreement, Error> {
+        Ok(Agreement::load_failure(path)?)
+    }
+
+    /// The name it was compiled under (the file's path for [`Agreement::load`]).
+    ///
+    /// ```
+    /// let a = splitdsl::Agreement::compile("x.split", "price = 1.00 USD\nshare p = remaining\n")?;
+    /// assert_eq!(a.name(), "x.split");
+    /// # Ok::<(), splitdsl::Error>(())
+    /// ```
+    pub fn name(&self) -> &str {
+        &self.source.name
+    }
+
+    /// Its source text (what diagnostics and spans point into).
+    ///
+    /// ```
+    /// let a = splitdsl::Agreement::compile("x.split", "price = 1.00 USD\nshare p = remaining\n")?;
+    /// assert!(a.text().starts_with("price"));
+    /// # Ok::<(), splitdsl::Error>(())
+    /// ```
+    pub fn text(&self) -> &str {
+        &self.source.text
+    }
+
+    /// Its title (`agreement "…"`), if it has one.
+    ///
+    /// ```
+    /// let a = splitdsl::Agreement::compile("x.split", "agreement \"Shop\"\nprice = 1.00 USD\nshare p = remaining\n")?;
+    /// assert_eq!(a.title(), Some("Shop"));
+    /// # Ok::<(), splitdsl::Error>(())
+    /// ```
+    pub fn title(&self) -> Option<&str> {
+        self.program.title.as_deref()
+    }
+
+    /// The warnings found while checking it (lints; errors make
+    /// [`Agreement::compile`] fail instead).
+    ///
+    /// ```
+    /// let a = splitdsl::Agreement::compile("x.split", "price = 1.00 USD\nshare p = remaining\n")?;
+    /// assert!(a.warnings().is_empty());
+    /// # Ok::<(), splitdsl::Error>(())
+    /// ```
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
+    }
+
     /// Inputs for this agreement, set by name and checked against it (see
     /// [`Inputs`]); unset inputs keep the values the agreement gives them.
     ///
     /// ```
-    /// let a = splitdsl::api::compile("x.split", "price = 10.00 USD\nshare p = remaining\n")?;
-    /// let mut inputs = a.checked_inputs();
+    /// let a = splitdsl::Agreement::compile("x.split", "price = 10.00 USD\nshare p = remaining\n")?;
+    /// let mut inputs = a.inputs();
     /// inputs.set("price", "25.00 USD")?;
-    /// assert_eq!(a.breakdown(&inputs)?.price().to_string(), "25.00 USD");
-    /// # Ok::<(), splitdsl::api::Error>(())
+    /// assert_eq!(a.evaluate(&inputs)?.price().to_string(), "25.00 USD");
+    /// # Ok::<(), splitdsl::Error>(())
     /// ```
-    pub fn checked_inputs(&self) -> Inputs<'_> {
+    pub fn inputs(&self) -> Inputs<'_> {
         Inputs {
             agreement: self,
-            values: self.inputs(),
+            values: self.raw_inputs(),
         }
     }
 
@@ -105,14 +215,23 @@ impl Agreement {
     /// zero…), with the diagnostic pointing into this agreement.
     ///
     /// ```
-    /// let a = splitdsl::api::compile("a.split", "price = 10.00 USD\nshare p = remaining\n")?;
-    /// let b = splitdsl::api::compile("b.split", "price = 10.00 USD\nshare p = remaining\n")?;
-    /// assert_eq!(a.breakdown(&a.checked_inputs())?.get("p").unwrap().to_string(), "10.00 USD");
-    /// let err = b.breakdown(&a.checked_inputs()).unwrap_err();
+    /// let a = splitdsl::Agreement::compile("a.split", "price = 10.00 USD\nshare p = remaining\n")?;
+    /// let b = splitdsl::Agreement::compile("b.split", "price = 10.00 USD\nshare p = remaining\n")?;
+    /// assert_eq!(a.evaluate(&a.inputs())?.get("p").unwrap().to_string(), "10.00 USD");
+    /// let err = b.evaluate(&a.inputs()).unwrap_err();
     /// assert_eq!(err.code(), Some("splitdsl::input::other_agreement"));
-    /// # Ok::<(), splitdsl::api::Error>(())
+    /// # Ok::<(), splitdsl::Error>(())
     /// ```
-    pub fn breakdown(&self, inputs: &Inputs<'_>) -> Result<Breakdown, Error> {
+    pub fn evaluate(&self, inputs: &Inputs<'_>) -> Result<Breakdown, Error> {
+        self.same_agreement(inputs)?;
+        let outcome = self
+            .evaluate_outcome(&inputs.values)
+            .map_err(|d| Error::new(&self.source, vec![d]))?;
+        Ok(Breakdown::new(self, &outcome))
+    }
+
+    /// An error unless `inputs` were made for this agreement.
+    fn same_agreement(&self, inputs: &Inputs<'_>) -> Result<(), Error> {
         if inputs.agreement.id != self.id {
             let d = Diagnostic::error(
                 "splitdsl::input::other_agreement",
@@ -121,32 +240,71 @@ impl Agreement {
                     inputs.agreement.source.name, self.source.name
                 ),
             )
-            .help("make the inputs with `checked_inputs()` of the agreement you evaluate");
+            .help("make the inputs with `inputs()` of the agreement you evaluate");
             return Err(Error::new(&self.source, vec![d]));
         }
-        let outcome = self
-            .evaluate(&inputs.values)
-            .map_err(|d| Error::new(&self.source, vec![d]))?;
-        Ok(Breakdown::new(self, &outcome))
+        Ok(())
+    }
+}
+
+impl Agreement {
+    /// How the value `name` (an input, cell, fee or share) was derived for
+    /// the sale `inputs`: a tree down to inputs and literals, built from
+    /// what the evaluator did ([`Node::render`] draws it as `splitdsl
+    /// explain` prints it). An unknown name, inputs of another agreement or
+    /// a sale that fails are an [`Error`].
+    ///
+    /// ```
+    /// let a = splitdsl::Agreement::compile("a.split", "price = 10.00 USD\nshare p = 50% of price\n")?;
+    /// let tree = a.explain(&a.inputs(), "p")?;
+    /// assert!(tree.text.starts_with("p = 5.00 USD"));
+    /// assert!(tree.render().contains("50% of price"));
+    /// let err = a.explain(&a.inputs(), "q").unwrap_err();
+    /// assert_eq!(err.code(), Some("splitdsl::name::unknown"));
+    /// # Ok::<(), splitdsl::Error>(())
+    /// ```
+    pub fn explain(&self, inputs: &Inputs<'_>, name: &str) -> Result<Node, Error> {
+        self.same_agreement(inputs)?;
+        let p = &self.program;
+        let Some(slot) = p.slot(name) else {
+            let names = p.slots.iter().map(|s| s.name.as_str());
+            let help = match crate::diag::did_you_mean(name, names) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "give the name of an input, cell, fee or share".into(),
+            };
+            let d = Diagnostic::error(
+                "splitdsl::name::unknown",
+                format!("the agreement has no value named `{name}`"),
+            )
+            .primary(Span::new(0, name.len()), "unknown name")
+            .help(help);
+            let src = Source {
+                name: INPUT_SOURCE.into(),
+                text: name.to_string(),
+            };
+            return Err(Error::new(&src, vec![d]));
+        };
+        crate::explain::tree(self, &inputs.values, slot)
+            .map_err(|d| Error::new(&self.source, vec![d]))
     }
 }
 
 /// The inputs of one sale of one agreement, set by name and checked: a
 /// name that is not an input, a value of another kind or currency, a
 /// percent where money is expected are each an [`Error`]. Made by
-/// [`Agreement::checked_inputs`]; usable only with that agreement.
+/// [`Agreement::inputs`]; usable only with that agreement.
 ///
 /// ```
 /// use splitdsl::Value;
 ///
 /// let text = "price = 100.00 USD\ninput installments = 1\nshare p = remaining\n";
-/// let a = splitdsl::api::compile("x.split", text)?;
-/// let mut inputs = a.checked_inputs();
+/// let a = splitdsl::Agreement::compile("x.split", text)?;
+/// let mut inputs = a.inputs();
 /// inputs.set("price", "197.00 USD")?;
 /// inputs.set_value("installments", Value::Number(12.into()))?;
 /// assert_eq!(inputs.get("installments"), Some(Value::Number(12.into())));
 /// assert!(inputs.set("price", "50%").is_err());
-/// # Ok::<(), splitdsl::api::Error>(())
+/// # Ok::<(), splitdsl::Error>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct Inputs<'a> {
@@ -176,13 +334,13 @@ impl Inputs<'_> {
     /// Errors point into the text `NAME=VALUE`.
     ///
     /// ```
-    /// let a = splitdsl::api::compile("x.split", "price = 10.00 USD\nshare p = remaining\n")?;
-    /// let mut inputs = a.checked_inputs();
+    /// let a = splitdsl::Agreement::compile("x.split", "price = 10.00 USD\nshare p = remaining\n")?;
+    /// let mut inputs = a.inputs();
     /// inputs.set("price", "197")?;
     /// assert_eq!(inputs.get("price").unwrap().to_string(), "197.00 USD");
     /// let err = inputs.set("p", "1.00 USD").unwrap_err();
     /// assert_eq!(err.code(), Some("splitdsl::input::not_input"));
-    /// # Ok::<(), splitdsl::api::Error>(())
+    /// # Ok::<(), splitdsl::Error>(())
     /// ```
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), Error> {
         let text = format!("{name}={value}");
@@ -203,13 +361,13 @@ impl Inputs<'_> {
     /// use splitdsl::Value;
     /// use rust_decimal::Decimal;
     ///
-    /// let a = splitdsl::api::compile("x.split", "price = 10.00 USD\nshare p = remaining\n")?;
+    /// let a = splitdsl::Agreement::compile("x.split", "price = 10.00 USD\nshare p = remaining\n")?;
     /// let usd = splitdsl::value::Currency::from_code("USD").unwrap();
-    /// let mut inputs = a.checked_inputs();
+    /// let mut inputs = a.inputs();
     /// inputs.set_value("price", Value::Money(Decimal::new(19700, 2), usd))?;
     /// let err = inputs.set_value("price", Value::Number(197.into())).unwrap_err();
     /// assert_eq!(err.code(), Some("splitdsl::input::kind_mismatch"));
-    /// # Ok::<(), splitdsl::api::Error>(())
+    /// # Ok::<(), splitdsl::Error>(())
     /// ```
     pub fn set_value(&mut self, name: &str, value: Value) -> Result<(), Error> {
         let text = format!("{name} = {value}");
@@ -238,12 +396,12 @@ impl Inputs<'_> {
     /// not an input).
     ///
     /// ```
-    /// let a = splitdsl::api::compile("x.split", "price = 10.00 USD\nshare p = remaining\n")?;
-    /// let mut inputs = a.checked_inputs();
+    /// let a = splitdsl::Agreement::compile("x.split", "price = 10.00 USD\nshare p = remaining\n")?;
+    /// let mut inputs = a.inputs();
     /// assert_eq!(inputs.get("price"), None);
     /// inputs.set("price", "5.00 USD")?;
     /// assert_eq!(inputs.get("price").unwrap().to_string(), "5.00 USD");
-    /// # Ok::<(), splitdsl::api::Error>(())
+    /// # Ok::<(), splitdsl::Error>(())
     /// ```
     pub fn get(&self, name: &str) -> Option<Value> {
         self.values.get(self.agreement.program.slot(name)?)
@@ -257,15 +415,15 @@ impl Inputs<'_> {
 /// `splitdsl run FILE --format json` (docs/language.md, section 7).
 ///
 /// ```
-/// let a = splitdsl::api::load(std::path::Path::new("examples/hotmart.split"))?;
-/// let b = a.breakdown(&a.checked_inputs())?;
+/// let a = splitdsl::Agreement::load(std::path::Path::new("examples/hotmart.split"))?;
+/// let b = a.evaluate(&a.inputs())?;
 /// assert_eq!(b.title(), Some("Online marketing course"));
 /// assert_eq!(b.price().to_string(), "100.00 USD");
 /// assert_eq!(b.get("producer").unwrap().to_string(), "52.42 USD");
 /// assert_eq!(b.get("net").unwrap().to_string(), "89.60 USD");
 /// let json = serde_json::to_string_pretty(&b).unwrap();
-/// assert_eq!(json, splitdsl::report::json(&a.program, &a.evaluate(&a.inputs()).unwrap()));
-/// # Ok::<(), splitdsl::api::Error>(())
+/// assert!(json.starts_with("{\n  \"agreement\": \"Online marketing course\",\n  \"price\": {"));
+/// # Ok::<(), splitdsl::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -286,8 +444,8 @@ impl Breakdown {
         Breakdown {
             title: p.title.clone(),
             currency: c,
-            price: report::price(out),
-            deductions: report::lines(p, out)
+            price: summary::price(out),
+            deductions: summary::lines(p, out)
                 .into_iter()
                 .map(|l| Deduction {
                     kind: if l.kind == DeductionKind::Fee.keyword() {
@@ -327,9 +485,9 @@ impl Breakdown {
     /// The agreement's title (`agreement "…"`), if it has one.
     ///
     /// ```
-    /// let a = splitdsl::api::compile("x.split", "agreement \"Shop\"\nprice = 1.00 USD\nshare p = remaining\n")?;
-    /// assert_eq!(a.breakdown(&a.checked_inputs())?.title(), Some("Shop"));
-    /// # Ok::<(), splitdsl::api::Error>(())
+    /// let a = splitdsl::Agreement::compile("x.split", "agreement \"Shop\"\nprice = 1.00 USD\nshare p = remaining\n")?;
+    /// assert_eq!(a.evaluate(&a.inputs())?.title(), Some("Shop"));
+    /// # Ok::<(), splitdsl::Error>(())
     /// ```
     pub fn title(&self) -> Option<&str> {
         self.title.as_deref()
@@ -338,9 +496,9 @@ impl Breakdown {
     /// The price of the sale.
     ///
     /// ```
-    /// let a = splitdsl::api::compile("x.split", "price = 9.99 EUR\nshare p = remaining\n")?;
-    /// assert_eq!(a.breakdown(&a.checked_inputs())?.price().to_string(), "9.99 EUR");
-    /// # Ok::<(), splitdsl::api::Error>(())
+    /// let a = splitdsl::Agreement::compile("x.split", "price = 9.99 EUR\nshare p = remaining\n")?;
+    /// assert_eq!(a.evaluate(&a.inputs())?.price().to_string(), "9.99 EUR");
+    /// # Ok::<(), splitdsl::Error>(())
     /// ```
     pub fn price(&self) -> Value {
         Value::Money(self.price, self.currency)
@@ -351,11 +509,11 @@ impl Breakdown {
     /// fails for this sale (see [`Breakdown::failure`]).
     ///
     /// ```
-    /// let a = splitdsl::api::compile("x.split", "price = 10.00 USD\nhalf = price / 2\nshare p = remaining\n")?;
-    /// let b = a.breakdown(&a.checked_inputs())?;
+    /// let a = splitdsl::Agreement::compile("x.split", "price = 10.00 USD\nhalf = price / 2\nshare p = remaining\n")?;
+    /// let b = a.evaluate(&a.inputs())?;
     /// assert_eq!(b.get("half").unwrap().to_string(), "5.00 USD");
     /// assert_eq!(b.get("nothing"), None);
-    /// # Ok::<(), splitdsl::api::Error>(())
+    /// # Ok::<(), splitdsl::Error>(())
     /// ```
     pub fn get(&self, name: &str) -> Option<Value> {
         match self.values.iter().find(|(n, _)| n == name) {
@@ -369,11 +527,11 @@ impl Breakdown {
     /// [`Breakdown::failure`]) are left out.
     ///
     /// ```
-    /// let a = splitdsl::api::compile("x.split", "price = 10.00 USD\nhalf = price / 2\nshare p = remaining\n")?;
-    /// let b = a.breakdown(&a.checked_inputs())?;
+    /// let a = splitdsl::Agreement::compile("x.split", "price = 10.00 USD\nhalf = price / 2\nshare p = remaining\n")?;
+    /// let b = a.evaluate(&a.inputs())?;
     /// let all: Vec<String> = b.values().map(|(n, v)| format!("{n}={v}")).collect();
     /// assert_eq!(all, ["price=10.00 USD", "half=5.00 USD", "p=10.00 USD"]);
-    /// # Ok::<(), splitdsl::api::Error>(())
+    /// # Ok::<(), splitdsl::Error>(())
     /// ```
     pub fn values(&self) -> impl Iterator<Item = (&str, Value)> + '_ {
         self.values
@@ -386,11 +544,11 @@ impl Breakdown {
     ///
     /// ```
     /// let text = "price = 10.00 USD\ntable t { 1 => 2 }\nunused = t(5)\nshare p = remaining\n";
-    /// let a = splitdsl::api::compile("x.split", text)?;
-    /// let b = a.breakdown(&a.checked_inputs())?;
+    /// let a = splitdsl::Agreement::compile("x.split", text)?;
+    /// let b = a.evaluate(&a.inputs())?;
     /// assert_eq!(b.get("unused"), None);
     /// assert_eq!(b.failure("unused").unwrap().code, "splitdsl::eval::no_table_row");
-    /// # Ok::<(), splitdsl::api::Error>(())
+    /// # Ok::<(), splitdsl::Error>(())
     /// ```
     pub fn failure(&self, name: &str) -> Option<&Diagnostic> {
         match self.values.iter().find(|(n, _)| n == name) {
@@ -402,11 +560,11 @@ impl Breakdown {
     /// The fees and shares, in deduction order.
     ///
     /// ```
-    /// let a = splitdsl::api::load(std::path::Path::new("examples/hotmart.split"))?;
-    /// let b = a.breakdown(&a.checked_inputs())?;
+    /// let a = splitdsl::Agreement::load(std::path::Path::new("examples/hotmart.split"))?;
+    /// let b = a.evaluate(&a.inputs())?;
     /// let names: Vec<&str> = b.deductions().iter().map(|d| d.name()).collect();
     /// assert_eq!(names, ["hotmart", "affiliate", "coproducer", "producer"]);
-    /// # Ok::<(), splitdsl::api::Error>(())
+    /// # Ok::<(), splitdsl::Error>(())
     /// ```
     pub fn deductions(&self) -> &[Deduction] {
         &self.deductions
@@ -415,9 +573,9 @@ impl Breakdown {
     /// What the last deduction left in the pool.
     ///
     /// ```
-    /// let a = splitdsl::api::compile("x.split", "price = 10.00 USD\nshare p = 60% of price\n")?;
-    /// assert_eq!(a.breakdown(&a.checked_inputs())?.unallocated().to_string(), "4.00 USD");
-    /// # Ok::<(), splitdsl::api::Error>(())
+    /// let a = splitdsl::Agreement::compile("x.split", "price = 10.00 USD\nshare p = 60% of price\n")?;
+    /// assert_eq!(a.evaluate(&a.inputs())?.unallocated().to_string(), "4.00 USD");
+    /// # Ok::<(), splitdsl::Error>(())
     /// ```
     pub fn unallocated(&self) -> Value {
         Value::Money(self.unallocated, self.currency)
@@ -427,11 +585,11 @@ impl Breakdown {
     ///
     /// ```
     /// let text = "price = 10.00 USD\nshare p = remaining\nrequire p > 20.00 USD \"p gets more than 20\"\n";
-    /// let a = splitdsl::api::compile("x.split", text)?;
-    /// let b = a.breakdown(&a.checked_inputs())?;
+    /// let a = splitdsl::Agreement::compile("x.split", text)?;
+    /// let b = a.evaluate(&a.inputs())?;
     /// assert_eq!(b.requirements()[0].message(), "p gets more than 20");
     /// assert!(!b.requirements()[0].holds());
-    /// # Ok::<(), splitdsl::api::Error>(())
+    /// # Ok::<(), splitdsl::Error>(())
     /// ```
     pub fn requirements(&self) -> &[Requirement] {
         &self.requirements
@@ -441,14 +599,14 @@ impl Breakdown {
 /// One fee or share of a [`Breakdown`].
 ///
 /// ```
-/// let a = splitdsl::api::load(std::path::Path::new("examples/hotmart.split"))?;
-/// let b = a.breakdown(&a.checked_inputs())?;
+/// let a = splitdsl::Agreement::load(std::path::Path::new("examples/hotmart.split"))?;
+/// let b = a.evaluate(&a.inputs())?;
 /// let fee = &b.deductions()[0];
 /// assert_eq!(fee.kind(), splitdsl::api::DeductionKind::Fee);
 /// assert_eq!((fee.name(), fee.label()), ("hotmart", Some("Hotmart fee")));
 /// assert_eq!(fee.amount().to_string(), "10.40 USD");
 /// assert_eq!(fee.pool_after().to_string(), "89.60 USD");
-/// # Ok::<(), splitdsl::api::Error>(())
+/// # Ok::<(), splitdsl::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -464,10 +622,10 @@ impl Deduction {
     /// Fee or share.
     ///
     /// ```
-    /// # let a = splitdsl::api::compile("x.split", "price = 1.00 USD\nshare p = remaining\n")?;
-    /// # let b = a.breakdown(&a.checked_inputs())?;
+    /// # let a = splitdsl::Agreement::compile("x.split", "price = 1.00 USD\nshare p = remaining\n")?;
+    /// # let b = a.evaluate(&a.inputs())?;
     /// assert_eq!(b.deductions()[0].kind().keyword(), "share");
-    /// # Ok::<(), splitdsl::api::Error>(())
+    /// # Ok::<(), splitdsl::Error>(())
     /// ```
     pub fn kind(&self) -> DeductionKind {
         self.kind
@@ -476,10 +634,10 @@ impl Deduction {
     /// Its name.
     ///
     /// ```
-    /// # let a = splitdsl::api::compile("x.split", "price = 1.00 USD\nshare p = remaining\n")?;
-    /// # let b = a.breakdown(&a.checked_inputs())?;
+    /// # let a = splitdsl::Agreement::compile("x.split", "price = 1.00 USD\nshare p = remaining\n")?;
+    /// # let b = a.evaluate(&a.inputs())?;
     /// assert_eq!(b.deductions()[0].name(), "p");
-    /// # Ok::<(), splitdsl::api::Error>(())
+    /// # Ok::<(), splitdsl::Error>(())
     /// ```
     pub fn name(&self) -> &str {
         &self.name
@@ -488,10 +646,10 @@ impl Deduction {
     /// Its label (`share p "Paula" = …`), if it has one.
     ///
     /// ```
-    /// # let a = splitdsl::api::compile("x.split", "price = 1.00 USD\nshare p \"Paula\" = remaining\n")?;
-    /// # let b = a.breakdown(&a.checked_inputs())?;
+    /// # let a = splitdsl::Agreement::compile("x.split", "price = 1.00 USD\nshare p \"Paula\" = remaining\n")?;
+    /// # let b = a.evaluate(&a.inputs())?;
     /// assert_eq!(b.deductions()[0].label(), Some("Paula"));
-    /// # Ok::<(), splitdsl::api::Error>(())
+    /// # Ok::<(), splitdsl::Error>(())
     /// ```
     pub fn label(&self) -> Option<&str> {
         self.label.as_deref()
@@ -500,10 +658,10 @@ impl Deduction {
     /// Its amount for this sale (money in the price's currency).
     ///
     /// ```
-    /// # let a = splitdsl::api::compile("x.split", "price = 1.00 USD\nshare p = remaining\n")?;
-    /// # let b = a.breakdown(&a.checked_inputs())?;
+    /// # let a = splitdsl::Agreement::compile("x.split", "price = 1.00 USD\nshare p = remaining\n")?;
+    /// # let b = a.evaluate(&a.inputs())?;
     /// assert_eq!(b.deductions()[0].amount().to_string(), "1.00 USD");
-    /// # Ok::<(), splitdsl::api::Error>(())
+    /// # Ok::<(), splitdsl::Error>(())
     /// ```
     pub fn amount(&self) -> Value {
         self.amount
@@ -512,10 +670,10 @@ impl Deduction {
     /// The pool after it (`remaining` for the next deduction).
     ///
     /// ```
-    /// # let a = splitdsl::api::compile("x.split", "price = 1.00 USD\nshare p = remaining\n")?;
-    /// # let b = a.breakdown(&a.checked_inputs())?;
+    /// # let a = splitdsl::Agreement::compile("x.split", "price = 1.00 USD\nshare p = remaining\n")?;
+    /// # let b = a.evaluate(&a.inputs())?;
     /// assert_eq!(b.deductions()[0].pool_after().to_string(), "0.00 USD");
-    /// # Ok::<(), splitdsl::api::Error>(())
+    /// # Ok::<(), splitdsl::Error>(())
     /// ```
     pub fn pool_after(&self) -> Value {
         self.pool_after
@@ -525,12 +683,12 @@ impl Deduction {
 /// One requirement of a [`Breakdown`]: its message and whether it holds.
 ///
 /// ```
-/// let a = splitdsl::api::load(std::path::Path::new("examples/hotmart.split"))?;
-/// let b = a.breakdown(&a.checked_inputs())?;
+/// let a = splitdsl::Agreement::load(std::path::Path::new("examples/hotmart.split"))?;
+/// let b = a.evaluate(&a.inputs())?;
 /// let r = &b.requirements()[0];
 /// assert!(r.holds());
 /// assert!(r.message().contains("30%"));
-/// # Ok::<(), splitdsl::api::Error>(())
+/// # Ok::<(), splitdsl::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -543,9 +701,9 @@ impl Requirement {
     /// Its message.
     ///
     /// ```
-    /// # let a = splitdsl::api::compile("x.split", "price = 1.00 USD\nshare p = remaining\nrequire p > 0.00 USD \"p gets something\"\n")?;
-    /// assert_eq!(a.breakdown(&a.checked_inputs())?.requirements()[0].message(), "p gets something");
-    /// # Ok::<(), splitdsl::api::Error>(())
+    /// # let a = splitdsl::Agreement::compile("x.split", "price = 1.00 USD\nshare p = remaining\nrequire p > 0.00 USD \"p gets something\"\n")?;
+    /// assert_eq!(a.evaluate(&a.inputs())?.requirements()[0].message(), "p gets something");
+    /// # Ok::<(), splitdsl::Error>(())
     /// ```
     pub fn message(&self) -> &str {
         &self.message
@@ -554,9 +712,9 @@ impl Requirement {
     /// Whether it holds for this sale.
     ///
     /// ```
-    /// # let a = splitdsl::api::compile("x.split", "price = 1.00 USD\nshare p = remaining\nrequire p > 0.00 USD \"p gets something\"\n")?;
-    /// assert!(a.breakdown(&a.checked_inputs())?.requirements()[0].holds());
-    /// # Ok::<(), splitdsl::api::Error>(())
+    /// # let a = splitdsl::Agreement::compile("x.split", "price = 1.00 USD\nshare p = remaining\nrequire p > 0.00 USD \"p gets something\"\n")?;
+    /// assert!(a.evaluate(&a.inputs())?.requirements()[0].holds());
+    /// # Ok::<(), splitdsl::Error>(())
     /// ```
     pub fn holds(&self) -> bool {
         self.holds
@@ -564,7 +722,7 @@ impl Requirement {
 }
 
 // The JSON contract, field for field as `report::json` writes it (its structs).
-use crate::report::{DeductionJson, MoneyJson, RequirementJson};
+use crate::summary::{DeductionJson, MoneyJson, RequirementJson};
 
 impl Serialize for Breakdown {
     fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
@@ -577,7 +735,7 @@ impl Serialize for Breakdown {
         let mut values = serde_json::Map::new();
         for (name, v) in &self.values {
             let json = match v {
-                Ok(v) => report::value_json(*v),
+                Ok(v) => summary::value_json(*v),
                 Err(d) => {
                     serde_json::json!({"kind": "error", "code": d.code, "message": d.message})
                 }
@@ -624,7 +782,7 @@ impl Serialize for Breakdown {
 /// error's message and how many more there are.
 ///
 /// ```
-/// let err = splitdsl::api::compile("bad.split", "price = 10.00 USD\nshare p = 10.00 EUR\n").unwrap_err();
+/// let err = splitdsl::Agreement::compile("bad.split", "price = 10.00 USD\nshare p = 10.00 EUR\n").unwrap_err();
 /// assert_eq!(err.code(), Some("splitdsl::unit::deduction_currency"));
 /// let mut out = String::new();
 /// miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
@@ -653,7 +811,7 @@ impl Error {
     ///
     /// ```
     /// let text = "price = 10.00 USD\nshare p = remaning\nshare q = 1.00 EUR\n";
-    /// let err = splitdsl::api::compile("x.split", text).unwrap_err();
+    /// let err = splitdsl::Agreement::compile("x.split", text).unwrap_err();
     /// assert!(err.diagnostics().len() >= 2);
     /// assert!(err.diagnostics().iter().all(|d| d.code.starts_with("splitdsl::")));
     /// ```
@@ -664,10 +822,10 @@ impl Error {
     /// The code of the first error (`splitdsl::input::unknown`, …).
     ///
     /// ```
-    /// let a = splitdsl::api::compile("x.split", "price = 10.00 USD\nshare p = remaining\n")?;
-    /// let err = a.checked_inputs().set("prise", "1.00 USD").unwrap_err();
+    /// let a = splitdsl::Agreement::compile("x.split", "price = 10.00 USD\nshare p = remaining\n")?;
+    /// let err = a.inputs().set("prise", "1.00 USD").unwrap_err();
     /// assert_eq!(err.code(), Some("splitdsl::input::unknown"));
-    /// # Ok::<(), splitdsl::api::Error>(())
+    /// # Ok::<(), splitdsl::Error>(())
     /// ```
     pub fn code(&self) -> Option<&'static str> {
         self.items.get(self.main).map(|i| i.diag.code)
@@ -677,7 +835,7 @@ impl Error {
     /// `<input>` for a value given to [`Inputs::set`].
     ///
     /// ```
-    /// let err = splitdsl::api::compile("bad.split", "price = \n").unwrap_err();
+    /// let err = splitdsl::Agreement::compile("bad.split", "price = \n").unwrap_err();
     /// assert_eq!(err.source_name(), "bad.split");
     /// ```
     pub fn source_name(&self) -> &str {
@@ -687,41 +845,15 @@ impl Error {
     /// The text the diagnostics point into.
     ///
     /// ```
-    /// let err = splitdsl::api::compile("bad.split", "price = \n").unwrap_err();
+    /// let err = splitdsl::Agreement::compile("bad.split", "price = \n").unwrap_err();
     /// assert_eq!(err.source_text(), "price = \n");
     /// ```
     pub fn source_text(&self) -> &str {
         &self.failure.source.text
     }
-
-    /// The diagnostics with their source, as [`Agreement::compile`] gives them.
-    ///
-    /// ```
-    /// let err = splitdsl::api::compile("bad.split", "price = \n").unwrap_err();
-    /// assert_eq!(err.failure().diagnostics, err.diagnostics());
-    /// ```
-    pub fn failure(&self) -> &Failure {
-        &self.failure
-    }
-
-    /// The diagnostics with their source, owned.
-    ///
-    /// ```
-    /// let err = splitdsl::api::compile("bad.split", "price = \n").unwrap_err();
-    /// let failure = err.into_failure();
-    /// assert_eq!(failure.source.name, "bad.split");
-    /// ```
-    pub fn into_failure(self) -> Failure {
-        self.failure
-    }
 }
 
 impl From<Failure> for Error {
-    /// ```
-    /// let f = splitdsl::Agreement::compile("x.split", "price = \n").unwrap_err();
-    /// let err = splitdsl::api::Error::from(*f);
-    /// assert_eq!(err.source_name(), "x.split");
-    /// ```
     fn from(failure: Failure) -> Error {
         let src = Arc::new(NamedSource::new(
             failure.source.name.clone(),
@@ -746,15 +878,7 @@ impl From<Failure> for Error {
 }
 
 impl From<Box<Failure>> for Error {
-    /// So that `?` turns the `Box<Failure>` of [`Agreement::compile`] into an `Error`.
-    ///
-    /// ```
-    /// fn run() -> Result<(), splitdsl::api::Error> {
-    ///     splitdsl::Agreement::compile("x.split", "price = \n")?;
-    ///     Ok(())
-    /// }
-    /// assert_eq!(run().unwrap_err().source_name(), "x.split");
-    /// ```
+    // So that `?` turns the `Box<Failure>` of `Agreement::compile_failure` into an `Error`.
     fn from(failure: Box<Failure>) -> Error {
         Error::from(*failure)
     }

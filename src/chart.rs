@@ -8,6 +8,7 @@
 use crate::eval::Outcome;
 use crate::program::Program;
 use crate::report;
+use crate::summary;
 use crate::textwidth::{self as tw, Align::Left, Align::Right};
 use crate::value::{format_amount, Currency};
 use rust_decimal::prelude::ToPrimitive;
@@ -58,8 +59,8 @@ impl Waterfall {
     /// The waterfall of an evaluated sale. `fallback_title` is used when the
     /// agreement has no `agreement "TITLE"` line (e.g. the file name).
     pub fn new(p: &Program, out: &Outcome, fallback_title: &str) -> Self {
-        let price = report::price(out);
-        let steps = report::lines(p, out)
+        let price = summary::price(out);
+        let steps = summary::lines(p, out)
             .into_iter()
             .map(|l| Step {
                 kind: l.kind,

@@ -9,6 +9,8 @@ use crate::value::{Currency, Rounding, Ty, Value};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 
+// For the REPL's completion and highlighting (the command line).
+#[cfg_attr(not(feature = "cli"), allow(unused_imports))]
 pub use crate::syntax::KEYWORDS;
 use crate::syntax::VALUE_KEYWORDS;
 

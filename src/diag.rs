@@ -16,6 +16,7 @@ use std::fmt;
 /// How bad a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Severity {
     /// The file cannot be run, or a run failed.
     Error,
@@ -36,6 +37,7 @@ pub struct Label {
 
 /// One problem, as plain data.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Diagnostic {
     /// A stable code such as `splitdsl::unit::currency_mismatch`.
     pub code: &'static str,

@@ -316,8 +316,8 @@ fn has_input(a: &Agreement, name: &str) -> bool {
 /// NEW)` when only NEW refuses it).
 pub fn overrides(old: &Agreement, new: &Agreement, set: &[String]) -> Result<Overrides, Failure> {
     let mut out = Overrides {
-        old: old.inputs(),
-        new: new.inputs(),
+        old: old.raw_inputs(),
+        new: new.raw_inputs(),
         notes: Vec::new(),
     };
     let mut diagnostics = Vec::new();
@@ -560,8 +560,8 @@ pub fn sale(
     new: &Agreement,
     new_inputs: &Inputs,
 ) -> Result<SaleDiff, (Side, Diagnostic)> {
-    let oo = old.evaluate(old_inputs).map_err(|d| (Side::Old, d))?;
-    let no = new.evaluate(new_inputs).map_err(|d| (Side::New, d))?;
+    let oo = old.evaluate_outcome(old_inputs).map_err(|d| (Side::Old, d))?;
+    let no = new.evaluate_outcome(new_inputs).map_err(|d| (Side::New, d))?;
     let (op, np) = (&old.program, &new.program);
     let money = |c: Currency| {
         move |amount: Decimal| Money {
@@ -610,7 +610,7 @@ pub fn sale(
         }
     }
     Ok(SaleDiff {
-        price: (om(crate::report::price(&oo)), nm(crate::report::price(&no))),
+        price: (om(crate::summary::price(&oo)), nm(crate::summary::price(&no))),
         parties,
         requirements,
     })
@@ -821,7 +821,7 @@ fn nets<'s>(settler: &'s Settler<'_>) -> impl Iterator<Item = i128> + 's {
 /// let new = Agreement::compile("v2.split", "price = 100.00 USD\nshare a = 12% of price\nshare p = remaining\n").unwrap();
 /// let ledger = "price\n100.00\n50.00\n";
 /// let mut rejects = Vec::new();
-/// let d = splitdsl::diff::sales(&old, &old.inputs(), &new, &new.inputs(), ledger.as_bytes(), &mut rejects).unwrap();
+/// let d = splitdsl::diff::sales(&old, &old.raw_inputs(), &new, &new.raw_inputs(), ledger.as_bytes(), &mut rejects).unwrap();
 /// assert_eq!(d.parties[1].name, "a");
 /// assert_eq!(d.parties[1].difference().unwrap().to_string(), "3.00 USD");
 /// assert_eq!(d.parties[1].changed, 2);

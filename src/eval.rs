@@ -8,7 +8,7 @@ use crate::diag::Diagnostic;
 use crate::program::*;
 use crate::span::Span;
 use crate::syntax::ast::BinOp;
-use crate::value::{format_amount, Currency, Rounding, Ty, Value};
+use crate::value::{format_amount, Currency, Ty, Value};
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::cmp::Ordering;
 
@@ -1183,11 +1183,6 @@ fn internal(span: Span, what: &str) -> Diagnostic {
     Diagnostic::error("splitdsl::internal", format!("internal error: {what}"))
         .primary(span, "here")
         .help("this is a bug in splitdsl; please report it with this file")
-}
-
-/// Rounds money to its currency's minor unit with `mode`.
-pub fn round_money(d: Decimal, c: Currency, mode: Rounding) -> Decimal {
-    mode.round(d, c.minor_unit())
 }
 
 #[cfg(test)]

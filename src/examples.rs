@@ -38,19 +38,18 @@ pub enum ExampleResult {
 ///   expect producer = 70.00 USD
 /// }
 /// "#;
-/// let agreement = Agreement::compile("deal.split", src)
-///     .map_err(|f| f.diagnostics)
-///     .unwrap();
+/// let agreement = Agreement::compile("deal.split", src)?;
 /// let results = run_examples(&agreement);
 /// assert_eq!(results.len(), 1);
 /// assert_eq!(results[0].0, "a sale");
 /// assert!(matches!(results[0].1, ExampleResult::Pass));
+/// # Ok::<(), splitdsl::Error>(())
 /// ```
 pub fn run_examples(a: &Agreement) -> Vec<(String, ExampleResult)> {
     let p = &a.program;
     let mut results = Vec::new();
     for ex in &p.examples {
-        let mut inputs = a.inputs();
+        let mut inputs = a.raw_inputs();
         let mut error = None;
         for (slot, expr, _) in &ex.givens {
             match p.eval(expr, &Default::default()) {

@@ -3,8 +3,8 @@
 //! line; a deduction shows its `when`, its rounding step and the pool before
 //! and after.
 //!
-//! The tree is built from a [`Trace`]: the record of what the evaluator did
-//! in one evaluation ([`Program::evaluate_traced`]), the same evaluation
+//! The tree is built from a trace: the record of what the evaluator did
+//! in one evaluation (`Program::evaluate_traced`), the same evaluation
 //! `run` makes. Nothing here computes a value: every number and every
 //! condition shown is one the evaluator produced, and what the evaluator did
 //! not run (a branch not taken, a formula under a false `when`) is not shown
@@ -39,6 +39,7 @@ pub enum About {
 
 /// One node of a derivation tree.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Node {
     /// The node's line of text.
     pub text: String,
@@ -102,29 +103,27 @@ fn render_children(children: &[Node], prefix: &mut String, s: &mut String) {
     })
 }
 
-/// Evaluates `agreement` with `inputs`, recording what the evaluator did,
-/// and builds the derivation tree of `slot`.
-///
-/// ```
-/// use splitdsl::Agreement;
-/// let a = Agreement::compile("a.split", "price = 10.00 USD\nshare p = 50% of price\n").unwrap();
-/// let slot = a.program.slot("p").unwrap();
-/// let tree = splitdsl::explain::tree(&a, &a.inputs(), slot).unwrap();
-/// assert!(tree.text.starts_with("p = 5.00 USD"));
-/// ```
-pub fn tree(agreement: &Agreement, inputs: &Inputs, slot: SlotId) -> Result<Node, Diagnostic> {
-    let (out, trace) = agreement.program.evaluate_traced(inputs)?;
-    Ok(tree_of(agreement, inputs, &out, &trace, slot))
+internal! {
+    /// Evaluates `agreement` with `inputs`, recording what the evaluator did,
+    /// and builds the derivation tree of `slot` (the library's entry is
+    /// `Agreement::explain`).
+    fn tree(agreement: &Agreement, inputs: &Inputs, slot: SlotId) -> Result<Node, Diagnostic> {
+        let (out, trace) = agreement.program.evaluate_traced(inputs)?;
+        Ok(tree_of(agreement, inputs, &out, &trace, slot))
+    }
 }
 
-/// The derivation of `slot` as text (see [`tree`]).
-pub fn explain(agreement: &Agreement, inputs: &Inputs, slot: SlotId) -> Result<String, Diagnostic> {
-    tree(agreement, inputs, slot).map(|n| n.render())
+internal! {
+    /// The derivation of `slot` as text (see `tree`).
+    fn explain(agreement: &Agreement, inputs: &Inputs, slot: SlotId) -> Result<String, Diagnostic> {
+        tree(agreement, inputs, slot).map(|n| n.render())
+    }
 }
 
+internal! {
 /// The derivation tree of `slot` from a traced evaluation (`out` and
-/// `trace` from [`Program::evaluate_traced`] with `inputs`).
-pub fn tree_of(
+/// `trace` from `Program::evaluate_traced` with `inputs`).
+fn tree_of(
     agreement: &Agreement,
     inputs: &Inputs,
     out: &Outcome,
@@ -143,6 +142,7 @@ pub fn tree_of(
         pool_seen: vec![false; p.deductions.len() + 1],
     };
     x.named(slot)
+}
 }
 
 struct Explainer<'a> {
@@ -463,7 +463,7 @@ mod tests {
     #[test]
     fn explains_the_rounding_of_the_coproducer() {
         let a = Agreement::compile("hotmart.split", HOTMART).unwrap();
-        let inputs = a.inputs();
+        let inputs = a.raw_inputs();
         let slot = a.program.slot("coproducer").unwrap();
         let text = explain(&a, &inputs, slot).unwrap();
         assert!(

@@ -86,6 +86,7 @@ fn verify(file: &File, src: &str, out: &str) -> Result<(), Vec<Diagnostic>> {
 
 /// A copy of `file` with every span zeroed (and no comments), for comparing
 /// two trees by structure alone.
+#[doc(hidden)] // takes the syntax tree, an internal (issue 13)
 pub fn strip_spans(file: &File) -> File {
     let mut stripped = File {
         stmts: file.stmts.clone(),
@@ -499,6 +500,7 @@ fn quote(s: &str) -> String {
 /// let e = splitdsl::syntax::parse_expr(src).unwrap();
 /// assert_eq!(splitdsl::fmt::expr_text(&e, src), "producer >= 30% of net");
 /// ```
+#[doc(hidden)] // takes the syntax tree, an internal (issue 13)
 pub fn expr_text(e: &Expr, src: &str) -> String {
     Printer { src }.expr(e)
 }

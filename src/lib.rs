@@ -4,11 +4,24 @@
 //! the platform takes its fee, an affiliate, co-producers and the creator
 //! share what is left in a fixed *deduction order*, every cent exact.
 //!
-//! The pipeline: source → [`syntax`] (pest, an AST with byte spans) →
-//! [`check`] (names, kinds and currencies, the dependency graph) →
-//! [`program::Program`] (compiled once) → [`eval`] (run many times) → front
-//! ends (`cli`, [`report`]). Problems are [`diag::Diagnostic`] values with
-//! spans, rendered at the edge.
+//! The pipeline: source → syntax (pest, an AST with byte spans) → check
+//! (names, kinds and currencies, the dependency graph) → program (compiled
+//! once) → evaluation (run many times) → front ends (the command line, the
+//! table, JSON and CSV renderers). Problems are [`diag::Diagnostic`] values
+//! with spans, rendered at the edge.
+//!
+//! The API: [`Agreement::compile`] (or [`Agreement::load`]) gives an
+//! [`Agreement`] or an [`Error`] with every diagnostic;
+//! [`Agreement::inputs`] gives [`Inputs`] to set by name, checked;
+//! [`Agreement::evaluate`] gives a [`Breakdown`] (serde: the JSON contract).
+//! [`Agreement::explain`] shows how a value was derived
+//! ([`explain::Node`]), [`examples::run_examples`] runs the `example`
+//! blocks, [`fmt::format_source`] formats a file, [`repl::Session`] is the
+//! REPL's backend and [`batch`] settles a ledger.
+//!
+//! The compiler's modules are internal. The unstable `internals` feature
+//! makes them public (hidden from the docs) for this crate's own tests; it
+//! is not covered by semver.
 //!
 //! The command line (`cli`, with the fmt and chart subcommands and the
 //! ledger's options and progress bar; `repl::front`) is behind the `cli`
@@ -27,42 +40,85 @@
 //! share coproducer = 10% of remaining
 //! share producer = remaining
 //! "#;
-//! let agreement = Agreement::compile("hotmart.split", src).map_err(|f| f.diagnostics).unwrap();
+//! let agreement = Agreement::compile("hotmart.split", src)?;
 //! let mut inputs = agreement.inputs();
-//! agreement.set_from_text(&mut inputs, "price=100.00 USD").unwrap();
-//! let outcome = agreement.evaluate(&inputs).unwrap();
-//! let producer = agreement.program.slot("producer").unwrap();
-//! assert_eq!(outcome.value(producer).unwrap().to_string(), "52.42 USD");
-//! assert_eq!(outcome.unallocated().to_string(), "0.00");
+//! inputs.set("price", "100.00 USD")?;
+//! let breakdown = agreement.evaluate(&inputs)?;
+//! assert_eq!(breakdown.get("producer").unwrap().to_string(), "52.42 USD");
+//! assert_eq!(breakdown.unallocated().to_string(), "0.00 USD");
+//! # Ok::<(), splitdsl::Error>(())
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod agreement;
+// Internals: `pub(crate)`, or `#[doc(hidden)] pub` with the unstable
+// `internals` feature (for this crate's tests, benches and fuzz targets; not
+// covered by semver, like minijinja's `unstable_machinery`).
+#[cfg(feature = "internals")]
+macro_rules! internal {
+    ($(#[$m:meta])* mod $name:ident;) => {
+        $(#[$m])* #[doc(hidden)] pub mod $name;
+    };
+    ($(#[$m:meta])* fn $($rest:tt)*) => {
+        $(#[$m])* #[doc(hidden)] pub fn $($rest)*
+    };
+}
+#[cfg(not(feature = "internals"))]
+macro_rules! internal {
+    ($(#[$m:meta])* mod $name:ident;) => {
+        $(#[$m])* pub(crate) mod $name;
+    };
+    ($(#[$m:meta])* fn $($rest:tt)*) => {
+        $(#[$m])* pub(crate) fn $($rest)*
+    };
+}
+
+// The public modules: what an embedder needs beyond the root re-exports.
 pub mod api;
 pub mod batch;
-pub mod chart;
-pub mod check;
-#[cfg(feature = "cli")]
-pub mod cli;
-pub mod codes;
 pub mod diag;
-pub mod diff;
 pub mod document;
-pub mod eval;
 pub mod examples;
 pub mod explain;
 pub mod fmt;
-pub mod lint;
-pub mod output;
-pub mod program;
 pub mod repl;
-pub mod report;
 pub mod span;
-pub mod stack;
-pub mod syntax;
-pub mod textwidth;
 pub mod value;
+
+/// The command line, for `src/main.rs` (not an API).
+#[cfg(feature = "cli")]
+#[doc(hidden)]
+pub mod cli;
+
+internal! { mod agreement; }
+// Drawn only by the command line (and the tests): not in an embedder's build.
+internal! {
+    #[cfg(any(feature = "cli", feature = "internals"))]
+    mod chart;
+}
+internal! { mod check; }
+// The registry is read by `check --explain` and the tests only.
+internal! {
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))]
+    mod codes;
+}
+internal! {
+    #[cfg(any(feature = "cli", feature = "internals"))]
+    mod diff;
+}
+internal! { mod eval; }
+internal! { mod lint; }
+// The command line's output files (and the tests'): not in an embedder's build.
+internal! {
+    #[cfg(any(feature = "cli", feature = "internals"))]
+    mod output;
+}
+internal! { mod program; }
+internal! { mod report; }
+internal! { mod stack; }
+internal! { mod summary; }
+internal! { mod syntax; }
+internal! { mod textwidth; }
 
 pub use agreement::Agreement;
 pub use api::{Breakdown, Deduction, DeductionKind, Error, Inputs, Requirement, Value};

@@ -742,7 +742,7 @@ mod tests {
             if rows.iter().all(|r| r.0.is_none() && r.1.is_none()) {
                 continue; // no key gives the table a key kind: not this test's subject
             }
-            let a = match crate::Agreement::compile("t.split", &text) {
+            let a = match crate::Agreement::compile_failure("t.split", &text) {
                 Ok(a) => a,
                 Err(f) => panic!("{text}: {:?}", f.diagnostics),
             };

@@ -40,15 +40,17 @@ pub fn pad(out: &mut String, s: &str, columns: usize, align: Align) {
     }
 }
 
-/// `s` padded to `columns` on the right (left-aligned).
-pub fn left(s: &str, columns: usize) -> String {
+/// `s` padded to `columns` on the right (left-aligned; for the tests).
+#[cfg(test)]
+fn left(s: &str, columns: usize) -> String {
     let mut out = String::with_capacity(s.len() + columns);
     pad(&mut out, s, columns, Align::Left);
     out
 }
 
-/// `s` padded to `columns` on the left (right-aligned).
-pub fn right(s: &str, columns: usize) -> String {
+/// `s` padded to `columns` on the left (right-aligned; for the tests).
+#[cfg(test)]
+fn right(s: &str, columns: usize) -> String {
     let mut out = String::with_capacity(s.len() + columns);
     pad(&mut out, s, columns, Align::Right);
     out
@@ -61,6 +63,7 @@ pub fn column<'a>(cells: impl IntoIterator<Item = &'a str>) -> usize {
 
 /// `s` cut to at most `columns` display columns, ending with `ellipsis`
 /// when it was cut.
+#[cfg_attr(not(feature = "cli"), allow(dead_code))] // the command line's chart
 pub fn clip(s: &str, columns: usize, ellipsis: &str) -> String {
     if width(s) <= columns {
         return s.to_string();

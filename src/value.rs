@@ -84,6 +84,7 @@ pub fn add_days(d: NaiveDate, days: i64) -> Option<NaiveDate> {
 
 /// How deductions (and `round`) round to a step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Rounding {
     /// Half away from zero (the default).
     #[default]
@@ -179,6 +180,7 @@ impl fmt::Display for Ty {
 
 /// A value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Value {
     /// An amount of money.
     Money(Decimal, Currency),

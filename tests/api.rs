@@ -4,7 +4,7 @@
 
 use rust_decimal::Decimal;
 use splitdsl::value::Currency;
-use splitdsl::{api, Value};
+use splitdsl::{api, Agreement, Value};
 use std::path::Path;
 
 const SHOP: &str = "\
@@ -28,13 +28,13 @@ fn code_of(r: Result<(), api::Error>) -> &'static str {
 
 #[test]
 fn inputs_set_by_name_and_checked() {
-    let a = api::compile("shop.split", SHOP).unwrap();
-    let mut inputs = a.checked_inputs();
+    let a = Agreement::compile("shop.split", SHOP).unwrap();
+    let mut inputs = a.inputs();
     inputs.set("price", "197.00 USD").unwrap();
     inputs
         .set_value("installments", Value::Number(12.into()))
         .unwrap();
-    let b = a.breakdown(&inputs).unwrap();
+    let b = a.evaluate(&inputs).unwrap();
     assert_eq!(b.price(), usd(19700));
     assert_eq!(b.get("platform"), Some(usd(1970)));
     // 12 installments: no affiliate.
@@ -48,8 +48,8 @@ fn inputs_set_by_name_and_checked() {
 
 #[test]
 fn wrong_name_kind_currency_or_percent_is_an_error() {
-    let a = api::compile("shop.split", SHOP).unwrap();
-    let mut inputs = a.checked_inputs();
+    let a = Agreement::compile("shop.split", SHOP).unwrap();
+    let mut inputs = a.inputs();
     // Wrong name: unknown, or not an input.
     assert_eq!(
         code_of(inputs.set("prise", "1.00 USD")),
@@ -104,33 +104,33 @@ fn wrong_name_kind_currency_or_percent_is_an_error() {
     // Nothing was set by the failures.
     assert_eq!(inputs.get("price"), None);
     assert_eq!(inputs.get("installments"), None);
-    assert_eq!(a.breakdown(&inputs).unwrap().price(), usd(10000));
+    assert_eq!(a.evaluate(&inputs).unwrap().price(), usd(10000));
 }
 
 #[test]
 fn inputs_of_another_agreement_are_refused() {
-    let a = api::compile("shop.split", SHOP).unwrap();
+    let a = Agreement::compile("shop.split", SHOP).unwrap();
     // Same text, another agreement.
-    let b = api::compile("shop.split", SHOP).unwrap();
-    let mut inputs = a.checked_inputs();
+    let b = Agreement::compile("shop.split", SHOP).unwrap();
+    let mut inputs = a.inputs();
     inputs.set("price", "50.00 USD").unwrap();
-    let err = b.breakdown(&inputs).unwrap_err();
+    let err = b.evaluate(&inputs).unwrap_err();
     assert_eq!(err.code(), Some("splitdsl::input::other_agreement"));
     // A clone is the same agreement.
     let c = a.clone();
-    assert_eq!(c.breakdown(&inputs).unwrap().price(), usd(5000));
+    assert_eq!(c.evaluate(&inputs).unwrap().price(), usd(5000));
     // An edited agreement is another one.
     let edited = a.edited(&[], "input extra = 1\n").unwrap();
     assert_eq!(
-        edited.breakdown(&inputs).unwrap_err().code(),
+        edited.evaluate(&inputs).unwrap_err().code(),
         Some("splitdsl::input::other_agreement")
     );
 }
 
 #[test]
 fn breakdown_lists_deductions_and_requirements() {
-    let a = api::compile("shop.split", SHOP).unwrap();
-    let b = a.breakdown(&a.checked_inputs()).unwrap();
+    let a = Agreement::compile("shop.split", SHOP).unwrap();
+    let b = a.evaluate(&a.inputs()).unwrap();
     let d = b.deductions();
     let rows: Vec<_> = d
         .iter()
@@ -179,23 +179,23 @@ fn breakdown_lists_deductions_and_requirements() {
 
 #[test]
 fn a_failing_sale_is_an_error_pointing_into_the_agreement() {
-    let a = api::compile("shop.split", "price = 10.00 USD\nshare p = 20.00 USD\n").unwrap();
-    let err = a.breakdown(&a.checked_inputs()).unwrap_err();
+    let a = Agreement::compile("shop.split", "price = 10.00 USD\nshare p = 20.00 USD\n").unwrap();
+    let err = a.evaluate(&a.inputs()).unwrap_err();
     assert_eq!(err.code(), Some("splitdsl::eval::exceeds_pool"));
     assert_eq!(err.source_name(), "shop.split");
 }
 
 /// The breakdown's JSON, and `report::json` for the same sale.
-fn both_jsons(a: &splitdsl::Agreement, sets: &[(&str, &str)]) -> (String, String) {
-    let mut inputs = a.checked_inputs();
-    let mut raw = a.inputs();
+fn both_jsons(a: &Agreement, sets: &[(&str, &str)]) -> (String, String) {
+    let mut inputs = a.inputs();
+    let mut raw = a.raw_inputs();
     for (name, value) in sets {
         inputs.set(name, value).unwrap();
         a.set_from_text(&mut raw, &format!("{name}={value}"))
             .unwrap();
     }
-    let breakdown = a.breakdown(&inputs).unwrap();
-    let expected = splitdsl::report::json(&a.program, &a.evaluate(&raw).unwrap());
+    let breakdown = a.evaluate(&inputs).unwrap();
+    let expected = splitdsl::report::json(&a.program, &a.evaluate_outcome(&raw).unwrap());
     (serde_json::to_string_pretty(&breakdown).unwrap(), expected)
 }
 
@@ -207,10 +207,10 @@ fn breakdown_json_is_the_run_json_of_every_example() {
         if path.extension().is_none_or(|e| e != "split") {
             continue;
         }
-        let a = api::load(&path).unwrap();
+        let a = Agreement::load(&path).unwrap();
         let (got, want) = both_jsons(&a, &[]);
         assert_eq!(got, want, "{}", path.display());
-        let price = a.breakdown(&a.checked_inputs()).unwrap().price();
+        let price = a.evaluate(&a.inputs()).unwrap().price();
         let (got, want) = both_jsons(&a, &[("price", &format!("3 * {price}"))]);
         assert_eq!(got, want, "{} at three times the price", path.display());
         seen += 1;
@@ -234,10 +234,10 @@ fn breakdown_json_is_the_binary_output() {
         .unwrap();
     assert!(out.status.success());
     let stdout = String::from_utf8(out.stdout).unwrap();
-    let a = api::load(Path::new("examples/hotmart.split")).unwrap();
-    let mut inputs = a.checked_inputs();
+    let a = Agreement::load(Path::new("examples/hotmart.split")).unwrap();
+    let mut inputs = a.inputs();
     inputs.set("price", "197.00 USD").unwrap();
-    let json = serde_json::to_string_pretty(&a.breakdown(&inputs).unwrap()).unwrap();
+    let json = serde_json::to_string_pretty(&a.evaluate(&inputs).unwrap()).unwrap();
     assert_eq!(stdout.strip_suffix('\n'), Some(json.as_str()));
 }
 
@@ -245,7 +245,7 @@ fn breakdown_json_is_the_binary_output() {
 fn breakdown_json_keeps_failed_cells() {
     // A cell nothing needs that fails for this sale: `{"kind": "error", …}`.
     let text = "price = 10.00 USD\ntable t { 1 => 2 }\nunused = t(5)\nshare p = remaining\n";
-    let a = api::compile("x.split", text).unwrap();
+    let a = Agreement::compile("x.split", text).unwrap();
     let (got, want) = both_jsons(&a, &[]);
     assert_eq!(got, want);
     assert!(got.contains("\"kind\": \"error\""), "{got}");
@@ -263,7 +263,7 @@ fn render(err: &api::Error) -> String {
 #[test]
 fn miette_renders_an_error_with_every_diagnostic() {
     let text = "price = 10.00 USD\nfee f = 1.00 EUR\nshare p = remaning\n";
-    let err = api::compile("broken.split", text).unwrap_err();
+    let err = Agreement::compile("broken.split", text).unwrap_err();
     let errors = err.diagnostics().iter().filter(|d| d.is_error()).count();
     assert!(errors >= 2, "{:?}", err.diagnostics());
     let out = render(&err);
@@ -298,8 +298,8 @@ fn miette_renders_an_error_with_every_diagnostic() {
 
 #[test]
 fn miette_renders_an_input_error_on_its_text() {
-    let a = api::compile("shop.split", SHOP).unwrap();
-    let err = a.checked_inputs().set("price", "197.00 EUR").unwrap_err();
+    let a = Agreement::compile("shop.split", SHOP).unwrap();
+    let err = a.inputs().set("price", "197.00 EUR").unwrap_err();
     let out = render(&err);
     assert!(out.contains("splitdsl::input::kind_mismatch"), "{out}");
     assert!(out.contains("price=197.00 EUR"), "{out}");
@@ -312,7 +312,7 @@ fn miette_does_not_draw_labels_on_very_long_lines() {
         "price = 10.00 USD\nshare p = remaining + {}\n",
         "1".repeat(5000)
     );
-    let err = api::compile("long.split", &text).unwrap_err();
+    let err = Agreement::compile("long.split", &text).unwrap_err();
     let out = render(&err);
     assert!(out.contains("at line 2, column"), "{out}");
 }
@@ -320,10 +320,11 @@ fn miette_does_not_draw_labels_on_very_long_lines() {
 #[test]
 fn the_readme_snippet_says_what_the_api_gives() {
     // The README's "Use it as a library" code, run here.
-    let agreement = api::load("examples/hotmart.split".as_ref()).unwrap();
-    let mut inputs = agreement.checked_inputs();
+    let text = std::fs::read_to_string("examples/hotmart.split").unwrap();
+    let agreement = Agreement::compile("hotmart.split", &text).unwrap();
+    let mut inputs = agreement.inputs();
     inputs.set("price", "197.00 USD").unwrap();
-    let breakdown = agreement.breakdown(&inputs).unwrap();
+    let breakdown = agreement.evaluate(&inputs).unwrap();
     let producer = breakdown.get("producer").unwrap().to_string();
     let readme = std::fs::read_to_string("README.md").unwrap();
     let section = readme.split("## Use it as a library").nth(1).unwrap();
@@ -332,10 +333,12 @@ fn the_readme_snippet_says_what_the_api_gives() {
         .find(|block| block.starts_with("rust"))
         .unwrap();
     for line in [
-        "let agreement = splitdsl::api::load(\"examples/hotmart.split\".as_ref())?;",
-        "let mut inputs = agreement.checked_inputs();",
+        "let text = std::fs::read_to_string(\"examples/hotmart.split\")?;",
+        "let agreement = Agreement::compile(\"hotmart.split\", &text)?;",
+        "let mut inputs = agreement.inputs();",
         "inputs.set(\"price\", \"197.00 USD\")?;",
-        "let breakdown = agreement.breakdown(&inputs)?;",
+        "let breakdown = agreement.evaluate(&inputs)?;",
+        "breakdown.get(\"producer\")",
     ] {
         assert!(code.contains(line), "README lacks `{line}`");
     }
@@ -343,4 +346,58 @@ fn the_readme_snippet_says_what_the_api_gives() {
         code.contains(&format!("// {producer}")),
         "README: producer is {producer}"
     );
+}
+
+#[test]
+fn explain_is_a_library_function_on_checked_inputs() {
+    let a = Agreement::load(Path::new("examples/hotmart.split")).unwrap();
+    let mut inputs = a.inputs();
+    inputs.set("price", "197.00 USD").unwrap();
+    let tree = a.explain(&inputs, "coproducer").unwrap();
+    assert!(tree.text.starts_with("coproducer = "), "{}", tree.text);
+    // The same tree `splitdsl explain` prints.
+    let out = assert_cmd::Command::cargo_bin("splitdsl")
+        .unwrap()
+        .args([
+            "explain",
+            "examples/hotmart.split",
+            "coproducer",
+            "--set",
+            "price=197.00 USD",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.starts_with(&tree.render()), "{stdout}");
+    assert_eq!(
+        a.explain(&inputs, "coproduce").unwrap_err().code(),
+        Some("splitdsl::name::unknown")
+    );
+    let b = Agreement::load(Path::new("examples/hotmart.split")).unwrap();
+    assert_eq!(
+        b.explain(&inputs, "coproducer").unwrap_err().code(),
+        Some("splitdsl::input::other_agreement")
+    );
+}
+
+#[test]
+fn only_the_api_modules_are_public() {
+    // Everything else is `pub(crate)` (or public, hidden, with the unstable
+    // `internals` feature): src/lib.rs declares no other `pub mod`.
+    let lib = std::fs::read_to_string("src/lib.rs").unwrap();
+    let public: Vec<&str> = lib
+        .lines()
+        .filter_map(|l| l.strip_prefix("pub mod "))
+        .map(|m| m.trim_end_matches(';'))
+        .collect();
+    assert_eq!(
+        public,
+        ["api", "batch", "diag", "examples", "explain", "fmt", "repl", "span", "value", "cli"]
+    );
+    for hidden in ["check", "eval", "program", "report", "syntax", "agreement"] {
+        assert!(
+            lib.contains(&format!("internal! {{ mod {hidden}; }}")),
+            "{hidden} is not internal"
+        );
+    }
 }

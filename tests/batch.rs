@@ -27,7 +27,7 @@ require producer >= 0.00 USD "the producer is never negative"
 "#;
 
 fn agreement(text: &str) -> Agreement {
-    Agreement::compile("test.split", text)
+    Agreement::compile_failure("test.split", text)
         .map_err(|f| f.diagnostics)
         .unwrap()
 }
@@ -40,7 +40,7 @@ fn run_with(
     format: OutFormat,
     threads: usize,
 ) -> (String, Vec<Reject>, Settlement) {
-    let mut inputs = a.inputs();
+    let mut inputs = a.raw_inputs();
     for s in sets {
         a.set_from_text(&mut inputs, s).unwrap();
     }
@@ -353,7 +353,7 @@ fn header_problems_stop_the_run() {
         let mut out = Vec::new();
         let r = settle(
             &a,
-            &a.inputs(),
+            &a.raw_inputs(),
             ledger.as_bytes(),
             &mut out,
             OutFormat::Csv,
@@ -433,7 +433,7 @@ fn more_bad_cells_and_header_warnings() {
     let mut out = Vec::new();
     let s = settle(
         &a,
-        &a.inputs(),
+        &a.raw_inputs(),
         ledger.as_bytes(),
         &mut out,
         OutFormat::Csv,
@@ -462,7 +462,7 @@ fn more_bad_cells_and_header_warnings() {
     let kind = agreement("price = 1.00 USD\ninput kind = 1\nshare p = remaining\n");
     let r = settle(
         &kind,
-        &kind.inputs(),
+        &kind.raw_inputs(),
         &b"price,kind\n1,sale\n"[..],
         Vec::new(),
         OutFormat::Csv,
@@ -488,7 +488,7 @@ fn codes(rejects: &[Reject]) -> Vec<(u64, Option<&str>, &str)> {
 }
 
 fn fatal_code(a: &Agreement, sets: &[&str], ledger: &str) -> (&'static str, String) {
-    let mut inputs = a.inputs();
+    let mut inputs = a.raw_inputs();
     for s in sets {
         a.set_from_text(&mut inputs, s).unwrap();
     }
@@ -546,7 +546,7 @@ fn a_forced_delimiter_wins_over_the_detection() {
         let mut rejects = Vec::new();
         let r = settle_with(
             &a,
-            &a.inputs(),
+            &a.raw_inputs(),
             ledger.as_bytes(),
             &mut out,
             &Options {

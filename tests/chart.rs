@@ -13,8 +13,9 @@ fn hotmart_src() -> String {
 }
 
 fn waterfall(src: &str) -> Waterfall {
-    let a = Agreement::compile("test.split", src).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
-    let out = a.evaluate(&a.inputs()).unwrap();
+    let a = Agreement::compile_failure("test.split", src)
+        .unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+    let out = a.evaluate_outcome(&a.raw_inputs()).unwrap();
     Waterfall::new(&a.program, &out, "test")
 }
 

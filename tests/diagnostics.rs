@@ -257,13 +257,13 @@ fn settle_codes(
     input: impl std::io::Read + Send,
     output: impl std::io::Write,
 ) -> Vec<String> {
-    let a = Agreement::compile("trigger.split", agreement)
+    let a = Agreement::compile_failure("trigger.split", agreement)
         .map_err(|f| f.diagnostics)
         .unwrap();
     let mut codes = Codes::default();
     let r = splitdsl::batch::settle(
         &a,
-        &a.inputs(),
+        &a.raw_inputs(),
         input,
         output,
         splitdsl::batch::OutFormat::Csv,
@@ -278,7 +278,7 @@ fn settle_codes(
 
 /// Runs a trigger: the codes of the diagnostics it emitted.
 fn emitted(trigger: &Trigger) -> Vec<String> {
-    let load = |path: &Path| match Agreement::load(path) {
+    let load = |path: &Path| match Agreement::load_failure(path) {
         Ok(_) => vec![],
         Err(f) => f.diagnostics.iter().map(|d| d.code.to_string()).collect(),
     };
@@ -313,9 +313,9 @@ fn emitted(trigger: &Trigger) -> Vec<String> {
             load(&path)
         }
         Trigger::ApiOtherAgreement => {
-            let a = splitdsl::api::load(Path::new(HOTMART)).unwrap();
-            let b = splitdsl::api::load(Path::new(HOTMART)).unwrap();
-            let err = b.breakdown(&a.checked_inputs()).unwrap_err();
+            let a = splitdsl::Agreement::load_failure(Path::new(HOTMART)).unwrap();
+            let b = splitdsl::Agreement::load_failure(Path::new(HOTMART)).unwrap();
+            let err = b.evaluate(&a.inputs()).unwrap_err();
             err.diagnostics()
                 .iter()
                 .map(|d| d.code.to_string())
@@ -346,11 +346,11 @@ fn emitted(trigger: &Trigger) -> Vec<String> {
 fn diagnose(name: &str, text: &str) -> (String, Vec<&'static str>) {
     let mut shown: Vec<(String, String, Diagnostic)> = Vec::new();
     let file = |d: Diagnostic| (name.to_string(), text.to_string(), d);
-    match Agreement::compile(name, text) {
+    match Agreement::compile_failure(name, text) {
         Err(f) => shown.extend(f.diagnostics.into_iter().map(file)),
         Ok(a) => {
             shown.extend(a.warnings.iter().cloned().map(file));
-            let mut inputs = a.inputs();
+            let mut inputs = a.raw_inputs();
             let mut ok = true;
             for set in text.lines().filter_map(|l| l.strip_prefix("# set: ")) {
                 if let Err(d) = a.set_from_text(&mut inputs, set) {
@@ -359,13 +359,13 @@ fn diagnose(name: &str, text: &str) -> (String, Vec<&'static str>) {
                 }
             }
             if ok {
-                match a.evaluate(&inputs) {
+                match a.evaluate_outcome(&inputs) {
                     Err(d) => shown.push(file(d)),
                     Ok(out) => {
-                        let unavailable = splitdsl::report::unavailable(&a.program, &out);
+                        let unavailable = splitdsl::summary::unavailable(&a.program, &out);
                         shown.extend(unavailable.into_iter().map(file));
                         let (_, fails) =
-                            splitdsl::report::requirement_failures(&a.program, &out, text);
+                            splitdsl::summary::requirement_failures(&a.program, &out, text);
                         shown.extend(fails.into_iter().map(file));
                     }
                 }

@@ -428,9 +428,9 @@ fn a_row_one_side_rejects() {
     let mut rejects: Vec<(u64, bool, bool)> = Vec::new();
     let d = splitdsl::diff::sales(
         &old,
-        &old.inputs(),
+        &old.raw_inputs(),
         &new,
-        &new.inputs(),
+        &new.raw_inputs(),
         ledger.as_bytes(),
         &mut rejects,
     )
@@ -519,9 +519,9 @@ fn lines_after_a_quoted_newline() {
     let mut rejects: Vec<(u64, bool, bool)> = Vec::new();
     let d = splitdsl::diff::sales(
         &old,
-        &old.inputs(),
+        &old.raw_inputs(),
         &new,
-        &new.inputs(),
+        &new.raw_inputs(),
         ledger.as_bytes(),
         &mut rejects,
     )

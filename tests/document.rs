@@ -208,7 +208,7 @@ mod document {
     /// table and the program (as text: a program has no `==`).
     fn fresh(text: &str) -> (Vec<splitdsl::diag::Diagnostic>, Names, Option<String>) {
         let (file, _) = splitdsl::syntax::parse(text);
-        match Agreement::compile("x.split", text) {
+        match Agreement::compile_failure("x.split", text) {
             Ok(a) => {
                 let names = Names::build(&file, Some(&a.program));
                 (a.warnings, names, Some(format!("{:?}", a.program)))

@@ -13,7 +13,7 @@ fn shipped_examples_check_and_pass() {
         if path.extension().is_none_or(|e| e != "split") {
             continue;
         }
-        let a = Agreement::load(&path)
+        let a = Agreement::load_failure(&path)
             .unwrap_or_else(|f| panic!("{}: {:?}", path.display(), f.diagnostics));
         assert!(
             a.warnings.is_empty(),
@@ -39,9 +39,9 @@ fn shipped_examples_check_and_pass() {
 #[test]
 fn shipped_examples_breakdowns() {
     insta::glob!("../examples", "*.split", |path| {
-        let a = Agreement::load(path).unwrap();
-        let out = a.evaluate(&a.inputs()).unwrap();
-        let (texts, _) = splitdsl::report::requirement_failures(&a.program, &out, &a.source.text);
+        let a = Agreement::load_failure(path).unwrap();
+        let out = a.evaluate_outcome(&a.raw_inputs()).unwrap();
+        let (texts, _) = splitdsl::summary::requirement_failures(&a.program, &out, &a.source.text);
         insta::assert_snapshot!(splitdsl::report::table(&a.program, &out, &texts));
     });
 }

@@ -37,8 +37,8 @@ fn comments(src: &str) -> Vec<String> {
 
 /// What a file means: the JSON report of its default sale, or its diagnostics.
 fn meaning(src: &str) -> String {
-    match Agreement::compile("x.split", src) {
-        Ok(a) => match a.evaluate(&a.inputs()) {
+    match Agreement::compile_failure("x.split", src) {
+        Ok(a) => match a.evaluate_outcome(&a.raw_inputs()) {
             Ok(out) => report::json(&a.program, &out),
             Err(d) => format!("evaluation error: {}", d.message),
         },

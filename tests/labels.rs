@@ -55,13 +55,13 @@ const LABELS: [(&str, &str); 4] = [
 ];
 
 fn compile(src: &str) -> Agreement {
-    Agreement::compile("labels.split", src)
+    Agreement::compile_failure("labels.split", src)
         .map_err(|f| f.diagnostics)
         .unwrap()
 }
 
 fn evaluate(a: &Agreement) -> Outcome {
-    a.evaluate(&a.inputs()).unwrap()
+    a.evaluate_outcome(&a.raw_inputs()).unwrap()
 }
 
 /// One sale's statement amounts in cents: the price, each deduction, the
@@ -72,7 +72,7 @@ fn cents(a: &Agreement, out: &Outcome) -> Vec<i128> {
         c.rescale(0);
         c.mantissa()
     };
-    let mut amounts = vec![cents(report::price(out))];
+    let mut amounts = vec![cents(splitdsl::summary::price(out))];
     for d in &a.program.deductions {
         amounts.push(cents(out.value(d.slot).unwrap().decimal().unwrap()));
     }
@@ -246,7 +246,7 @@ fn a_control_character_in_any_quoted_text_is_an_error_at_its_place() {
                 "price = 1.00 USD\nshare p = remaining\nexample \"{t}\" {{\n  expect p = 1.00 USD\n}}\n"
             ),
         ] {
-            let f = Agreement::compile("c.split", &src).map(|_| ()).unwrap_err();
+            let f = Agreement::compile_failure("c.split", &src).map(|_| ()).unwrap_err();
             let d = f
                 .diagnostics
                 .iter()
@@ -449,7 +449,7 @@ fn renders_or_is_refused(case: &Case) -> Result<(), TestCaseError> {
     {
         let src = case.source();
         let texts = case.texts();
-        let compiled = Agreement::compile("p.split", &src);
+        let compiled = Agreement::compile_failure("p.split", &src);
         if case.refused.is_some() {
             let f = compiled.map(|_| ()).unwrap_err();
             prop_assert!(

@@ -25,7 +25,7 @@ fn hotmart_worked_example() {
 #[test]
 fn hotmart_pools_and_conservation() {
     let a = compile(HOTMART);
-    let out = a.evaluate(&a.inputs()).unwrap();
+    let out = a.evaluate_outcome(&a.raw_inputs()).unwrap();
     let pools: Vec<String> = out.pools.iter().map(|d| d.to_string()).collect();
     assert_eq!(pools, ["100.00", "89.60", "58.24", "52.42", "0.00"]);
     assert!(out.all_hold());
@@ -34,7 +34,7 @@ fn hotmart_pools_and_conservation() {
 #[test]
 fn json_contract_matches_language_md() {
     let a = compile(HOTMART);
-    let out = a.evaluate(&a.inputs()).unwrap();
+    let out = a.evaluate_outcome(&a.raw_inputs()).unwrap();
     let got: serde_json::Value = serde_json::from_str(&report::json(&a.program, &out)).unwrap();
     let want: serde_json::Value = serde_json::from_str(
         r#"{
@@ -87,7 +87,7 @@ fn json_contract_matches_language_md() {
 fn json_value_kinds() {
     let src = "price = 10.00 USD\ninput r = 0.35\ninput b = true\ninput d = 2025-03-10\ninput fx = 5.20 BRL/USD\nshare p = remaining\n";
     let a = compile(src);
-    let out = a.evaluate(&a.inputs()).unwrap();
+    let out = a.evaluate_outcome(&a.raw_inputs()).unwrap();
     let j: serde_json::Value = serde_json::from_str(&report::json(&a.program, &out)).unwrap();
     assert_eq!(
         j["values"]["r"],
@@ -110,7 +110,7 @@ fn json_value_kinds() {
 #[test]
 fn label_is_null_when_absent() {
     let a = compile("price = 10.00 USD\nshare p = remaining\n");
-    let out = a.evaluate(&a.inputs()).unwrap();
+    let out = a.evaluate_outcome(&a.raw_inputs()).unwrap();
     let j: serde_json::Value = serde_json::from_str(&report::json(&a.program, &out)).unwrap();
     assert_eq!(j["deductions"][0]["label"], serde_json::Value::Null);
     assert_eq!(j["agreement"], serde_json::Value::Null);
@@ -246,9 +246,9 @@ fn when_false_is_zero_and_skips_the_expression() {
 #[test]
 fn unallocated_is_reported_and_conserved() {
     let src = "price = 10.01 USD\nshare a = 50% of price\n";
-    let a = splitdsl::Agreement::compile("t.split", src).unwrap();
+    let a = splitdsl::Agreement::compile_failure("t.split", src).unwrap();
     assert_eq!(a.warnings[0].code, "splitdsl::warn::unallocated");
-    let out = a.evaluate(&a.inputs()).unwrap();
+    let out = a.evaluate_outcome(&a.raw_inputs()).unwrap();
     assert_eq!(out.unallocated().to_string(), "5.00");
 }
 
@@ -441,7 +441,7 @@ fn check_errors_by_class() {
 #[test]
 fn a_loop_through_remaining_shows_the_whole_chain() {
     let src = "price = 100.00 USD\nshare a = 10% of net\nshare b = 10% of remaining\nnet = price - b\nshare p = remaining\n";
-    let f = splitdsl::Agreement::compile("t.split", src).unwrap_err();
+    let f = splitdsl::Agreement::compile_failure("t.split", src).unwrap_err();
     let d = f
         .diagnostics
         .iter()
@@ -527,7 +527,7 @@ fn exceeding_the_pool_names_both_amounts() {
 #[test]
 fn set_errors() {
     let a = compile(HOTMART);
-    let mut inputs = a.inputs();
+    let mut inputs = a.raw_inputs();
     let code =
         |s: &str, inputs: &mut splitdsl::eval::Inputs| a.set_from_text(inputs, s).unwrap_err().code;
     assert_eq!(code("pric=1", &mut inputs), "splitdsl::input::unknown");
@@ -584,7 +584,7 @@ fn spans_end_at_the_last_token_of_an_else_if_chain() {
 
 /// The help of the first diagnostic `check` reports for `src`.
 fn first_help(src: &str) -> String {
-    let f = splitdsl::Agreement::compile("test.split", src).unwrap_err();
+    let f = splitdsl::Agreement::compile_failure("test.split", src).unwrap_err();
     f.diagnostics[0].help.clone().unwrap_or_default()
 }
 
@@ -629,7 +629,7 @@ fn currency_codes_in_the_wrong_case_are_unknown_currencies() {
         ("EURO", "EUR"),
         ("brl", "BRL"),
     ] {
-        let f = splitdsl::Agreement::compile(
+        let f = splitdsl::Agreement::compile_failure(
             "test.split",
             &format!("price = 10.00 {written}\nshare p = remaining\n"),
         )
@@ -719,7 +719,7 @@ fn name_typos_suggest_names_and_value_keywords_only() {
 #[test]
 fn check_lists_diagnostics_by_line() {
     let src = "price = 1.00 USD\nfee f 9.9%\nx = 1.00 USD + 1.00 BRL\ny = nope\nz = 2.00 EUR + 1\nfee g 1%\n";
-    let f = splitdsl::Agreement::compile("test.split", src).unwrap_err();
+    let f = splitdsl::Agreement::compile_failure("test.split", src).unwrap_err();
     let starts: Vec<usize> = f
         .diagnostics
         .iter()
@@ -732,7 +732,7 @@ fn check_lists_diagnostics_by_line() {
 #[test]
 fn a_syntax_error_after_an_operator_points_at_the_operand() {
     let src = "price = 1.00 USD\nshare a = 1.00 USD * ç\nshare p = remaining\n";
-    let f = splitdsl::Agreement::compile("test.split", src).unwrap_err();
+    let f = splitdsl::Agreement::compile_failure("test.split", src).unwrap_err();
     let d = &f.diagnostics[0];
     let span = d.labels.iter().find(|l| l.primary).unwrap().span;
     assert_eq!(&src[span.start..span.end], "ç");
@@ -742,7 +742,7 @@ fn a_syntax_error_after_an_operator_points_at_the_operand() {
 fn currency_hints_keep_the_rest_of_a_rate_and_leave_keywords_alone() {
     let help = first_help("price = 10.00 USD\nx = price * 5.20 brl/usd\nshare p = remaining\n");
     assert!(help.contains("`5.20 BRL/USD`"), "{help}");
-    let f = splitdsl::Agreement::compile(
+    let f = splitdsl::Agreement::compile_failure(
         "test.split",
         "price = 10.00 USD\nx = 5 AND true\nshare p = remaining\n",
     )

@@ -41,12 +41,12 @@ fn compile(src: &str) -> Agreement {
 }
 
 fn value_of(a: &Agreement, sets: &[&str], name: &str) -> Option<Value> {
-    let mut inputs = a.inputs();
+    let mut inputs = a.raw_inputs();
     for s in sets {
         a.set_from_text(&mut inputs, s).unwrap();
     }
     let out = a
-        .evaluate(&inputs)
+        .evaluate_outcome(&inputs)
         .unwrap_or_else(|d| panic!("{}", common::rendered(&a.source.text, &[d])));
     out.value(a.program.slot(name).unwrap())
 }
@@ -67,7 +67,7 @@ fn a_false_when_needs_nothing_from_its_formula() {
         "1200.00 BRL"
     );
     // Not needed and without a value: no value, and the reason is kept.
-    let out = a.evaluate(&a.inputs()).unwrap();
+    let out = a.evaluate_outcome(&a.raw_inputs()).unwrap();
     let rate = a.program.slot("rate").unwrap();
     assert_eq!(out.value(rate), None);
     assert_eq!(
@@ -92,9 +92,9 @@ fn a_false_when_needs_nothing_from_its_formula() {
 #[test]
 fn a_needed_cell_that_fails_still_fails_the_sale() {
     let a = compile(GUARDED);
-    let mut inputs = a.inputs();
+    let mut inputs = a.raw_inputs();
     a.set_from_text(&mut inputs, "installments=13").unwrap();
-    let err = a.evaluate(&inputs).unwrap_err();
+    let err = a.evaluate_outcome(&inputs).unwrap_err();
     assert_eq!(err.code, "splitdsl::eval::no_table_row");
 }
 
@@ -163,7 +163,7 @@ fn every_ledger_row_settles() {
     let mut rejects = Vec::new();
     let settlement = settle(
         &a,
-        &a.inputs(),
+        &a.raw_inputs(),
         ledger.as_bytes(),
         &mut out,
         OutFormat::Csv,
@@ -199,11 +199,11 @@ fn the_repl_evaluates_the_same_way() {
 fn explain_says_the_condition_run_saw() {
     let a = compile(GUARDED);
     let slot = a.program.slot("installment").unwrap();
-    let text = explain::explain(&a, &a.inputs(), slot).unwrap();
+    let text = explain::explain(&a, &a.raw_inputs(), slot).unwrap();
     assert!(text.contains("when installments > 1 is false"), "{text}");
     assert!(text.contains("the condition is false, so the amount is 0"));
     assert!(!text.contains("is ?"), "{text}");
-    let mut inputs = a.inputs();
+    let mut inputs = a.raw_inputs();
     a.set_from_text(&mut inputs, "installments=7").unwrap();
     let text = explain::explain(&a, &inputs, slot).unwrap();
     assert!(text.contains("when installments > 1 is true"), "{text}");
@@ -217,8 +217,8 @@ fn a_failed_require_shows_every_operand_under_and_and_or() {
                share p = remaining\n\
                require (n >= 1 and n <= 12) or m > 5 \"between 1 and 12\"\n";
     let a = compile(src);
-    let out = a.evaluate(&a.inputs()).unwrap();
-    let (texts, diags) = splitdsl::report::requirement_failures(&a.program, &out, src);
+    let out = a.evaluate_outcome(&a.raw_inputs()).unwrap();
+    let (texts, diags) = splitdsl::summary::requirement_failures(&a.program, &out, src);
     let text = texts[0].clone().unwrap();
     assert_eq!(text, "`n` = 13, `m` = 2");
     assert_eq!(diags.len(), 1);
@@ -292,13 +292,13 @@ proptest! {
 
     #[test]
     fn explain_shows_the_evaluation_run_did(text in agreement_text(), sets in inputs_text()) {
-        let a = Agreement::compile("gen.split", &text).map_err(|f| format!("{:?}", f.diagnostics)).unwrap();
-        let mut inputs = a.inputs();
+        let a = Agreement::compile_failure("gen.split", &text).map_err(|f| format!("{:?}", f.diagnostics)).unwrap();
+        let mut inputs = a.raw_inputs();
         for s in &sets {
             a.set_from_text(&mut inputs, s).unwrap();
         }
         let p = &a.program;
-        let run = a.evaluate(&inputs);
+        let run = a.evaluate_outcome(&inputs);
         let run = match run {
             Ok(o) => o,
             Err(d) => {
@@ -354,7 +354,7 @@ fn explain_of_a_long_flat_chain_is_shallow_and_linear() {
     let a = compile(&src);
     let slot = a.program.slot("x").unwrap();
     let started = std::time::Instant::now();
-    let tree = explain::tree(&a, &a.inputs(), slot).unwrap();
+    let tree = explain::tree(&a, &a.raw_inputs(), slot).unwrap();
     assert_eq!(tree.value.unwrap().to_string(), "20000");
     // The cell's formula is one sum: its operands are the 20,000 names.
     assert_eq!(tree.children.len(), n, "{}", tree.children.len());

@@ -25,8 +25,8 @@ fn pipeline(src: String, budget: Duration) -> Outcome {
         .stack_size(2 * 1024 * 1024)
         .spawn(move || {
             let _ = fmt::format_source(&src);
-            match Agreement::compile("limit.split", &src) {
-                Ok(a) => Outcome::Ran(match a.evaluate(&a.inputs()) {
+            match Agreement::compile_failure("limit.split", &src) {
+                Ok(a) => Outcome::Ran(match a.evaluate_outcome(&a.raw_inputs()) {
                     Ok(out) => {
                         let _ = report::json(&a.program, &out);
                         Ok(())
@@ -142,8 +142,8 @@ fn long_flat_chains_work() {
         sum.join(" + ")
     ));
     runs(&pipeline(src.clone(), LONG_BUDGET));
-    let a = Agreement::compile("sum.split", &src).unwrap();
-    let out = a.evaluate(&a.inputs()).unwrap();
+    let a = Agreement::compile_failure("sum.split", &src).unwrap();
+    let out = a.evaluate_outcome(&a.raw_inputs()).unwrap();
     let slot = a.program.slot("a").unwrap();
     assert_eq!(out.value(slot).unwrap().to_string(), "50.00 USD");
 }
@@ -182,7 +182,7 @@ fn a_very_long_line_works_and_its_errors_render() {
     ));
     // An error far along a long line (miette cannot draw it: the position is named).
     let src = format!("price = 100.00 USD\nshare p \"{label}\" = remaining + oops\n");
-    let f = Agreement::compile("long.split", &src).unwrap_err();
+    let f = Agreement::compile_failure("long.split", &src).unwrap_err();
     let d = f
         .diagnostics
         .iter()
@@ -277,12 +277,12 @@ fn files_that_are_not_text_are_diagnostics() {
     for (name, bytes, code) in cases {
         let path = dir.path().join(name);
         std::fs::write(&path, bytes).unwrap();
-        let f = Agreement::load(&path).unwrap_err();
+        let f = Agreement::load_failure(&path).unwrap_err();
         assert_eq!(f.diagnostics[0].code, code, "{name}");
     }
-    let f = Agreement::load(dir.path()).unwrap_err();
+    let f = Agreement::load_failure(dir.path()).unwrap_err();
     assert_eq!(f.diagnostics[0].code, "splitdsl::io::is_directory");
-    let f = Agreement::load(&dir.path().join("missing.split")).unwrap_err();
+    let f = Agreement::load_failure(&dir.path().join("missing.split")).unwrap_err();
     assert_eq!(f.diagnostics[0].code, "splitdsl::io::unreadable");
 }
 

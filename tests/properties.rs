@@ -141,7 +141,7 @@ fn fix_first(g: &mut Gen) {
 
 /// Every deduction, by name, with its amount and the pool before it.
 fn amounts(a: &Agreement, inputs: &Inputs) -> Result<Vec<(String, Value)>, String> {
-    let out = a.evaluate(inputs).map_err(|d| d.code.to_string())?;
+    let out = a.evaluate_outcome(inputs).map_err(|d| d.code.to_string())?;
     Ok(a.program
         .slots
         .iter()
@@ -159,8 +159,8 @@ proptest! {
     fn no_cent_is_lost(mut g in agreement()) {
         fix_first(&mut g);
         let src = g.text(&g.cells);
-        let a = Agreement::compile("gen.split", &src).map_err(|f| format!("{:?}", f.diagnostics)).unwrap();
-        let out = a.evaluate(&a.inputs()).map_err(|d| d.message).unwrap();
+        let a = Agreement::compile_failure("gen.split", &src).map_err(|f| format!("{:?}", f.diagnostics)).unwrap();
+        let out = a.evaluate_outcome(&a.raw_inputs()).map_err(|d| d.message).unwrap();
         let minor = Currency::from_code(g.currency).unwrap().minor_unit();
         let mut total = out.unallocated();
         for (k, d) in a.program.deductions.iter().enumerate() {
@@ -179,7 +179,7 @@ proptest! {
     #[test]
     fn cell_order_does_not_matter(mut g in agreement(), seed in any::<u64>()) {
         fix_first(&mut g);
-        let a = Agreement::compile("a.split", &g.text(&g.cells)).unwrap();
+        let a = Agreement::compile_failure("a.split", &g.text(&g.cells)).unwrap();
         let mut cells = g.cells.clone();
         // A permutation from the seed.
         let mut s = seed;
@@ -187,9 +187,9 @@ proptest! {
             s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             cells.swap(i, (s >> 33) as usize % (i + 1));
         }
-        let b = Agreement::compile("b.split", &g.text(&cells)).unwrap();
-        let mut va = amounts(&a, &a.inputs()).unwrap();
-        let mut vb = amounts(&b, &b.inputs()).unwrap();
+        let b = Agreement::compile_failure("b.split", &g.text(&cells)).unwrap();
+        let mut va = amounts(&a, &a.raw_inputs()).unwrap();
+        let mut vb = amounts(&b, &b.raw_inputs()).unwrap();
         va.sort_by(|x, y| x.0.cmp(&y.0));
         vb.sort_by(|x, y| x.0.cmp(&y.0));
         prop_assert_eq!(va, vb);
@@ -201,11 +201,11 @@ proptest! {
     fn evaluators_agree(mut g in agreement(), units in 0u64..=1_000_000_000_000u64, flag in any::<bool>()) {
         fix_first(&mut g);
         let src = g.text(&g.cells);
-        let a = Agreement::compile("a.split", &src).unwrap();
-        let mut out = a.evaluate(&a.inputs()).unwrap();
+        let a = Agreement::compile_failure("a.split", &src).unwrap();
+        let mut out = a.evaluate_outcome(&a.raw_inputs()).unwrap();
         let c = a.program.currency;
         let price = Value::Money(Decimal::new(units as i64, c.minor_unit()), c);
-        let mut inputs = a.inputs();
+        let mut inputs = a.raw_inputs();
         let p = a.program.slot("price").unwrap();
         let f = a.program.slot("flag").unwrap();
         inputs.set(p, price);
@@ -218,7 +218,7 @@ proptest! {
             _ => prop_assert!(false, "full {:?} vs incremental {:?}", full.is_ok(), incremental.is_ok()),
         }
         // A fresh compile of the same text gives the same outcome.
-        let b = Agreement::compile("b.split", &src).unwrap();
+        let b = Agreement::compile_failure("b.split", &src).unwrap();
         prop_assert_eq!(b.program.evaluate(&inputs).ok(), full.clone().ok());
         if let Ok(full) = full {
             let json: serde_json::Value = serde_json::from_str(&report::json(&a.program, &full)).unwrap();
@@ -724,7 +724,7 @@ fn case() -> impl Strategy<Value = Case> {
 /// price = Σ deductions + unallocated exactly.
 fn check_against_oracle(a: &Agreement, inputs: &Inputs, case: &Case) -> Result<(), TestCaseError> {
     let out = a
-        .evaluate(inputs)
+        .evaluate_outcome(inputs)
         .map_err(|d| TestCaseError::fail(format!("{}: {}", d.code, d.message)))?;
     let (price, want) = case.expected();
     prop_assert_eq!(out.pools.len(), want.len() + 1);
@@ -769,11 +769,11 @@ proptest! {
     #[test]
     fn agreements_agree_with_the_oracle(case in case()) {
         let src = case.source();
-        let a = Agreement::compile("oracle.split", &src).map_err(|f| {
+        let a = Agreement::compile_failure("oracle.split", &src).map_err(|f| {
             let msgs: Vec<_> = f.diagnostics.iter().map(|d| d.message.clone()).collect();
             TestCaseError::fail(format!("{src}\n{msgs:?}"))
         })?;
-        check_against_oracle(&a, &a.inputs(), &case)
+        check_against_oracle(&a, &a.raw_inputs(), &case)
             .map_err(|e| TestCaseError::fail(format!("{src}\n{e}")))?;
     }
 
@@ -788,8 +788,8 @@ proptest! {
         flag in any::<bool>(),
     ) {
         let src = case.source();
-        let a = Agreement::compile("oracle.split", &src).unwrap();
-        let mut inputs = a.inputs();
+        let a = Agreement::compile_failure("oracle.split", &src).unwrap();
+        let mut inputs = a.raw_inputs();
         let mut set = |s: String| a.set_from_text(&mut inputs, &s).map_err(|d| TestCaseError::fail(format!("{s}: {}", d.message)));
         let (cur, fc) = (case.cur().0, case.foreign().0);
         set(format!("rate={} {cur}/{fc}", dec_text(i128::from(rate.0), rate.1)))?;
@@ -848,8 +848,8 @@ proptest! {
             dec_text(0, dp),
             dec_text(i128::from(n), nscale),
         );
-        let a = Agreement::compile("round.split", &src).map_err(|f| TestCaseError::fail(format!("{src}\n{:?}", f.diagnostics.iter().map(|d| &d.message).collect::<Vec<_>>())))?;
-        let out = a.evaluate(&a.inputs()).map_err(|d| TestCaseError::fail(format!("{src}\n{}", d.message)))?;
+        let a = Agreement::compile_failure("round.split", &src).map_err(|f| TestCaseError::fail(format!("{src}\n{:?}", f.diagnostics.iter().map(|d| &d.message).collect::<Vec<_>>())))?;
+        let out = a.evaluate_outcome(&a.raw_inputs()).map_err(|d| TestCaseError::fail(format!("{src}\n{}", d.message)))?;
         let get = |name: &str| out.value(a.program.slot(name).unwrap()).and_then(|v| v.decimal()).map(q_dec);
         let qx = q_units(i128::from(x), dp + 3);
         let qs = q_units(i128::from(step), dp + 1);

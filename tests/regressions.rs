@@ -93,8 +93,8 @@ fn run(name: &str, src: String) {
         .stack_size(2 * 1024 * 1024)
         .spawn(move || {
             check_fmt(&name, &src);
-            let diags = match Agreement::compile(&name, &src) {
-                Ok(a) => match a.evaluate(&a.inputs()) {
+            let diags = match Agreement::compile_failure(&name, &src) {
+                Ok(a) => match a.evaluate_outcome(&a.raw_inputs()) {
                     Ok(out) => {
                         check_reports(&name, &a, &out);
                         a.warnings

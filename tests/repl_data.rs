@@ -19,11 +19,11 @@ fn hotmart() -> Agreement {
 
 /// Every deduction's amount (and the unallocated rest) with `set` applied.
 fn evaluate(a: &Agreement, set: &[&str]) -> Vec<(String, Decimal)> {
-    let mut inputs = a.inputs();
+    let mut inputs = a.raw_inputs();
     for s in set {
         a.set_from_text(&mut inputs, s).expect("the input is set");
     }
-    let out = a.evaluate(&inputs).expect("the sale evaluates");
+    let out = a.evaluate_outcome(&inputs).expect("the sale evaluates");
     let mut v: Vec<(String, Decimal)> = a
         .program
         .deductions
@@ -90,9 +90,9 @@ fn breakdown_is_the_api_breakdown() {
     let a = hotmart();
     let mut s = Session::open(Path::new(HOTMART)).unwrap();
     s.handle("set price = 250.00 USD");
-    let mut inputs = a.checked_inputs();
+    let mut inputs = a.inputs();
     inputs.set("price", "250.00 USD").unwrap();
-    assert_eq!(s.breakdown().unwrap(), a.breakdown(&inputs).unwrap());
+    assert_eq!(s.breakdown().unwrap(), a.evaluate(&inputs).unwrap());
     assert!(Session::new().breakdown().is_err());
 }
 
@@ -111,7 +111,7 @@ fn explain_is_the_explain_tree() {
     let s = Session::open(Path::new(HOTMART)).unwrap();
     let node = s.explain("producer").unwrap();
     let slot = a.program.slot("producer").unwrap();
-    let direct = splitdsl::explain::tree(&a, &a.inputs(), slot).unwrap();
+    let direct = splitdsl::explain::tree(&a, &a.raw_inputs(), slot).unwrap();
     assert_eq!(node.render(), direct.render());
     assert!(
         node.text.starts_with("producer = 52.42 USD"),

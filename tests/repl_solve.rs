@@ -277,7 +277,7 @@ fn compile(agreement: &str, extra: &str) -> Agreement {
     } else {
         agreement.to_string()
     };
-    Agreement::compile("case.split", &format!("{text}\n{extra}")).unwrap()
+    Agreement::compile_failure("case.split", &format!("{text}\n{extra}")).unwrap()
 }
 
 /// Fewer decimals first, then nearer `current`, then lower.
@@ -433,7 +433,7 @@ fn check(
             a.program.slot("__bf_r").unwrap(),
         );
         let slot = a.program.slot(case.input).unwrap();
-        let mut inputs = a.inputs();
+        let mut inputs = a.raw_inputs();
         for s in case.set {
             a.set_from_text(&mut inputs, s).unwrap();
         }
@@ -453,7 +453,7 @@ fn check(
                 _ => Value::Number(x),
             };
             inputs.set(slot, v);
-            let out = a.evaluate(&inputs).ok()?;
+            let out = a.evaluate_outcome(&inputs).ok()?;
             let lv = out.value(l)?;
             let rv = coerce(out.value(r)?, lv.ty())?;
             Some((compare(lv, rv)?, lv))

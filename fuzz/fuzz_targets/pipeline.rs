@@ -25,16 +25,16 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 
-    match Agreement::compile("fuzz.split", src) {
+    match Agreement::compile_failure("fuzz.split", src) {
         Ok(a) => {
             for w in &a.warnings {
                 let _ = render(w, "fuzz.split", src, Style::PLAIN);
             }
-            match a.evaluate(&a.inputs()) {
+            match a.evaluate_outcome(&a.raw_inputs()) {
                 Ok(out) => {
                     let _ = report::json(&a.program, &out);
                     let _ = report::csv(&a.program, &out);
-                    let (failures, _) = report::requirement_failures(&a.program, &out, src);
+                    let (failures, _) = splitdsl::summary::requirement_failures(&a.program, &out, src);
                     let _ = report::table(&a.program, &out, &failures);
                     let w = splitdsl::chart::Waterfall::new(&a.program, &out, "fuzz");
                     let _ = splitdsl::chart::terminal(&w, true, 40);

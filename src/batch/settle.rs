@@ -12,8 +12,8 @@ use crate::agreement::Agreement;
 use crate::diag::{did_you_mean, Diagnostic};
 use crate::eval::{Inputs, Outcome};
 use crate::program::{SlotId, SlotKind};
-use crate::report::requirement_failures;
 use crate::span::Span;
+use crate::summary::requirement_failures;
 use crate::value::Value;
 
 /// The format of the per-sale output.

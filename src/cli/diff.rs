@@ -110,7 +110,10 @@ pub fn run(args: &DiffArgs) -> u8 {
         return code;
     }
     // Both files are checked, so the diagnostics of both are shown.
-    let (old, new) = (Agreement::load(&args.old), Agreement::load(&args.new));
+    let (old, new) = (
+        Agreement::load_failure(&args.old),
+        Agreement::load_failure(&args.new),
+    );
     let (old, new) = match (old, new) {
         (Ok(o), Ok(n)) => (o, n),
         (o, n) => {

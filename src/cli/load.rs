@@ -36,11 +36,11 @@ pub fn load_with_overrides(
     file: &std::path::Path,
     set: &[String],
 ) -> Result<(Agreement, Inputs), u8> {
-    let agreement = Agreement::load(file).map_err(|f| {
+    let agreement = Agreement::load_failure(file).map_err(|f| {
         print_failure(&f);
         1
     })?;
-    let mut inputs = agreement.inputs();
+    let mut inputs = agreement.raw_inputs();
     let mut ok = true;
     for s in set {
         if let Err(d) = agreement.set_from_text(&mut inputs, s) {

@@ -1,6 +1,6 @@
 //! The `splitdsl` command line: the subcommands, their options and what they
-//! print. The fmt and chart subcommands live in [`fmt_chart`], ledger
-//! settlement (`run --sales`) in [`ledger`]; both sit on `load`, which loads
+//! print. The fmt and chart subcommands live in `fmt_chart`, ledger
+//! settlement (`run --sales`) in `ledger`; both sit on `load`, which loads
 //! agreements and prints diagnostics, so no file of the front end imports one
 //! that imports it back.
 
@@ -17,6 +17,7 @@ use crate::batch::OutFormat;
 use crate::diag::{Diagnostic, JsonDiagnostic};
 use crate::examples::{run_examples, ExampleResult};
 use crate::report;
+use crate::summary;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
@@ -233,7 +234,7 @@ fn run(file: &std::path::Path, set: &[String], format: Format, chart: fmt_chart:
         Ok(x) => x,
         Err(code) => return code,
     };
-    let out = match agreement.evaluate(&inputs) {
+    let out = match agreement.evaluate_outcome(&inputs) {
         Ok(o) => o,
         Err(d) => {
             print_diagnostics(&agreement.source, &[d]);
@@ -241,8 +242,8 @@ fn run(file: &std::path::Path, set: &[String], format: Format, chart: fmt_chart:
         }
     };
     let p = &agreement.program;
-    let (texts, failures) = report::requirement_failures(p, &out, &agreement.source.text);
-    let unavailable = report::unavailable(p, &out);
+    let (texts, failures) = summary::requirement_failures(p, &out, &agreement.source.text);
+    let unavailable = summary::unavailable(p, &out);
     if !unavailable.is_empty() {
         print_diagnostics(&agreement.source, &unavailable);
     }
@@ -274,7 +275,7 @@ fn check(files: &[PathBuf], format: CheckFormat) -> u8 {
     let mut any_error = false;
     let mut json = Vec::new();
     for file in files {
-        let (source, diags) = match Agreement::load(file) {
+        let (source, diags) = match Agreement::load_failure(file) {
             Ok(a) => (a.source, a.warnings),
             Err(f) => (f.source, f.diagnostics),
         };
@@ -344,7 +345,7 @@ fn test(files: &[PathBuf]) -> u8 {
     let (mut passed, mut failed) = (0, 0);
     let mut broken = false;
     for file in files {
-        let a = match Agreement::load(file) {
+        let a = match Agreement::load_failure(file) {
             Ok(a) => a,
             Err(f) => {
                 print_failure(&f);
@@ -420,7 +421,7 @@ fn explain(file: &std::path::Path, name: &str, set: &[String]) -> u8 {
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(text.as_bytes());
     let _ = stdout.flush();
-    let (_, failures) = report::requirement_failures(p, &out, &agreement.source.text);
+    let (_, failures) = summary::requirement_failures(p, &out, &agreement.source.text);
     if failures.is_empty() {
         0
     } else {

@@ -102,7 +102,7 @@ pub(crate) struct State {
 
 impl State {
     fn new(agreement: Agreement, inputs: Inputs) -> State {
-        let outcome = agreement.evaluate(&inputs);
+        let outcome = agreement.evaluate_outcome(&inputs);
         State {
             agreement,
             inputs,
@@ -114,7 +114,7 @@ impl State {
     /// name; the names that no longer fit.
     fn carry_inputs(&self, to: &Agreement) -> (Inputs, Vec<String>) {
         let from = &self.agreement.program;
-        let mut inputs = to.inputs();
+        let mut inputs = to.raw_inputs();
         let mut dropped = Vec::new();
         for (slot, v) in self.inputs.iter() {
             let name = &from.slots[slot].name;
@@ -232,7 +232,7 @@ impl Session {
     /// A session on the agreement in `path`.
     pub fn open(path: &Path) -> Result<Session, Error> {
         let mut s = Session::new();
-        let a = Agreement::load(path)
+        let a = Agreement::load_failure(path)
             .map_err(|f| {
                 f.diagnostics
                     .into_iter()
@@ -243,14 +243,14 @@ impl Session {
             .map_err(Error)?;
         s.path = Some(path.to_path_buf());
         s.name = a.source.name.clone();
-        let inputs = a.inputs();
+        let inputs = a.raw_inputs();
         s.state = Some(State::new(a, inputs));
         Ok(s)
     }
 
     /// A session on an agreement given as text.
     pub fn from_text(name: &str, text: &str) -> Result<Session, Error> {
-        let a = Agreement::compile(name, text)
+        let a = Agreement::compile_failure(name, text)
             .map_err(|f| {
                 f.diagnostics
                     .into_iter()
@@ -259,7 +259,7 @@ impl Session {
                     .collect::<Diags>()
             })
             .map_err(Error)?;
-        let inputs = a.inputs();
+        let inputs = a.raw_inputs();
         Ok(Session {
             path: None,
             name: name.to_string(),
@@ -472,7 +472,7 @@ impl Session {
             let agreement = match &self.state {
                 Some(st) => &st.agreement,
                 None => {
-                    scratch = Agreement::compile("<scratch>", "price = 0.00 USD\n")
+                    scratch = Agreement::compile_failure("<scratch>", "price = 0.00 USD\n")
                         .map_err(|_| no_agreement(input))?;
                     &scratch
                 }
@@ -486,7 +486,7 @@ impl Session {
         let (a, slots, inserts) = self.with_probes(input, &[span])?;
         let (inputs, _) = st.carry_inputs(&a);
         let out = a
-            .evaluate(&inputs)
+            .evaluate_outcome(&inputs)
             .map_err(|d| map_back(vec![d], input, &inserts, &a.source))?;
         slots
             .first()
@@ -648,11 +648,11 @@ impl Session {
         } else {
             self.name.clone()
         };
-        let a = Agreement::compile(&name, text)
+        let a = Agreement::compile_failure(&name, text)
             .map_err(|f| map_back(f.diagnostics, input, inserts, &f.source))?;
         let (inputs, dropped) = match &self.state {
             Some(st) => st.carry_inputs(&a),
-            None => (a.inputs(), Vec::new()),
+            None => (a.raw_inputs(), Vec::new()),
         };
         let new = State::new(a, inputs);
         if let Err(d) = &new.outcome {
@@ -729,7 +729,7 @@ impl Session {
                     let mut out = base.clone();
                     p.reevaluate(&inputs, &changed, &mut out).map(|_| out)
                 }
-                Err(_) => st.agreement.evaluate(&inputs),
+                Err(_) => st.agreement.evaluate_outcome(&inputs),
             };
             return match outcome {
                 Ok(out) => Ok(WhatIf::between(p, st.outcome.as_ref().ok(), p, &out)),
@@ -869,7 +869,7 @@ impl Session {
                 let mut out = base.clone();
                 p.reevaluate(&inputs, changed, &mut out).map(|_| out)
             }
-            Err(_) => st.agreement.evaluate(&inputs),
+            Err(_) => st.agreement.evaluate_outcome(&inputs),
         };
         let out = outcome.map_err(|d| vec![(d, st.agreement.source.clone())])?;
         let changes = WhatIf::between(p, st.outcome.as_ref().ok(), p, &out);

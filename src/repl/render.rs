@@ -94,7 +94,8 @@ pub fn show(session: &Session) -> Reply {
     match &st.outcome {
         Ok(out) => {
             let p = &st.agreement.program;
-            let (texts, _) = crate::report::requirement_failures(p, out, &st.agreement.source.text);
+            let (texts, _) =
+                crate::summary::requirement_failures(p, out, &st.agreement.source.text);
             Reply::text(crate::report::table(p, out, &texts))
         }
         Err(d) => Reply::failed(vec![(d.clone(), st.agreement.source.clone())]),

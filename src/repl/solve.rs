@@ -714,7 +714,7 @@ pub(super) fn solve(s: &Session, input: &str, span: Span) -> Result<Solution, Di
                 return Err(bad());
             };
             let (inputs, _) = st.carry_inputs(a);
-            base_owned = a.evaluate(&inputs).ok();
+            base_owned = a.evaluate_outcome(&inputs).ok();
             let (lty, rty) = (a.program.slots[lhs].ty, a.program.slots[rhs].ty);
             let base = base_owned.as_ref();
             (

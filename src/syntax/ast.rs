@@ -47,6 +47,7 @@ pub struct Stmt {
 
 /// Fee or share.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum DeductionKind {
     /// To the platform or a third party.
     Fee,

@@ -5,6 +5,7 @@
 pub mod ast;
 mod parser;
 
-pub use parser::{
-    looks_like_statement, parse, parse_expr, scan_comments, KEYWORDS, MAX_DEPTH, VALUE_KEYWORDS,
-};
+pub use parser::{looks_like_statement, parse, parse_expr, scan_comments, KEYWORDS, VALUE_KEYWORDS};
+// The nesting limit: the tests (through `internals`) build input at it.
+#[cfg_attr(not(feature = "internals"), allow(unused_imports))]
+pub use parser::MAX_DEPTH;

@@ -7,7 +7,7 @@ use splitdsl::Agreement;
 
 /// Compiles `src`, panicking with the rendered diagnostics if it fails.
 pub fn compile(src: &str) -> Agreement {
-    match Agreement::compile("test.split", src) {
+    match Agreement::compile_failure("test.split", src) {
         Ok(a) => a,
         Err(f) => panic!("{}", rendered(src, &f.diagnostics)),
     }
@@ -23,7 +23,7 @@ pub fn rendered(src: &str, diags: &[splitdsl::diag::Diagnostic]) -> String {
 
 /// The codes of the errors and warnings `check` reports for `src`.
 pub fn codes(src: &str) -> Vec<&'static str> {
-    match Agreement::compile("test.split", src) {
+    match Agreement::compile_failure("test.split", src) {
         Ok(a) => a.warnings.iter().map(|d| d.code).collect(),
         Err(f) => f.diagnostics.iter().map(|d| d.code).collect(),
     }
@@ -32,12 +32,12 @@ pub fn codes(src: &str) -> Vec<&'static str> {
 /// Evaluates `src` with `--set`-style overrides; returns the value of `name` as text.
 pub fn value(src: &str, sets: &[&str], name: &str) -> String {
     let a = compile(src);
-    let mut inputs = a.inputs();
+    let mut inputs = a.raw_inputs();
     for s in sets {
         a.set_from_text(&mut inputs, s).unwrap();
     }
     let out = a
-        .evaluate(&inputs)
+        .evaluate_outcome(&inputs)
         .unwrap_or_else(|d| panic!("{}", rendered(src, &[d])));
     let slot = a.program.slot(name).unwrap();
     out.value(slot).unwrap().to_string()
@@ -46,11 +46,11 @@ pub fn value(src: &str, sets: &[&str], name: &str) -> String {
 /// The code of the runtime error evaluating `src`.
 pub fn eval_error(src: &str, sets: &[&str]) -> (String, String) {
     let a = compile(src);
-    let mut inputs = a.inputs();
+    let mut inputs = a.raw_inputs();
     for s in sets {
         a.set_from_text(&mut inputs, s).unwrap();
     }
-    match a.evaluate(&inputs) {
+    match a.evaluate_outcome(&inputs) {
         Ok(_) => panic!("expected an evaluation error"),
         Err(d) => (d.code.to_string(), d.message.clone()),
     }
