@@ -127,9 +127,15 @@ impl IdIndex {
             return dups;
         };
         let mut cells = std::mem::take(&mut self.cells);
+        let has_kind = layout.kind.is_some();
         S::keys(batch, &mut cells, id_col, layout.kind, |line, id, kind| {
-            let Some(kind) = Kind::parse(trim(kind)) else {
-                return;
+            let kind = if has_kind {
+                match Kind::parse(trim(kind)) {
+                    Some(k) => k,
+                    None => return,
+                }
+            } else {
+                Kind::Sale
             };
             let id = trim(id);
             if id.is_empty() {
