@@ -965,3 +965,209 @@ fn a_repeated_key_on_the_first_json_line_rejects_that_line_only() {
         assert_eq!(out.lines().count(), 1);
     }
 }
+
+/// Another format plugs in without touching settlement: a `Vec` of typed
+/// records in (a record source written here), a `Vec` of settled rows out
+/// (a record sink written here), and the numbers are the CSV path's.
+mod other_formats {
+    use super::*;
+    use splitdsl::batch::{
+        settle_records, Cell, Cells, Header, HeaderError, Kind, OutputColumns, ReadError, Record,
+        RecordSink, RecordSource, SettledRow,
+    };
+    use splitdsl::value::{Currency, Value};
+
+    /// One sale, typed: the price and installments as values, the rest text.
+    #[derive(Clone)]
+    struct Sale {
+        line: u64,
+        id: String,
+        kind: String,
+        price: Decimal,
+        installments: Decimal,
+        note: String,
+    }
+
+    /// Sales in memory, handed out in batches of `size`.
+    struct VecSource {
+        sales: std::vec::IntoIter<Sale>,
+        size: usize,
+    }
+
+    impl RecordSource for VecSource {
+        type Batch = Vec<Sale>;
+
+        fn header(&mut self) -> Result<Header, HeaderError> {
+            let names = ["sale_id", "kind", "price", "installments", "note"];
+            Ok(Header {
+                names: names.iter().map(|n| n.to_string()).collect(),
+                ..Header::default()
+            })
+        }
+
+        fn next_batch(&mut self) -> Result<Option<Vec<Sale>>, ReadError> {
+            let batch: Vec<Sale> = self.sales.by_ref().take(self.size).collect();
+            Ok((!batch.is_empty()).then_some(batch))
+        }
+
+        fn read<F: FnMut(Record<'_>)>(batch: &Vec<Sale>, cells: &mut Cells, mut each: F) {
+            let usd = Currency::from_code("USD").unwrap();
+            for s in batch {
+                cells.clear();
+                cells.push_text(s.id.as_bytes(), (0, 0));
+                cells.push_text(s.kind.as_bytes(), (0, 0));
+                cells.push_value(Value::Money(s.price, usd), (0, 0));
+                cells.push_value(Value::Number(s.installments), (0, 0));
+                cells.push_text(s.note.as_bytes(), (0, 0));
+                each(Record {
+                    line: s.line,
+                    text: b"",
+                    cells,
+                    error: None,
+                });
+            }
+        }
+    }
+
+    /// A settled row: line, kind, the passed columns as text, the amounts.
+    type Row = (u64, Kind, Vec<String>, Vec<Decimal>);
+
+    #[derive(Default)]
+    struct VecSink {
+        amounts: Vec<String>,
+        rows: Vec<Row>,
+        rejects: Vec<u64>,
+        finished: Option<u64>,
+    }
+
+    enum Item {
+        Row(Row),
+        Reject(u64),
+    }
+
+    impl RecordSink for VecSink {
+        type Format = ();
+        type Part = Vec<Item>;
+
+        fn start(&mut self, columns: &OutputColumns<'_>) -> std::io::Result<()> {
+            self.amounts = columns.amounts.iter().map(|n| n.to_string()).collect();
+            Ok(())
+        }
+
+        fn part(_: &(), _: u64) -> Vec<Item> {
+            Vec::new()
+        }
+
+        fn row(_: &(), row: &SettledRow<'_>, part: &mut Vec<Item>) {
+            let columns = row
+                .columns()
+                .map(|c| match c {
+                    Cell::Text(t) | Cell::Json(t) => String::from_utf8_lossy(t).into_owned(),
+                    Cell::Value(v) => v.to_string(),
+                })
+                .collect();
+            let amounts = (0..row.amounts().len())
+                .map(|k| row.amount(k).unwrap())
+                .collect();
+            assert!(row.requirements().iter().all(|h| *h));
+            part.push(Item::Row((row.line(), row.kind(), columns, amounts)));
+        }
+
+        fn reject(_: &(), reject: &Reject, part: &mut Vec<Item>) {
+            part.push(Item::Reject(reject.line));
+        }
+
+        fn write(&mut self, part: &mut Vec<Item>) -> std::io::Result<()> {
+            for item in part.drain(..) {
+                match item {
+                    Item::Row(r) => self.rows.push(r),
+                    Item::Reject(line) => self.rejects.push(line),
+                }
+            }
+            Ok(())
+        }
+
+        fn finish(
+            &mut self,
+            statement: &Statement,
+            _: &splitdsl::batch::Reconciliation,
+        ) -> std::io::Result<()> {
+            self.finished = Some(statement.settled());
+            Ok(())
+        }
+    }
+
+    use splitdsl::batch::Statement;
+
+    #[test]
+    fn a_vec_source_and_sink_settle_to_the_numbers_of_the_csv_path() {
+        let a = agreement(TIERED);
+        let mut text = ledger(500, 7);
+        // A repeated id and a price the agreement refuses (a negative one).
+        text.push_str("S000003,sale,10.00,1,again\nS999999,sale,-1.00,1,negative\n");
+        let (out, csv_rejects, csv_settlement) = run(&a, &text, 2);
+        let sales: Vec<Sale> = text
+            .lines()
+            .skip(1)
+            .enumerate()
+            .map(|(k, l)| {
+                let mut r = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .from_reader(l.as_bytes());
+                let rec = r.records().next().unwrap().unwrap();
+                Sale {
+                    line: k as u64 + 2,
+                    id: rec[0].to_string(),
+                    kind: rec[1].to_string(),
+                    price: d(&rec[2]),
+                    installments: d(&rec[3]),
+                    note: rec[4].to_string(),
+                }
+            })
+            .collect();
+        for threads in [1, 3] {
+            let source = VecSource {
+                sales: sales.clone().into_iter(),
+                size: 37,
+            };
+            let mut sink = VecSink::default();
+            let mut rejects: Vec<Reject> = Vec::new();
+            let settlement =
+                settle_records(&a, &a.inputs(), source, &mut sink, threads, &mut rejects)
+                    .unwrap_or_else(|f| panic!("fatal: {:?}", f.diagnostic()));
+
+            // The same rows, in the same order, with the same amounts.
+            let mut r = csv::Reader::from_reader(out.as_bytes());
+            let headers: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+            let csv_rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+            assert_eq!(sink.rows.len(), csv_rows.len());
+            assert_eq!(
+                &headers[headers.len() - sink.amounts.len()..],
+                &sink.amounts[..]
+            );
+            for ((line, kind, columns, amounts), rec) in sink.rows.iter().zip(&csv_rows) {
+                assert_eq!(columns[0], &rec[0], "line {line}");
+                let reversal = matches!(kind, Kind::Refund | Kind::Chargeback);
+                assert_eq!(reversal, matches!(&rec[1], "refund" | "chargeback"));
+                let csv_amounts: Vec<Decimal> = rec
+                    .iter()
+                    .skip(headers.len() - amounts.len())
+                    .map(d)
+                    .collect();
+                assert_eq!(amounts, &csv_amounts, "line {line}");
+            }
+            // The same rejects, told to the observer and to the sink.
+            let lines = |rs: &[Reject]| rs.iter().map(|r| r.line).collect::<Vec<_>>();
+            assert_eq!(lines(&rejects), lines(&csv_rejects));
+            assert_eq!(sink.rejects, lines(&csv_rejects));
+            assert_eq!(codes(&rejects), codes(&csv_rejects), "threads {threads}");
+            assert_eq!(rejects.len(), 2);
+            // The same statement, reconciled.
+            let p = &a.program;
+            assert_eq!(settlement.statement.csv(p), csv_settlement.statement.csv(p));
+            assert_eq!(settlement.reconciliation, csv_settlement.reconciliation);
+            assert!(settlement.reconciliation.holds);
+            assert_eq!(sink.finished, Some(settlement.statement.settled()));
+        }
+    }
+}

@@ -46,7 +46,10 @@ const LAYERS: &[(&str, &[&str])] = &[
             "batch::quote",
             "batch::reader",
             "batch::settle",
+            "batch::sink",
+            "batch::source",
             "batch::statement",
+            "batch::writer",
         ],
     ),
     // `repl::render`: the REPL's line handler and its text; `diff` compares

@@ -287,6 +287,46 @@ pub fn parse_cell(
     Ok(value)
 }
 
+/// Checks a typed cell (see [`super::source::Cell::Value`]) for the input
+/// `slot`, as [`parse_cell`] checks text: of the input's kind (a plain number
+/// is money in the input's currency), in its currency, and for the price in
+/// whole minor units and not below zero.
+pub fn check_value(
+    agreement: &Agreement,
+    slot: SlotId,
+    column: &str,
+    value: Value,
+    is_price: bool,
+) -> Result<Value, FieldError> {
+    let ty = agreement
+        .program
+        .slots
+        .get(slot)
+        .map_or(Ty::Number, |s| s.ty);
+    if let (Value::Money(_, c), Ty::Money(want)) = (value, ty) {
+        if c != want {
+            return Err(FieldError::new(
+                "splitdsl::batch::currency_mismatch",
+                format!("`{column}` is money in {want}, but the cell is in {c}"),
+                format!(
+                    "convert the amount to {want} first, or settle {c} sales with an agreement in {c}"
+                ),
+            ));
+        }
+    }
+    let value = crate::eval::coerce(value, ty).ok_or_else(|| {
+        FieldError::new(
+            "splitdsl::batch::bad_value",
+            format!("`{column}` is {ty}, but the cell holds `{value}`"),
+            None,
+        )
+    })?;
+    if let Value::Money(d, c) = value {
+        return money(d, c, column, is_price);
+    }
+    Ok(value)
+}
+
 /// Looks at the commas and points of a number cell. `Ok(Some(i))`: the
 /// comma at `i` is the decimal separator (a `;`-separated ledger), to be
 /// read as a point; `Ok(None)`: nothing to change; an error for a decimal

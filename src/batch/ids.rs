@@ -3,15 +3,16 @@
 //!
 //! The index sees the rows in input order: it runs on the thread that cuts
 //! the input into blocks, before the blocks are settled in parallel, and
-//! marks each duplicate in its block ([`Block::dups`]). Its memory grows with
+//! lists the duplicates of each batch ([`IdIndex::scan`]). Its memory grows with
 //! the number of distinct ids: the ids' bytes in one buffer, 24 bytes of
 //! line numbers and 10–20 bytes of hash table per id, plus the slack of
 //! growing them (a peak RSS of some 60 MiB for a million ids of 8
 //! characters). A ledger without an id column needs none.
 
 use super::field::trim;
-use super::reader::{json_values, split_csv, Block, Dup, Fields, Records, SalesFormat};
+use super::reader::Dup;
 use super::settle::Layout;
+use super::source::{Cells, RecordSource};
 use super::statement::{Kind, Orphan};
 use hashbrown::{DefaultHashBuilder, HashTable};
 use std::hash::BuildHasher;
@@ -48,7 +49,7 @@ pub struct IdIndex {
     table: HashTable<u64>,
     entries: Vec<Entry>,
     arena: Vec<u8>,
-    fields: Fields,
+    cells: Cells,
 }
 
 impl IdIndex {
@@ -117,78 +118,40 @@ impl IdIndex {
         }
     }
 
-    /// Marks the rows of `block` whose id was seen before (in this block or
-    /// an earlier one). Rows without an id, or with a bad `kind`, are not
-    /// looked at.
-    pub fn scan(&mut self, block: &mut Block, layout: &Layout) {
-        let Some(id_col) = layout.id else { return };
+    /// The rows of `batch` whose id was seen before (in this batch or an
+    /// earlier one), in order. Rows without an id, or with a bad `kind`, are
+    /// not looked at.
+    pub fn scan<S: RecordSource>(&mut self, batch: &S::Batch, layout: &Layout) -> Vec<Dup> {
         let mut dups = Vec::new();
-        let delim = layout.delimiter.byte();
-        let mut fields = std::mem::take(&mut self.fields);
-        for rec in Records::new(block, layout.format) {
-            if trim(rec.bytes).is_empty() {
-                continue;
-            }
-            let mut kind = Kind::Sale;
-            let line = rec.line;
-            let repeats = match layout.format {
-                SalesFormat::Csv => {
-                    let quoted = block.quoted;
-                    if quoted {
-                        // On a syntax error, the fields before the bad one are kept.
-                        let _ = split_csv(rec.bytes, delim, &mut fields);
-                    }
-                    if let Some(k) = layout.kind {
-                        match Kind::parse(trim(
-                            csv_field(quoted, &fields, rec.bytes, delim, k).unwrap_or_default(),
-                        )) {
-                            Some(k) => kind = k,
-                            None => continue,
-                        }
-                    }
-                    let Some(id) = csv_field(quoted, &fields, rec.bytes, delim, id_col).map(trim)
-                    else {
-                        continue;
-                    };
-                    if id.is_empty() {
-                        continue;
-                    }
-                    self.see(id, kind, line).map(|first| (first, id.to_vec()))
+        let Some(id_col) = layout.id else {
+            return dups;
+        };
+        let mut cells = std::mem::take(&mut self.cells);
+        let has_kind = layout.kind.is_some();
+        S::keys(batch, &mut cells, id_col, layout.kind, |line, id, kind| {
+            let kind = if has_kind {
+                match Kind::parse(trim(kind)) {
+                    Some(k) => k,
+                    None => return,
                 }
-                SalesFormat::Jsonl => {
-                    let name = |i: Option<usize>| i.and_then(|i| layout.names.get(i));
-                    let keys =
-                        [name(Some(id_col)), name(layout.kind)].map(|n| n.map(String::as_str));
-                    let Some([id, kind_text]) = json_values(rec.bytes, keys) else {
-                        continue;
-                    };
-                    if layout.kind.is_some() {
-                        match Kind::parse(trim(kind_text.unwrap_or_default().as_bytes())) {
-                            Some(k) => kind = k,
-                            None => continue,
-                        }
-                    }
-                    let Some(id) = id else {
-                        continue;
-                    };
-                    let id = trim(id.as_bytes()).to_vec();
-                    if id.is_empty() {
-                        continue;
-                    }
-                    self.see(&id, kind, line).map(|first| (first, id))
-                }
+            } else {
+                Kind::Sale
             };
-            if let Some((first, id)) = repeats {
+            let id = trim(id);
+            if id.is_empty() {
+                return;
+            }
+            if let Some(first) = self.see(id, kind, line) {
                 dups.push(Dup {
                     line,
                     first,
-                    id: String::from_utf8_lossy(&id).into_owned(),
+                    id: String::from_utf8_lossy(id).into_owned(),
                     reversal: kind != Kind::Sale,
                 });
             }
-        }
-        self.fields = fields;
-        block.dups = dups;
+        });
+        self.cells = cells;
+        dups
     }
 
     /// The refunds and chargebacks whose sale is not in the ledger, in line order.
@@ -218,47 +181,9 @@ impl IdIndex {
     }
 }
 
-/// Field `i` of a record: from `fields` (split already) when the block has
-/// quotes, else found in place.
-fn csv_field<'a>(
-    quoted: bool,
-    fields: &'a Fields,
-    rec: &'a [u8],
-    delim: u8,
-    i: usize,
-) -> Option<&'a [u8]> {
-    if quoted {
-        fields.get(i)
-    } else {
-        nth_field(rec, delim, i)
-    }
-}
-
-/// Field `n` of a record without quotes, without copying it.
-fn nth_field(rec: &[u8], delim: u8, n: usize) -> Option<&[u8]> {
-    let mut start = 0;
-    for (k, end) in memchr::memchr_iter(delim, rec).enumerate() {
-        if k == n {
-            return rec.get(start..end);
-        }
-        start = end + 1;
-    }
-    let fields = memchr::memchr_iter(delim, rec).count() + 1;
-    (n + 1 == fields).then(|| rec.get(start..)).flatten()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn nth_fields() {
-        assert_eq!(nth_field(b"a,b,c", b',', 0), Some(&b"a"[..]));
-        assert_eq!(nth_field(b"a,b,c", b',', 2), Some(&b"c"[..]));
-        assert_eq!(nth_field(b"a,,c", b',', 1), Some(&b""[..]));
-        assert_eq!(nth_field(b"a,b", b',', 2), None);
-        assert_eq!(nth_field(b"", b',', 0), Some(&b""[..]));
-    }
 
     #[test]
     fn sales_once_reversals_once() {

@@ -1,6 +1,9 @@
 //! Settling a whole sales ledger: `splitdsl run FILE --sales SALES.csv`.
 //!
-//! The ledger is read in blocks of whole records ([`reader`]); each block is
+//! Settlement reads sales from a [`RecordSource`] and writes settled rows to
+//! a [`RecordSink`] ([`settle_records`]); the CSV and JSON Lines ledger is one
+//! of each ([`LedgerReader`], [`LedgerWriter`]). The ledger is read in
+//! blocks of whole records ([`reader`]); each block is
 //! parsed, evaluated and written to a buffer by a worker ([`settle`](mod@settle)), and the
 //! buffers are written out in input order, so the output does not depend on
 //! the number of threads. Memory stays bounded: a few blocks are in flight at
@@ -18,17 +21,25 @@ pub mod ids;
 pub mod quote;
 pub mod reader;
 pub mod settle;
+pub mod sink;
+pub mod source;
 pub mod statement;
+pub mod writer;
 
 use crate::agreement::Agreement;
 use crate::diag::{render, render_at, Diagnostic, Style};
 use crate::eval::Inputs;
-pub use reader::Delimiter;
-use reader::{json_keys, split_csv, BlockReader, Fields, ReadError, SalesFormat};
-pub use settle::{Against, Chunk, Layout, OutFormat, Reject, Settler};
-pub use statement::{Reconciliation, Statement};
+use reader::Dup;
+pub use reader::{detect_delimiter, Delimiter, LedgerReader};
+pub use settle::{Layout, Settler};
+pub use sink::{Against, OutputColumns, RecordSink, Reject, SettledRow};
+pub use source::{
+    Cell, Cells, Columns, Header, HeaderError, ReadError, Record, RecordError, RecordSource,
+};
+pub use statement::{Kind, Reconciliation, Statement};
 use std::io::{Read, Write};
 use std::sync::mpsc::sync_channel;
+pub use writer::{LedgerWriter, OutFormat};
 
 /// How to settle a ledger.
 #[derive(Clone, Copy, Debug)]
@@ -39,35 +50,6 @@ pub struct Options {
     pub threads: usize,
     /// The CSV delimiter; `None` detects it from the header.
     pub delimiter: Option<Delimiter>,
-}
-
-/// The delimiter that splits `header` into the most names the agreement
-/// knows (an input, a value, `kind`, an id), then into the most fields;
-/// on a tie `,`, then `;`, then tab.
-pub fn detect_delimiter(agreement: &Agreement, header: &[u8]) -> Delimiter {
-    let p = &agreement.program;
-    let mut f = Fields::default();
-    let mut best = (Delimiter::Comma, (0usize, 0usize));
-    for d in Delimiter::ALL {
-        if split_csv(header, d.byte(), &mut f).is_err() {
-            continue;
-        }
-        let known = (0..f.len())
-            .filter_map(|i| f.get(i))
-            .map(|n| String::from_utf8_lossy(field::trim(n)).into_owned())
-            .filter(|n| {
-                p.slot(n).is_some()
-                    || n == "kind"
-                    || n.eq_ignore_ascii_case("id")
-                    || n.to_ascii_lowercase().ends_with("_id")
-            })
-            .count();
-        let score = (known, f.len());
-        if score > best.1 {
-            best = (d, score);
-        }
-    }
-    best.0
 }
 
 /// What the caller hears while a ledger is settled (on the calling thread).
@@ -168,71 +150,171 @@ pub fn settle_with<R: Read + Send, W: Write>(
     agreement: &Agreement,
     base: &Inputs,
     input: R,
-    mut output: W,
+    output: W,
     options: &Options,
     observer: &mut dyn Observer,
 ) -> Result<Settlement, Fatal> {
-    let (format, threads) = (options.format, options.threads);
-    let p = &agreement.program;
-    let mut reader = BlockReader::new(input);
-    let sales_format = reader.sniff().map_err(Fatal::Read)?;
-    reader.set_format(sales_format);
-    let header = reader
-        .first_record(sales_format == SalesFormat::Csv)
-        .map_err(Fatal::Read)?
-        .ok_or(Fatal::Empty)?;
-    let header_text = String::from_utf8_lossy(&header).into_owned();
-    let header_error = |diagnostic: Diagnostic| Fatal::Header {
-        diagnostic,
-        header: header_text.clone(),
-    };
-    let delimiter = match sales_format {
-        SalesFormat::Csv => options
-            .delimiter
-            .unwrap_or_else(|| detect_delimiter(agreement, &header)),
-        SalesFormat::Jsonl => Delimiter::Comma,
-    };
-    let (names, spans) = match sales_format {
-        SalesFormat::Csv => {
-            let mut f = Fields::default();
-            split_csv(&header, delimiter.byte(), &mut f).map_err(|e| {
-                header_error(
-                    Diagnostic::error(e.code, e.message)
-                        .primary(crate::span::Span::new(e.span.0, e.span.1), "")
-                        .maybe_help(e.help),
-                )
-            })?;
-            let names = (0..f.len())
-                .map(|i| {
-                    String::from_utf8_lossy(field::trim(f.get(i).unwrap_or_default())).into_owned()
-                })
-                .collect::<Vec<_>>();
-            (names, f.spans.clone())
-        }
-        SalesFormat::Jsonl => {
-            let keys = json_keys(&header).map_err(|e| {
-                header_error(Diagnostic::error(e.code, e.message).help(
-                    "the first line of a JSON Lines ledger is an object; its keys name the columns",
-                ))
-            })?;
-            let spans = vec![(0, header.len()); keys.len()];
-            (keys, spans)
-        }
-    };
-    let layout = Layout::new(agreement, sales_format, delimiter, names, &spans, base)
-        .map_err(|e| header_error(e.diagnostic))?;
-    for w in &layout.warnings {
-        observer.warning(w, &header_text);
-    }
-    let werr = |e: std::io::Error| Fatal::Write(format!("cannot write the output: {e}"));
-    if format == OutFormat::Csv {
-        output
-            .write_all(&layout.csv_header(agreement))
-            .map_err(werr)?;
-    }
+    let source = LedgerReader::new(input, agreement, options.delimiter);
+    let mut sink = LedgerWriter::new(output, options.format);
+    settle_records(
+        agreement,
+        base,
+        source,
+        &mut sink,
+        options.threads,
+        observer,
+    )
+}
 
-    let mut emit = |chunk: &mut Chunk| -> Result<(), Fatal> {
-        output.write_all(&chunk.rows).map_err(werr)?;
+/// What a worker hands back for one batch.
+struct Chunk<P> {
+    part: P,
+    rejects: Vec<Reject>,
+    bytes: u64,
+    records: u64,
+}
+
+/// Settles one batch into `chunk`.
+fn settle_batch<S: RecordSource, K: RecordSink>(
+    settler: &mut Settler<'_>,
+    batch: &S::Batch,
+    dups: &[Dup],
+    cells: &mut Cells,
+    format: &K::Format,
+    chunk: &mut Chunk<K::Part>,
+) {
+    chunk.bytes = S::size(batch);
+    let mut dups = dups.iter().peekable();
+    let (part, rejects, records) = (&mut chunk.part, &mut chunk.rejects, &mut chunk.records);
+    S::read(batch, cells, |rec| {
+        *records += 1;
+        let dup = dups.next_if(|d| d.line == rec.line);
+        match settler.settle(&rec, dup) {
+            Ok(row) => K::row(format, &row, part),
+            Err(reject) => {
+                K::reject(format, &reject, part);
+                rejects.push(*reject);
+            }
+        }
+    });
+}
+
+/// Settles the sales of `source` with `agreement` (`base` holds `--set`
+/// overrides, which a row's own cells win over) into `sink`, in input
+/// order, with `threads` workers; `observer` hears of rejects, progress and
+/// header warnings. Settlement (reading cells into inputs, evaluation,
+/// duplicate ids, the statement, the threads) knows nothing of the formats:
+/// [`settle_with`] is this with the CSV / JSON Lines [`LedgerReader`] and
+/// [`LedgerWriter`].
+///
+/// # Example
+///
+/// A ledger from memory (typed prices) into a `Vec` of the producers' amounts:
+///
+/// ```
+/// use splitdsl::batch::{
+///     settle_records, Cells, Header, HeaderError, OutputColumns, ReadError, Record,
+///     RecordSink, RecordSource, Reject, SettledRow,
+/// };
+/// use splitdsl::value::{Currency, Value};
+/// use splitdsl::eval::Inputs;
+/// use rust_decimal::Decimal;
+///
+/// /// Sales in memory: (id, price in cents), one batch.
+/// struct Sales(Option<Vec<(String, i64)>>);
+///
+/// impl RecordSource for Sales {
+///     type Batch = Vec<(String, i64)>;
+///     fn header(&mut self) -> Result<Header, HeaderError> {
+///         Ok(Header { names: vec!["sale_id".into(), "price".into()], ..Header::default() })
+///     }
+///     fn next_batch(&mut self) -> Result<Option<Self::Batch>, ReadError> {
+///         Ok(self.0.take())
+///     }
+///     fn read<F: FnMut(Record<'_>)>(batch: &Self::Batch, cells: &mut Cells, mut each: F) {
+///         for (n, (id, cents)) in batch.iter().enumerate() {
+///             cells.clear();
+///             cells.push_text(id.as_bytes(), (0, 0));
+///             let usd = Currency::from_code("USD").unwrap();
+///             cells.push_value(Value::Money(Decimal::new(*cents, 2), usd), (0, 0));
+///             each(Record { line: n as u64 + 1, text: b"", cells, error: None });
+///         }
+///     }
+/// }
+///
+/// /// The producer's amount of every settled sale.
+/// #[derive(Default)]
+/// struct Producer(Vec<Decimal>);
+///
+/// impl RecordSink for Producer {
+///     type Format = usize; // the producer's place among the amounts
+///     type Part = Vec<Decimal>;
+///     fn start(&mut self, columns: &OutputColumns<'_>) -> std::io::Result<usize> {
+///         Ok(columns.amounts.iter().position(|n| *n == "producer").unwrap_or(0))
+///     }
+///     fn part(_: &usize, _: u64) -> Vec<Decimal> {
+///         Vec::new()
+///     }
+///     fn row(k: &usize, row: &SettledRow<'_>, part: &mut Vec<Decimal>) {
+///         part.extend(row.amount(*k));
+///     }
+///     fn write(&mut self, part: &mut Vec<Decimal>) -> std::io::Result<()> {
+///         self.0.append(part);
+///         Ok(())
+///     }
+/// }
+///
+/// let text = std::fs::read_to_string("examples/hotmart.split").unwrap();
+/// let agreement = splitdsl::Agreement::compile("hotmart.split", &text).unwrap();
+/// let sales = Sales(Some(vec![("S1".into(), 10000), ("S2".into(), 20000)]));
+/// let mut producer = Producer::default();
+/// let mut rejects: Vec<Reject> = Vec::new();
+/// let base = Inputs::new(&agreement.program);
+/// let done = settle_records(&agreement, &base, sales, &mut producer, 1, &mut rejects).unwrap();
+/// assert_eq!(producer.0[0], Decimal::new(5242, 2)); // 52.42 of a 100.00 sale
+/// assert_eq!(done.statement.sales, 2);
+/// assert!(rejects.is_empty() && done.reconciliation.holds);
+/// ```
+pub fn settle_records<S, K>(
+    agreement: &Agreement,
+    base: &Inputs,
+    mut source: S,
+    sink: &mut K,
+    threads: usize,
+    observer: &mut dyn Observer,
+) -> Result<Settlement, Fatal>
+where
+    S: RecordSource + Send,
+    K: RecordSink,
+{
+    let p = &agreement.program;
+    let header = source.header().map_err(|e| match e {
+        HeaderError::Empty => Fatal::Empty,
+        HeaderError::Read(e) => Fatal::Read(e),
+        HeaderError::Bad { diagnostic, header } => Fatal::Header { diagnostic, header },
+    })?;
+    let layout = Layout::new(agreement, header.names, &header.spans, header.numbers, base)
+        .map_err(|e| Fatal::Header {
+            diagnostic: e.diagnostic,
+            header: header.text.clone(),
+        })?;
+    for w in &layout.warnings {
+        observer.warning(w, &header.text);
+    }
+    source.bind(&Columns {
+        names: &layout.names,
+        optional: &layout.optional,
+        id: layout.id,
+        kind: layout.kind,
+    });
+    let werr = |e: std::io::Error| Fatal::Write(format!("cannot write the output: {e}"));
+    let format = sink
+        .start(&layout.output_columns(agreement))
+        .map_err(werr)?;
+    let format = &format;
+
+    let mut emit = |sink: &mut K, chunk: &mut Chunk<K::Part>| -> Result<(), Fatal> {
+        sink.write(&mut chunk.part).map_err(werr)?;
         for r in &chunk.rejects {
             observer
                 .reject(r)
@@ -244,40 +326,55 @@ pub fn settle_with<R: Read + Send, W: Write>(
 
     let threads = threads.max(1);
     let mut statement = Statement::new(p);
-    // Ids are checked in input order, as blocks are cut, before they are settled.
+    // Ids are checked in input order, as batches are read, before they are settled.
     let mut index = ids::IdIndex::new();
     if threads == 1 {
-        let mut settler = Settler::new(agreement, &layout, base, format);
-        let mut chunk = Chunk::default();
-        while let Some(mut block) = reader.next_block().map_err(Fatal::Read)? {
-            index.scan(&mut block, &layout);
-            chunk.rows.clear();
+        let mut settler = Settler::new(agreement, &layout, base);
+        let mut cells = Cells::default();
+        let mut chunk = Chunk {
+            part: K::part(format, 0),
+            rejects: Vec::new(),
+            bytes: 0,
+            records: 0,
+        };
+        while let Some(batch) = source.next_batch().map_err(Fatal::Read)? {
+            let dups = index.scan::<S>(&batch, &layout);
             chunk.rejects.clear();
             chunk.records = 0;
-            settler.settle_block(&block, &mut chunk);
-            emit(&mut chunk)?;
+            settle_batch::<S, K>(&mut settler, &batch, &dups, &mut cells, format, &mut chunk);
+            emit(sink, &mut chunk)?;
         }
         statement = settler.statement;
     } else {
         let layout = &layout;
         let parts = std::thread::scope(|s| -> Result<Vec<Statement>, Fatal> {
-            let mut block_txs = Vec::with_capacity(threads);
+            let mut batch_txs = Vec::with_capacity(threads);
             let mut result_rxs = Vec::with_capacity(threads);
             let mut workers = Vec::with_capacity(threads);
             for _ in 0..threads {
-                let (btx, brx) = sync_channel::<reader::Block>(2);
-                let (rtx, rrx) = sync_channel::<Chunk>(2);
-                block_txs.push(btx);
+                let (btx, brx) = sync_channel::<(S::Batch, Vec<Dup>)>(2);
+                let (rtx, rrx) = sync_channel::<Chunk<K::Part>>(2);
+                batch_txs.push(btx);
                 result_rxs.push(rrx);
                 workers.push(s.spawn(move || {
-                    let mut settler = Settler::new(agreement, layout, base, format);
-                    for block in brx {
+                    let mut settler = Settler::new(agreement, layout, base);
+                    let mut cells = Cells::default();
+                    for (batch, dups) in brx {
                         let mut chunk = Chunk {
-                            rows: Vec::with_capacity(block.data.len() * 2),
-                            ..Chunk::default()
+                            part: K::part(format, S::size(&batch)),
+                            rejects: Vec::new(),
+                            bytes: 0,
+                            records: 0,
                         };
-                        settler.settle_block(&block, &mut chunk);
-                        drop(block);
+                        settle_batch::<S, K>(
+                            &mut settler,
+                            &batch,
+                            &dups,
+                            &mut cells,
+                            format,
+                            &mut chunk,
+                        );
+                        drop(batch);
                         if rtx.send(chunk).is_err() {
                             break;
                         }
@@ -288,12 +385,12 @@ pub fn settle_with<R: Read + Send, W: Write>(
             let index = &mut index;
             let feeder = s.spawn(move || -> Result<(), ReadError> {
                 let mut k = 0usize;
-                while let Some(mut block) = reader.next_block()? {
-                    index.scan(&mut block, layout);
-                    let Some(tx) = block_txs.get(k % block_txs.len()) else {
+                while let Some(batch) = source.next_batch()? {
+                    let dups = index.scan::<S>(&batch, layout);
+                    let Some(tx) = batch_txs.get(k % batch_txs.len()) else {
                         return Ok(());
                     };
-                    if tx.send(block).is_err() {
+                    if tx.send((batch, dups)).is_err() {
                         return Ok(()); // the writer stopped
                     }
                     k += 1;
@@ -304,7 +401,7 @@ pub fn settle_with<R: Read + Send, W: Write>(
             let mut seq = 0usize;
             while let Some(rx) = result_rxs.get(seq % threads) {
                 let Ok(mut chunk) = rx.recv() else { break };
-                if let Err(e) = emit(&mut chunk) {
+                if let Err(e) = emit(sink, &mut chunk) {
                     outcome = Err(e);
                     break;
                 }
@@ -331,10 +428,8 @@ pub fn settle_with<R: Read + Send, W: Write>(
         }
     }
     statement.orphans = index.orphans();
-    output
-        .flush()
-        .map_err(|e| Fatal::Write(format!("cannot write the output: {e}")))?;
     let reconciliation = statement.reconcile(p).map_err(Fatal::Other)?;
+    sink.finish(&statement, &reconciliation).map_err(werr)?;
     Ok(Settlement {
         statement,
         reconciliation,

@@ -3,10 +3,16 @@
 //! records and fields. CSV (RFC 4180: quoted fields may hold commas, quotes
 //! and newlines) and JSON Lines.
 
+use super::field::{trim, Numbers};
+use super::source::Record as SaleRecord;
+use super::source::{Cells, Columns, Header, HeaderError, RecordError, RecordSource};
+use crate::agreement::Agreement;
+use crate::diag::Diagnostic;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use std::fmt;
 use std::io::{ErrorKind, Read};
+use std::sync::Arc;
 
 /// The ledger's format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,18 +86,9 @@ pub struct Block {
     pub data: Vec<u8>,
     /// Whether `data` holds a double quote (else every newline ends a record).
     pub quoted: bool,
-    /// Its rows whose id was already seen, in line order.
-    pub dups: Vec<Dup>,
 }
 
-/// A fatal problem while reading (an I/O error, a record without end).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReadError {
-    /// The line where it happened (0 when unknown).
-    pub line: u64,
-    /// What happened.
-    pub message: String,
-}
+pub use super::source::ReadError;
 
 /// Cuts an input into [`Block`]s of whole records.
 pub struct BlockReader<R> {
@@ -272,7 +269,6 @@ impl<R: Read> BlockReader<R> {
                 first_line: self.line,
                 data,
                 quoted,
-                dups: Vec::new(),
             };
             self.line += count_newlines(&block.data);
             self.seq += 1;
@@ -393,54 +389,8 @@ impl<'a> Iterator for Records<'a> {
     }
 }
 
-/// The fields of one record, reused from record to record.
-#[derive(Clone, Debug, Default)]
-pub struct Fields {
-    buf: Vec<u8>,
-    bounds: Vec<(usize, usize)>,
-    /// Where each field is in the record's bytes (for diagnostics).
-    pub spans: Vec<(usize, usize)>,
-    /// For JSON Lines: whether the field was a JSON string (else its raw JSON text).
-    pub is_string: Vec<bool>,
-}
-
-impl Fields {
-    /// The number of fields.
-    pub fn len(&self) -> usize {
-        self.bounds.len()
-    }
-
-    /// Whether there is no field.
-    pub fn is_empty(&self) -> bool {
-        self.bounds.is_empty()
-    }
-
-    /// Field `i`'s bytes (unquoted, unescaped).
-    pub fn get(&self, i: usize) -> Option<&[u8]> {
-        let &(start, end) = self.bounds.get(i)?;
-        self.buf.get(start..end)
-    }
-
-    /// Whether field `i` is raw JSON (a number, bool, object or array of a
-    /// JSON Lines ledger) rather than text.
-    pub fn is_json_raw(&self, i: usize) -> bool {
-        self.is_string.get(i).is_some_and(|s| !s)
-    }
-
-    fn clear(&mut self) {
-        self.buf.clear();
-        self.bounds.clear();
-        self.spans.clear();
-        self.is_string.clear();
-    }
-
-    fn push(&mut self, bytes: &[u8], span: (usize, usize)) {
-        let start = self.buf.len();
-        self.buf.extend_from_slice(bytes);
-        self.bounds.push((start, self.buf.len()));
-        self.spans.push(span);
-    }
-}
+/// The fields of one record (see [`Cells`]).
+pub type Fields = Cells;
 
 /// Why a record could not be split into fields.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -625,8 +575,7 @@ pub fn split_json(
     for (i, c) in columns.iter().enumerate() {
         let Some((_, raw)) = entries.0.iter().find(|(k, _)| k == c) else {
             if optional.get(i).copied().unwrap_or(false) {
-                fields.push(b"", (0, 0));
-                fields.is_string.push(true);
+                fields.push_text(b"", (0, 0));
                 continue;
             }
             return Err(SyntaxError {
@@ -647,14 +596,11 @@ pub fn split_json(
                 span: span_of(raw),
                 help: None,
             })?;
-            fields.push(s.as_bytes(), span_of(raw));
-            fields.is_string.push(true);
+            fields.push_text(s.as_bytes(), span_of(raw));
         } else if text == "null" {
-            fields.push(b"", span_of(raw));
-            fields.is_string.push(true);
+            fields.push_text(b"", span_of(raw));
         } else {
-            fields.push(text.as_bytes(), span_of(raw));
-            fields.is_string.push(false);
+            fields.push_json(text.as_bytes(), span_of(raw));
         }
     }
     Ok(())
@@ -686,6 +632,284 @@ pub fn json_values<const N: usize>(
     }))
 }
 
+/// The delimiter that splits `header` into the most names the agreement
+/// knows (an input, a value, `kind`, an id), then into the most fields;
+/// on a tie `,`, then `;`, then tab.
+pub fn detect_delimiter(agreement: &Agreement, header: &[u8]) -> Delimiter {
+    let p = &agreement.program;
+    let mut f = Fields::default();
+    let mut best = (Delimiter::Comma, (0usize, 0usize));
+    for d in Delimiter::ALL {
+        if split_csv(header, d.byte(), &mut f).is_err() {
+            continue;
+        }
+        let known = (0..f.len())
+            .filter_map(|i| f.get(i))
+            .map(|n| String::from_utf8_lossy(trim(n)).into_owned())
+            .filter(|n| {
+                p.slot(n).is_some()
+                    || n == "kind"
+                    || n.eq_ignore_ascii_case("id")
+                    || n.to_ascii_lowercase().ends_with("_id")
+            })
+            .count();
+        let score = (known, f.len());
+        if score > best.1 {
+            best = (d, score);
+        }
+    }
+    best.0
+}
+
+/// How the records of a batch are split (shared by the batches of a ledger).
+#[derive(Clone, Debug, Default)]
+struct Decoding {
+    format: Option<SalesFormat>,
+    delimiter: Delimiter,
+    names: Vec<String>,
+    optional: Vec<bool>,
+    id: Option<usize>,
+}
+
+/// A batch of a [`LedgerReader`]: a block of whole records.
+#[derive(Debug)]
+pub struct LedgerBatch {
+    block: Block,
+    how: Arc<Decoding>,
+}
+
+/// The CSV and JSON Lines source: reads a ledger from a [`Read`] in blocks
+/// of whole records (the format is recognised from the content, the CSV
+/// delimiter from the header unless given); records are split into cells
+/// by the workers.
+pub struct LedgerReader<'a, R> {
+    reader: BlockReader<R>,
+    agreement: &'a Agreement,
+    delimiter: Option<Delimiter>,
+    how: Arc<Decoding>,
+}
+
+impl<'a, R: Read> LedgerReader<'a, R> {
+    /// A reader of the ledger `input` for `agreement` (whose names decide the
+    /// CSV delimiter when `delimiter` is `None`).
+    pub fn new(input: R, agreement: &'a Agreement, delimiter: Option<Delimiter>) -> Self {
+        LedgerReader {
+            reader: BlockReader::new(input),
+            agreement,
+            delimiter,
+            how: Arc::default(),
+        }
+    }
+}
+
+impl<R: Read> RecordSource for LedgerReader<'_, R> {
+    type Batch = LedgerBatch;
+
+    fn header(&mut self) -> Result<Header, HeaderError> {
+        let reader = &mut self.reader;
+        let format = reader.sniff().map_err(HeaderError::Read)?;
+        reader.set_format(format);
+        let header = reader
+            .first_record(format == SalesFormat::Csv)
+            .map_err(HeaderError::Read)?
+            .ok_or(HeaderError::Empty)?;
+        let text = String::from_utf8_lossy(&header).into_owned();
+        let bad = |diagnostic: Diagnostic| HeaderError::Bad {
+            diagnostic,
+            header: text.clone(),
+        };
+        let delimiter = match format {
+            SalesFormat::Csv => self
+                .delimiter
+                .unwrap_or_else(|| detect_delimiter(self.agreement, &header)),
+            SalesFormat::Jsonl => Delimiter::Comma,
+        };
+        let (names, spans) = match format {
+            SalesFormat::Csv => {
+                let mut f = Fields::default();
+                split_csv(&header, delimiter.byte(), &mut f).map_err(|e| {
+                    bad(Diagnostic::error(e.code, e.message)
+                        .primary(crate::span::Span::new(e.span.0, e.span.1), "")
+                        .maybe_help(e.help))
+                })?;
+                let names = (0..f.len())
+                    .map(|i| {
+                        String::from_utf8_lossy(trim(f.get(i).unwrap_or_default())).into_owned()
+                    })
+                    .collect::<Vec<_>>();
+                (names, f.spans.clone())
+            }
+            SalesFormat::Jsonl => {
+                let keys = json_keys(&header).map_err(|e| {
+                    bad(Diagnostic::error(e.code, e.message).help(
+                        "the first line of a JSON Lines ledger is an object; its keys name the columns",
+                    ))
+                })?;
+                let spans = vec![(0, header.len()); keys.len()];
+                (keys, spans)
+            }
+        };
+        self.how = Arc::new(Decoding {
+            format: Some(format),
+            delimiter,
+            ..Decoding::default()
+        });
+        Ok(Header {
+            names,
+            spans,
+            text,
+            numbers: Numbers {
+                decimal_comma: format == SalesFormat::Csv && delimiter == Delimiter::Semicolon,
+            },
+        })
+    }
+
+    fn bind(&mut self, columns: &Columns<'_>) {
+        let how = Decoding {
+            names: columns.names.to_vec(),
+            optional: columns.optional.to_vec(),
+            id: columns.id,
+            ..(*self.how).clone()
+        };
+        self.how = Arc::new(how);
+    }
+
+    fn next_batch(&mut self) -> Result<Option<LedgerBatch>, ReadError> {
+        Ok(self.reader.next_block()?.map(|block| LedgerBatch {
+            block,
+            how: Arc::clone(&self.how),
+        }))
+    }
+
+    fn read<F: FnMut(SaleRecord<'_>)>(batch: &LedgerBatch, cells: &mut Cells, mut each: F) {
+        let how = &*batch.how;
+        let format = how.format.unwrap_or(SalesFormat::Csv);
+        for rec in Records::new(&batch.block, format) {
+            let text = rec.bytes;
+            if trim(text).is_empty() {
+                cells.clear();
+                let e = RecordError {
+                    code: "splitdsl::batch::empty_line",
+                    message: "the line is empty".into(),
+                    span: None,
+                    help: Some("remove empty lines from the ledger".into()),
+                    id: None,
+                };
+                each(SaleRecord {
+                    line: rec.line,
+                    text,
+                    cells,
+                    error: Some(&e),
+                });
+                continue;
+            }
+            let split = match format {
+                SalesFormat::Csv => split_csv(text, how.delimiter.byte(), cells),
+                SalesFormat::Jsonl => split_json(text, &how.names, &how.optional, cells),
+            };
+            let error = split.err().map(|s| RecordError {
+                code: s.code,
+                message: s.message,
+                span: Some(s.span),
+                help: s.help,
+                // A JSON line that did not split may still name its id.
+                id: match format {
+                    SalesFormat::Jsonl => how
+                        .id
+                        .filter(|&i| i >= cells.len())
+                        .and_then(|i| how.names.get(i))
+                        .and_then(|n| json_value(text, n)),
+                    SalesFormat::Csv => None,
+                },
+            });
+            each(SaleRecord {
+                line: rec.line,
+                text,
+                cells,
+                error: error.as_ref(),
+            });
+        }
+    }
+
+    fn keys<F: FnMut(u64, &[u8], &[u8])>(
+        batch: &LedgerBatch,
+        cells: &mut Cells,
+        id_col: usize,
+        kind_col: Option<usize>,
+        mut each: F,
+    ) {
+        let how = &*batch.how;
+        let format = how.format.unwrap_or(SalesFormat::Csv);
+        let delim = how.delimiter.byte();
+        let block = &batch.block;
+        for rec in Records::new(block, format) {
+            if trim(rec.bytes).is_empty() {
+                continue;
+            }
+            match format {
+                SalesFormat::Csv => {
+                    let quoted = block.quoted;
+                    if quoted {
+                        // On a syntax error, the fields before the bad one are kept.
+                        let _ = split_csv(rec.bytes, delim, cells);
+                    }
+                    let kind = kind_col
+                        .and_then(|k| csv_field(quoted, cells, rec.bytes, delim, k))
+                        .unwrap_or_default();
+                    if let Some(id) = csv_field(quoted, cells, rec.bytes, delim, id_col) {
+                        each(rec.line, id, kind);
+                    }
+                }
+                SalesFormat::Jsonl => {
+                    let name = |i: Option<usize>| i.and_then(|i| how.names.get(i));
+                    let keys = [name(Some(id_col)), name(kind_col)].map(|n| n.map(String::as_str));
+                    let Some([Some(id), kind]) = json_values(rec.bytes, keys) else {
+                        continue;
+                    };
+                    each(
+                        rec.line,
+                        id.as_bytes(),
+                        kind.as_deref().unwrap_or_default().as_bytes(),
+                    );
+                }
+            }
+        }
+    }
+
+    fn size(batch: &LedgerBatch) -> u64 {
+        batch.block.data.len() as u64
+    }
+}
+
+/// Field `i` of a record: from `fields` (split already) when the block has
+/// quotes, else found in place.
+fn csv_field<'a>(
+    quoted: bool,
+    fields: &'a Fields,
+    rec: &'a [u8],
+    delim: u8,
+    i: usize,
+) -> Option<&'a [u8]> {
+    if quoted {
+        fields.get(i)
+    } else {
+        nth_field(rec, delim, i)
+    }
+}
+
+/// Field `n` of a record without quotes, without copying it.
+fn nth_field(rec: &[u8], delim: u8, n: usize) -> Option<&[u8]> {
+    let mut start = 0;
+    for (k, end) in memchr::memchr_iter(delim, rec).enumerate() {
+        if k == n {
+            return rec.get(start..end);
+        }
+        start = end + 1;
+    }
+    let fields = memchr::memchr_iter(delim, rec).count() + 1;
+    (n + 1 == fields).then(|| rec.get(start..)).flatten()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -696,6 +920,15 @@ mod tests {
         Ok((0..f.len())
             .map(|i| String::from_utf8_lossy(f.get(i).unwrap_or_default()).into_owned())
             .collect())
+    }
+
+    #[test]
+    fn nth_fields() {
+        assert_eq!(nth_field(b"a,b,c", b',', 0), Some(&b"a"[..]));
+        assert_eq!(nth_field(b"a,b,c", b',', 2), Some(&b"c"[..]));
+        assert_eq!(nth_field(b"a,,c", b',', 1), Some(&b""[..]));
+        assert_eq!(nth_field(b"a,b", b',', 2), None);
+        assert_eq!(nth_field(b"", b',', 0), Some(&b""[..]));
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! Settling rows: the ledger's header decides what each column is; each
-//! record is read into the agreement's inputs, evaluated, checked, added to
-//! the statement and written out. A row that fails becomes a [`Reject`].
+//! record a [`RecordSource`](super::source::RecordSource) read is turned into
+//! the agreement's inputs, evaluated, checked and added to the statement. A
+//! row that fails becomes a [`Reject`]. Nothing here knows the ledger's
+//! format (see [`super::source`] and [`super::sink`]).
 
-use super::field::{parse_cell, trim, units, write_units, FieldError, Numbers};
-use super::quote::{write_csv_field, write_json_string};
-use super::reader::{
-    json_value, split_csv, split_json, Block, Delimiter, Dup, Fields, Record, Records, SalesFormat,
-};
+use super::field::{check_value, parse_cell, trim, units, FieldError, Numbers};
+use super::reader::Dup;
+use super::sink::{Against, OutputColumns, Passed, Reject, SettledRow};
+use super::source::{Cell, Record, RecordError};
 use super::statement::{Kind, Statement};
 use crate::agreement::Agreement;
 use crate::diag::{did_you_mean, Diagnostic};
@@ -15,15 +16,6 @@ use crate::program::{SlotId, SlotKind};
 use crate::span::Span;
 use crate::summary::requirement_failures;
 use crate::value::Value;
-
-/// The format of the per-sale output.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OutFormat {
-    /// CSV with a header line.
-    Csv,
-    /// One JSON object per line.
-    Jsonl,
-}
 
 /// What a ledger column is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,11 +31,7 @@ pub enum Role {
 /// The ledger's columns and what each is for.
 #[derive(Clone, Debug)]
 pub struct Layout {
-    /// The format of the ledger.
-    pub format: SalesFormat,
-    /// The field separator (CSV).
-    pub delimiter: Delimiter,
-    /// How number cells are written (decimal commas with `;`).
+    /// How number cells given as text are written (decimal commas with `;`).
     pub numbers: Numbers,
     /// Column names, in order.
     pub names: Vec<String>,
@@ -75,10 +63,9 @@ impl Layout {
     /// `base` holds the `--set` overrides (an input set there need not be a column).
     pub fn new(
         agreement: &Agreement,
-        format: SalesFormat,
-        delimiter: Delimiter,
         names: Vec<String>,
         spans: &[(usize, usize)],
+        numbers: Numbers,
         base: &Inputs,
     ) -> Result<Layout, HeaderError> {
         let p = &agreement.program;
@@ -258,11 +245,7 @@ impl Layout {
             });
         let kind = roles.iter().position(|r| *r == Role::Kind);
         Ok(Layout {
-            format,
-            delimiter,
-            numbers: Numbers {
-                decimal_comma: format == SalesFormat::Csv && delimiter == Delimiter::Semicolon,
-            },
+            numbers,
             names,
             roles,
             pass,
@@ -273,29 +256,27 @@ impl Layout {
         })
     }
 
-    /// The header line of the CSV output.
-    pub fn csv_header(&self, agreement: &Agreement) -> Vec<u8> {
-        let mut out = Vec::new();
-        for &i in &self.pass {
-            write_csv_field(&mut out, self.names.get(i).map_or(b"", |n| n.as_bytes()));
-            out.push(b',');
-        }
+    /// The columns of the settled rows: the passed columns, then the price,
+    /// each deduction and `unallocated`.
+    pub fn output_columns<'a>(&'a self, agreement: &'a Agreement) -> OutputColumns<'a> {
         let p = &agreement.program;
-        let mut names = vec![p.slots.get(p.price).map_or("price", |s| s.name.as_str())];
-        names.extend(
+        let passed = self
+            .pass
+            .iter()
+            .map(|&i| self.names.get(i).map_or("", String::as_str))
+            .collect();
+        let mut amounts = vec![p.slots.get(p.price).map_or("price", |s| s.name.as_str())];
+        amounts.extend(
             p.deductions
                 .iter()
                 .filter_map(|d| p.slots.get(d.slot).map(|s| s.name.as_str())),
         );
-        names.push("unallocated");
-        for (k, n) in names.iter().enumerate() {
-            if k > 0 {
-                out.push(b',');
-            }
-            write_csv_field(&mut out, n.as_bytes());
+        amounts.push("unallocated");
+        OutputColumns {
+            passed,
+            amounts,
+            currency: p.currency,
         }
-        out.push(b'\n');
-        out
     }
 }
 
@@ -322,59 +303,17 @@ pub fn price_inputs(p: &crate::program::Program) -> Vec<SlotId> {
         .collect()
 }
 
-/// Where a rejected row's diagnostic points.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Against {
-    /// Into the row's text.
-    Row,
-    /// Into the agreement.
-    Agreement,
-}
-
-/// A row that could not be settled.
-#[derive(Clone, Debug)]
-pub struct Reject {
-    /// The line the row starts on.
-    pub line: u64,
-    /// The row's id (the `id` or `…_id` column), when it has one.
-    pub id: Option<String>,
-    /// Why.
-    pub diagnostic: Diagnostic,
-    /// What the diagnostic's spans point into.
-    pub against: Against,
-    /// The row as read.
-    pub record: String,
-}
-
-/// The result of settling one block.
-#[derive(Debug, Default)]
-pub struct Chunk {
-    /// Its position in the input.
-    pub seq: u64,
-    /// The output rows.
-    pub rows: Vec<u8>,
-    /// The rows that failed, in order.
-    pub rejects: Vec<Reject>,
-    /// The bytes of input it covers.
-    pub bytes: u64,
-    /// The number of records it covers.
-    pub records: u64,
-}
-
 /// Settles rows; one per thread, its buffers reused from row to row.
 pub struct Settler<'a> {
     agreement: &'a Agreement,
     layout: &'a Layout,
-    out_format: OutFormat,
     base: Inputs,
     inputs: Inputs,
     outcome: Outcome,
-    fields: Fields,
     amounts: Vec<i128>,
     dp: u32,
-    json_keys: Vec<Vec<u8>>,
-    /// How many of `fields` are this row's (those before a syntax error).
-    fields_valid: usize,
+    /// Where each passed column's output comes from.
+    passed: Vec<Passed>,
     /// The totals of the rows this settler settled.
     pub statement: Statement,
 }
@@ -382,99 +321,71 @@ pub struct Settler<'a> {
 enum RowError {
     Field(usize, FieldError),
     Syntax(super::reader::SyntaxError),
+    Source(RecordError),
     Agreement(Diagnostic),
     Plain(Diagnostic),
 }
 
 impl<'a> Settler<'a> {
     /// A settler for `agreement`'s rows laid out as `layout`; `base` holds the `--set` overrides.
-    pub fn new(
-        agreement: &'a Agreement,
-        layout: &'a Layout,
-        base: &Inputs,
-        out_format: OutFormat,
-    ) -> Self {
+    pub fn new(agreement: &'a Agreement, layout: &'a Layout, base: &Inputs) -> Self {
         let p = &agreement.program;
-        let mut json_keys = Vec::new();
-        let names = layout
+        let passed = layout
             .pass
             .iter()
-            .filter_map(|&i| layout.names.get(i).cloned())
-            .chain(p.slots.get(p.price).map(|s| s.name.clone()))
-            .chain(
-                p.deductions
-                    .iter()
-                    .filter_map(|d| p.slots.get(d.slot).map(|s| s.name.clone())),
-            )
-            .chain(std::iter::once("unallocated".to_string()));
-        for (k, n) in names.enumerate() {
-            let mut key = Vec::new();
-            key.push(if k == 0 { b'{' } else { b',' });
-            write_json_string(&mut key, n.as_bytes());
-            key.push(b':');
-            json_keys.push(key);
-        }
+            .map(|&i| match layout.roles.get(i) {
+                Some(&Role::Input(slot)) => Passed::Input(slot),
+                _ => Passed::Cell(i),
+            })
+            .collect();
         Settler {
             agreement,
             layout,
-            out_format,
             base: base.clone(),
             inputs: base.clone(),
             outcome: Outcome::default(),
-            fields: Fields::default(),
             amounts: Vec::with_capacity(p.deductions.len() + 2),
             dp: p.currency.minor_unit(),
-            json_keys,
-            fields_valid: 0,
+            passed,
             statement: Statement::new(p),
         }
     }
 
-    /// Settles every record of `block` into `chunk`.
-    pub fn settle_block(&mut self, block: &Block, chunk: &mut Chunk) {
-        chunk.seq = block.seq;
-        chunk.bytes = block.data.len() as u64;
-        let mut dups = block.dups.iter().peekable();
-        for rec in Records::new(block, self.layout.format) {
-            chunk.records += 1;
-            if let Some(dup) = dups.next_if(|d| d.line == rec.line) {
-                self.statement.rejected += 1;
-                let e = self.duplicate(rec.bytes, dup);
-                chunk.rejects.push(self.reject(rec, e));
-                continue;
-            }
-            match self.settle_record(rec.bytes) {
-                Ok(kind) => {
-                    if let Err(d) = self.statement.add(kind, &self.amounts) {
-                        self.statement.rejected += 1;
-                        chunk.rejects.push(self.reject(rec, RowError::Plain(d)));
-                    } else {
-                        self.write_row(&mut chunk.rows);
-                    }
-                }
-                Err(e) => {
-                    self.statement.rejected += 1;
-                    chunk.rejects.push(self.reject(rec, e));
-                }
-            }
-        }
-    }
-
-    /// Splits `rec` into `self.fields`; `fields_valid` counts the fields
-    /// that are this row's, also on an error.
-    fn split(&mut self, rec: &[u8]) -> Result<(), RowError> {
-        let l = self.layout;
-        let r = match l.format {
-            SalesFormat::Csv => split_csv(rec, l.delimiter.byte(), &mut self.fields),
-            SalesFormat::Jsonl => split_json(rec, &l.names, &l.optional, &mut self.fields),
+    /// Settles one record (`dup`: its id was already seen): its settled row,
+    /// added to [`Settler::statement`], or why it is rejected.
+    pub fn settle<'r>(
+        &'r mut self,
+        rec: &Record<'r>,
+        dup: Option<&Dup>,
+    ) -> Result<SettledRow<'r>, Box<Reject>> {
+        let settled = match dup {
+            Some(dup) => Err(self.duplicate(dup)),
+            None => self.settle_record(rec),
         };
-        self.fields_valid = self.fields.len();
-        r.map_err(RowError::Syntax)
+        let kind = match settled {
+            Ok(kind) => kind,
+            Err(e) => {
+                self.statement.rejected += 1;
+                return Err(Box::new(self.reject(rec, e)));
+            }
+        };
+        if let Err(d) = self.statement.add(kind, &self.amounts) {
+            self.statement.rejected += 1;
+            return Err(Box::new(self.reject(rec, RowError::Plain(d))));
+        }
+        Ok(SettledRow {
+            line: rec.line,
+            kind,
+            passed: &self.passed,
+            cells: rec.cells,
+            outcome: &self.outcome,
+            amounts: &self.amounts,
+            dp: self.dp,
+        })
     }
 
     /// The error of a row whose id was already seen.
-    fn duplicate(&mut self, rec: &[u8], dup: &Dup) -> RowError {
-        let _ = self.split(rec);
+    fn duplicate(&self, dup: &Dup) -> RowError {
         let column = self
             .layout
             .id
@@ -508,19 +419,15 @@ impl<'a> Settler<'a> {
         RowError::Field(self.layout.id.unwrap_or(0), f)
     }
 
-    fn settle_record(&mut self, rec: &[u8]) -> Result<Kind, RowError> {
-        self.fields_valid = 0;
-        if trim(rec).is_empty() {
-            return Err(RowError::Plain(
-                Diagnostic::error("splitdsl::batch::empty_line", "the line is empty")
-                    .help("remove empty lines from the ledger"),
-            ));
+    fn settle_record(&mut self, rec: &Record<'_>) -> Result<Kind, RowError> {
+        if let Some(e) = rec.error {
+            return Err(RowError::Source(e.clone()));
         }
-        self.split(rec)?;
+        let cells = rec.cells;
         let want = self.layout.names.len();
-        let have = self.fields.len();
+        let have = cells.len();
         if have != want {
-            let span = (0, rec.len());
+            let span = (0, rec.text.len());
             let names = |r: std::ops::Range<usize>| {
                 self.layout
                     .names
@@ -560,7 +467,7 @@ impl<'a> Settler<'a> {
             match *role {
                 Role::Pass => {}
                 Role::Kind => {
-                    let text = trim(self.fields.get(i).unwrap_or_default());
+                    let text = trim(cells.get(i).unwrap_or_default());
                     kind = Kind::parse(text).ok_or_else(|| {
                         RowError::Field(
                             i,
@@ -579,7 +486,16 @@ impl<'a> Settler<'a> {
                 }
                 Role::Input(slot) => {
                     let name = self.layout.names.get(i).map_or("", String::as_str);
-                    let text = self.fields.get(i).unwrap_or_default();
+                    let text = match cells.cell(i) {
+                        Some(Cell::Value(v)) => {
+                            let v = check_value(self.agreement, slot, name, v, slot == price)
+                                .map_err(|e| RowError::Field(i, e))?;
+                            self.inputs.set(slot, v);
+                            continue;
+                        }
+                        Some(Cell::Text(t) | Cell::Json(t)) => t,
+                        None => b"",
+                    };
                     // An empty cell takes the `--set` value, else the input's
                     // default; the price has no default in a ledger.
                     let base = self.base.get(slot);
@@ -640,81 +556,24 @@ impl<'a> Settler<'a> {
         Ok(kind)
     }
 
-    fn write_row(&self, out: &mut Vec<u8>) {
-        match self.out_format {
-            OutFormat::Csv => {
-                for &i in &self.layout.pass {
-                    match self.layout.roles.get(i) {
-                        Some(&Role::Input(slot)) => {
-                            write_value(out, self.outcome.value(slot), false);
-                        }
-                        _ => write_csv_field(out, self.fields.get(i).unwrap_or_default()),
-                    }
-                    out.push(b',');
-                }
-                for (k, &a) in self.amounts.iter().enumerate() {
-                    if k > 0 {
-                        out.push(b',');
-                    }
-                    write_units(out, a, self.dp);
-                }
-                out.push(b'\n');
-            }
-            OutFormat::Jsonl => {
-                let mut keys = self.json_keys.iter();
-                for &i in &self.layout.pass {
-                    if let Some(k) = keys.next() {
-                        out.extend_from_slice(k);
-                    }
-                    let v = self.fields.get(i).unwrap_or_default();
-                    if let Some(&Role::Input(slot)) = self.layout.roles.get(i) {
-                        write_value(out, self.outcome.value(slot), true);
-                    } else if self.fields.is_json_raw(i) {
-                        out.extend_from_slice(v);
-                    } else {
-                        write_json_string(out, v);
-                    }
-                }
-                for &a in &self.amounts {
-                    if let Some(k) = keys.next() {
-                        out.extend_from_slice(k);
-                    }
-                    out.push(b'"');
-                    write_units(out, a, self.dp);
-                    out.push(b'"');
-                }
-                out.extend_from_slice(b"}\n");
-            }
-        }
-    }
-
-    fn reject(&self, rec: Record<'_>, e: RowError) -> Reject {
-        // The fields are this row's only up to `fields_valid`; a JSON line
-        // that did not split may still name its id.
+    fn reject(&self, rec: &Record<'_>, e: RowError) -> Reject {
+        // The cells are those read before an error; a record that could not
+        // be read may still name its id.
+        let cells = rec.cells;
         let id = self
             .layout
             .id
-            .filter(|&i| i < self.fields_valid)
-            .and_then(|i| self.fields.get(i))
-            .map(|f| String::from_utf8_lossy(trim(f)).into_owned())
-            .or_else(|| match self.layout.format {
-                SalesFormat::Jsonl => self
-                    .layout
-                    .id
-                    .and_then(|i| self.layout.names.get(i))
-                    .and_then(|n| json_value(rec.bytes, n)),
-                SalesFormat::Csv => None,
+            .and_then(|i| cells.cell(i))
+            .map(|c| match c {
+                Cell::Text(t) | Cell::Json(t) => String::from_utf8_lossy(trim(t)).into_owned(),
+                Cell::Value(v) => v.to_string(),
             })
+            .or_else(|| rec.error.and_then(|e| e.id.clone()))
             .filter(|id| !id.is_empty());
         let span = |(a, b): (usize, usize)| Span::new(a, b);
         let (diagnostic, against) = match e {
             RowError::Field(i, f) => {
-                let at = self
-                    .fields
-                    .spans
-                    .get(i)
-                    .copied()
-                    .unwrap_or((0, rec.bytes.len()));
+                let at = cells.spans.get(i).copied().unwrap_or((0, rec.text.len()));
                 let name = self.layout.names.get(i).map_or("", String::as_str);
                 let d = Diagnostic::error(f.code, f.message)
                     .primary(span(at), format!("the `{name}` cell"))
@@ -727,6 +586,14 @@ impl<'a> Settler<'a> {
                     .maybe_help(s.help),
                 Against::Row,
             ),
+            RowError::Source(s) => {
+                let d = Diagnostic::error(s.code, s.message);
+                let d = match s.span {
+                    Some(at) => d.primary(span(at), ""),
+                    None => d,
+                };
+                (d.maybe_help(s.help), Against::Row)
+            }
             RowError::Agreement(d) => (d, Against::Agreement),
             RowError::Plain(d) => (d, Against::Row),
         };
@@ -735,35 +602,7 @@ impl<'a> Settler<'a> {
             id,
             diagnostic,
             against,
-            record: String::from_utf8_lossy(rec.bytes).into_owned(),
+            record: String::from_utf8_lossy(rec.text).into_owned(),
         }
-    }
-}
-
-/// Writes the value an input had: money with its currency's minor-unit
-/// decimals (when exact), numbers and rates as they are, dates as ISO; in
-/// JSON as a string (a bool as itself). Does not allocate.
-fn write_value(out: &mut Vec<u8>, v: Option<Value>, json: bool) {
-    use std::io::Write;
-    let quote = json && !matches!(v, Some(Value::Bool(_)));
-    if quote {
-        out.push(b'"');
-    }
-    // Writing to a Vec cannot fail.
-    let _ = match v {
-        Some(Value::Money(d, c)) => match units(d, c.minor_unit()) {
-            Some(u) => {
-                write_units(out, u, c.minor_unit());
-                Ok(())
-            }
-            None => write!(out, "{d}"),
-        },
-        Some(Value::Number(d) | Value::Rate(d, ..)) => write!(out, "{d}"),
-        Some(Value::Bool(b)) => write!(out, "{b}"),
-        Some(Value::Date(d)) => write!(out, "{d}"),
-        None => Ok(()),
-    };
-    if quote {
-        out.push(b'"');
     }
 }
