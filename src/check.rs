@@ -58,7 +58,7 @@ pub fn compile_constant(e: &Expr) -> Result<(CExpr, Ty), Diagnostic> {
     match out {
         Some(x) => Ok(x),
         None => Err(c.diags.into_iter().next().unwrap_or_else(|| {
-            Diagnostic::error("splitdsl::internal", "internal error: no diagnostic")
+            Diagnostic::error(crate::codes::INTERNAL, "internal error: no diagnostic")
         })),
     }
 }
@@ -131,7 +131,7 @@ impl<'a> Checker<'a> {
                     if let Some((_, first)) = &title {
                         self.err(
                             Diagnostic::error(
-                                "splitdsl::agreement::duplicate",
+                                crate::codes::AGREEMENT_DUPLICATE,
                                 "the agreement has two titles",
                             )
                             .primary(t.span, "second title")
@@ -146,7 +146,7 @@ impl<'a> Checker<'a> {
                     if let Some((_, first)) = rounding {
                         self.err(
                             Diagnostic::error(
-                                "splitdsl::rounding::duplicate",
+                                crate::codes::ROUNDING_DUPLICATE,
                                 "the rounding mode is set twice",
                             )
                             .primary(mode.span, "second setting")
@@ -165,7 +165,7 @@ impl<'a> Checker<'a> {
                         };
                         self.err(
                             Diagnostic::error(
-                                "splitdsl::rounding::unknown",
+                                crate::codes::ROUNDING_UNKNOWN,
                                 format!("unknown rounding mode `{}`", mode.name),
                             )
                             .primary(mode.span, "not a rounding mode")
@@ -202,7 +202,7 @@ impl<'a> Checker<'a> {
                     if name.name == "price" {
                         self.err(
                             Diagnostic::error(
-                                "splitdsl::name::reserved",
+                                crate::codes::NAME_RESERVED,
                                 "`price` is the sale's gross amount and cannot name a deduction",
                             )
                             .primary(name.span, "reserved name")
@@ -235,7 +235,7 @@ impl<'a> Checker<'a> {
         }
         if price_defs.is_empty() && !file.has_syntax_errors {
             self.err(
-                Diagnostic::error("splitdsl::price::missing", "the agreement has no `price`")
+                Diagnostic::error(crate::codes::PRICE_MISSING, "the agreement has no `price`")
                     .help("add the gross amount of one sale, e.g. `price = 100.00 USD`"),
             );
         }
@@ -338,7 +338,7 @@ impl<'a> Checker<'a> {
                         if *wty != Ty::Bool {
                             self.err(
                                 Diagnostic::error(
-                                    "splitdsl::kind::when_not_bool",
+                                    crate::codes::KIND_WHEN_NOT_BOOL,
                                     "a `when` condition must be true or false",
                                 )
                                 .primary(we.span, format!("this is {wty}"))
@@ -360,7 +360,7 @@ impl<'a> Checker<'a> {
                                 } else {
                                     self.err(
                                         Diagnostic::error(
-                                            "splitdsl::price::not_money",
+                                            crate::codes::PRICE_NOT_MONEY,
                                             "the price must be an amount of money",
                                         )
                                         .primary(expr.span, format!("this is {ty}"))
@@ -376,7 +376,7 @@ impl<'a> Checker<'a> {
                                     (Ty::Money(c), Some(p)) if c != p => {
                                         self.err(
                                             Diagnostic::error(
-                                                "splitdsl::unit::deduction_currency",
+                                                crate::codes::UNIT_DEDUCTION_CURRENCY,
                                                 format!("the {what} `{name}` is in {c}, but the price is in {p}"),
                                             )
                                             .primary(expr.span, format!("money in {c}"))
@@ -393,7 +393,7 @@ impl<'a> Checker<'a> {
                                         };
                                         self.err(
                                             Diagnostic::error(
-                                                "splitdsl::kind::deduction_not_money",
+                                                crate::codes::KIND_DEDUCTION_NOT_MONEY,
                                                 format!("the {what} `{name}` must be an amount of money"),
                                             )
                                             .primary(expr.span, format!("this is {other}"))
@@ -442,7 +442,7 @@ impl<'a> Checker<'a> {
             if ty != Ty::Bool {
                 self.err(
                     Diagnostic::error(
-                        "splitdsl::kind::require_not_bool",
+                        crate::codes::KIND_REQUIRE_NOT_BOOL,
                         "a `require` condition must be true or false",
                     )
                     .primary(cond.span, format!("this is {ty}"))
@@ -483,7 +483,7 @@ impl<'a> Checker<'a> {
                     let what = self.describe_def(i);
                     self.err(
                         Diagnostic::error(
-                            "splitdsl::example::given_not_input",
+                            crate::codes::EXAMPLE_GIVEN_NOT_INPUT,
                             format!("`given` sets inputs, but `{}` is {what}", item.name.name),
                         )
                         .primary(item.name.span, "not an input")
@@ -499,9 +499,9 @@ impl<'a> Checker<'a> {
                     match compile_constant(&item.value) {
                         Ok(x) => Some(x),
                         Err(d) => {
-                            let d = if d.code == "splitdsl::name::unknown" {
+                            let d = if d.code == crate::codes::NAME_UNKNOWN {
                                 Diagnostic::error(
-                                    "splitdsl::example::given_not_constant",
+                                    crate::codes::EXAMPLE_GIVEN_NOT_CONSTANT,
                                     "a `given` value must be a constant",
                                 )
                                 .primary(item.value.span, "uses a name")
@@ -532,7 +532,7 @@ impl<'a> Checker<'a> {
                 };
                 if ty != want {
                     let mut d = Diagnostic::error(
-                        "splitdsl::example::kind_mismatch",
+                        crate::codes::EXAMPLE_KIND_MISMATCH,
                         format!("`{}` is {want}, but this value is {ty}", item.name.name),
                     )
                     .primary(item.value.span, format!("this is {ty}"))
@@ -671,7 +671,7 @@ impl<'a> Checker<'a> {
         if Builtin::from_name(n).is_some() {
             self.err(
                 Diagnostic::error(
-                    "splitdsl::name::reserved",
+                    crate::codes::NAME_RESERVED,
                     format!("`{n}` is a built-in function and cannot name a value"),
                 )
                 .primary(name.span, "reserved name")
@@ -682,7 +682,7 @@ impl<'a> Checker<'a> {
         if n == "unallocated" {
             self.err(
                 Diagnostic::error(
-                    "splitdsl::name::reserved",
+                    crate::codes::NAME_RESERVED,
                     "`unallocated` is the money no deduction takes and cannot name a value",
                 )
                 .primary(name.span, "reserved name")
@@ -697,7 +697,7 @@ impl<'a> Checker<'a> {
             let snake = to_snake(n);
             self.err(
                 Diagnostic::error(
-                    "splitdsl::name::not_snake_case",
+                    crate::codes::NAME_NOT_SNAKE_CASE,
                     format!("`{n}` is not a snake_case name"),
                 )
                 .primary(name.span, "names use lowercase letters, digits and `_`")
@@ -711,13 +711,13 @@ impl<'a> Checker<'a> {
                 NameRef::Table(t) => self.tables[t].name.span,
             };
             let d = if n == "price" {
-                Diagnostic::error("splitdsl::price::duplicate", "the price is defined twice")
+                Diagnostic::error(crate::codes::PRICE_DUPLICATE, "the price is defined twice")
                     .primary(name.span, "second definition")
                     .secondary(prev_span, "first definition")
                     .help("an agreement has exactly one `price`; make the other an `input`")
             } else {
                 Diagnostic::error(
-                    "splitdsl::name::duplicate",
+                    crate::codes::NAME_DUPLICATE,
                     format!("`{n}` is defined twice"),
                 )
                 .primary(name.span, "second definition")
@@ -762,7 +762,7 @@ impl<'a> Checker<'a> {
             return;
         }
         let candidates: Vec<&str> = self.names.keys().copied().collect();
-        let mut d = Diagnostic::error("splitdsl::name::unknown", format!("unknown name `{name}`"))
+        let mut d = Diagnostic::error(crate::codes::NAME_UNKNOWN, format!("unknown name `{name}`"))
             .primary(span, "not defined in this agreement");
         if let Some(s) = did_you_mean(name, candidates.iter().copied()) {
             d = d.help(format!("did you mean `{s}`?"));
@@ -807,7 +807,7 @@ impl<'a> Checker<'a> {
                             };
                             self.err(
                                 Diagnostic::error(
-                                    "splitdsl::call::unknown_function",
+                                    crate::codes::CALL_UNKNOWN_FUNCTION,
                                     format!("unknown function or table `{}`", f.name),
                                 )
                                 .primary(f.span, "not a function or table")
@@ -820,7 +820,7 @@ impl<'a> Checker<'a> {
                     Some(k) => out.push((Node::Pool(k), x.span)),
                     None => self.err(
                         Diagnostic::error(
-                            "splitdsl::remaining::outside_deduction",
+                            crate::codes::REMAINING_OUTSIDE_DEDUCTION,
                             "`remaining` is only meaningful inside a fee or share",
                         )
                         .primary(x.span, "not inside a fee or share")
@@ -924,7 +924,7 @@ impl<'a> Checker<'a> {
         let through_pool = chain
             .iter()
             .any(|(x, _)| matches!(node_of(*x), Node::Pool(_)));
-        let mut d = Diagnostic::error("splitdsl::deps::cycle", format!("dependency loop: {path}"));
+        let mut d = Diagnostic::error(crate::codes::DEPS_CYCLE, format!("dependency loop: {path}"));
         for (i, (x, span)) in chain.iter().enumerate() {
             let next = names
                 .get(i + 1)
@@ -961,7 +961,7 @@ impl<'a> Checker<'a> {
         if rows.is_empty() {
             self.err(
                 Diagnostic::error(
-                    "splitdsl::table::empty",
+                    crate::codes::TABLE_EMPTY,
                     format!("the table `{}` has no rows", def_name.name),
                 )
                 .primary(span, "empty table")
@@ -1019,7 +1019,7 @@ impl<'a> Checker<'a> {
                             ok = false;
                             self.err(
                                 Diagnostic::error(
-                                    "splitdsl::table::key_kind",
+                                    crate::codes::TABLE_KEY_KIND,
                                     format!("the keys of table `{}` mix kinds", def_name.name),
                                 )
                                 .primary(e.span, format!("this key is {ty}"))
@@ -1033,7 +1033,7 @@ impl<'a> Checker<'a> {
                         ok = false;
                         self.err(
                             Diagnostic::error(
-                                "splitdsl::table::bool_range",
+                                crate::codes::TABLE_BOOL_RANGE,
                                 "a range of bools has no meaning",
                             )
                             .primary(e.span, "a bool")
@@ -1049,7 +1049,7 @@ impl<'a> Checker<'a> {
                         ok = false;
                         self.err(
                             Diagnostic::error(
-                                "splitdsl::table::value_kind",
+                                crate::codes::TABLE_VALUE_KIND,
                                 format!("the values of table `{}` mix kinds", def_name.name),
                             )
                             .primary(row.value.span, format!("this value is {ty}"))
@@ -1107,7 +1107,7 @@ impl<'a> Checker<'a> {
                 };
                 self.err(
                     Diagnostic::warning(
-                        "splitdsl::warn::unallocated",
+                        crate::codes::WARN_UNALLOCATED,
                         "this agreement can leave money unallocated",
                     )
                     .primary(
@@ -1169,7 +1169,7 @@ impl Compiler<'_, '_> {
         if let Some(what) = Currency::not_for_payment(&code.name) {
             self.c.err(
                 Diagnostic::error(
-                    "splitdsl::unit::not_payment_currency",
+                    crate::codes::UNIT_NOT_PAYMENT_CURRENCY,
                     format!("`{}` is not a currency of payment", code.name),
                 )
                 .primary(code.span, what)
@@ -1183,7 +1183,7 @@ impl Compiler<'_, '_> {
         };
         self.c.err(
             Diagnostic::error(
-                "splitdsl::unit::unknown_currency",
+                crate::codes::UNIT_UNKNOWN_CURRENCY,
                 format!("unknown currency `{}`", code.name),
             )
             .primary(code.span, "not an ISO 4217 code")
@@ -1225,7 +1225,7 @@ impl Compiler<'_, '_> {
                 }
                 Some(NameRef::Table(_)) => self.err(
                     Diagnostic::error(
-                        "splitdsl::table::not_called",
+                        crate::codes::TABLE_NOT_CALLED,
                         format!("`{n}` is a table: look a key up with `{n}(key)`"),
                     )
                     .primary(e.span, "a table, not a value")
@@ -1253,7 +1253,7 @@ impl Compiler<'_, '_> {
                     }
                     _ => self.err(
                         Diagnostic::error(
-                            "splitdsl::unit::bad_negation",
+                            crate::codes::UNIT_BAD_NEGATION,
                             format!("cannot negate {ty}"),
                         )
                         .primary(x.span, format!("this is {ty}"))
@@ -1270,7 +1270,7 @@ impl Compiler<'_, '_> {
                 if ty != Ty::Bool {
                     return self.err(
                         Diagnostic::error(
-                            "splitdsl::unit::not_bool",
+                            crate::codes::UNIT_NOT_BOOL,
                             format!("`not` needs a bool, but this is {ty}"),
                         )
                         .primary(x.span, format!("this is {ty}"))
@@ -1300,7 +1300,7 @@ impl Compiler<'_, '_> {
                 if tc != Ty::Bool {
                     return self.err(
                         Diagnostic::error(
-                            "splitdsl::kind::if_not_bool",
+                            crate::codes::KIND_IF_NOT_BOOL,
                             format!(
                                 "the condition of `if` must be true or false, but this is {tc}"
                             ),
@@ -1314,7 +1314,7 @@ impl Compiler<'_, '_> {
                 if ta != tb {
                     return self.err(
                         Diagnostic::error(
-                            "splitdsl::kind::if_branches",
+                            crate::codes::KIND_IF_BRANCHES,
                             "the two branches of `if` give different kinds of value",
                         )
                         .primary(a.span, format!("this is {ta}"))
@@ -1371,7 +1371,7 @@ impl Compiler<'_, '_> {
         tb: Ty,
     ) -> Option<Ty> {
         use Ty::*;
-        let mismatch = |code: &'static str, msg: String, help: String| {
+        let mismatch = |code: crate::codes::Code, msg: String, help: String| {
             Diagnostic::error(code, msg)
                 .primary(op_span, format!("`{}`", op.symbol()))
                 .secondary(a.span, kind_name(ta))
@@ -1417,22 +1417,22 @@ impl Compiler<'_, '_> {
         }
         let d = match (op, ta, tb) {
             (_, Bool, _) | (_, _, Bool) if !matches!(op, BinOp::And | BinOp::Or | BinOp::Eq | BinOp::Ne) => mismatch(
-                "splitdsl::unit::bool_arithmetic",
+                crate::codes::UNIT_BOOL_ARITHMETIC,
                 format!("`{sym}` cannot take a bool"),
                 "bools are conditions; use `if … then … else …` to turn one into an amount".into(),
             ),
             (BinOp::And | BinOp::Or, _, _) => mismatch(
-                "splitdsl::unit::logic_not_bool",
+                crate::codes::UNIT_LOGIC_NOT_BOOL,
                 format!("`{sym}` joins two conditions, but got {ta} and {tb}"),
                 "compare values first, e.g. `price > 50.00 USD and installments > 1`".into(),
             ),
             (_, Money(x), Money(y)) if x != y => mismatch(
-                "splitdsl::unit::currency_mismatch",
+                crate::codes::UNIT_CURRENCY_MISMATCH,
                 format!("`{sym}` mixes {x} and {y}"),
                 format!("convert one side with a rate first, e.g. `amount * 5.20 {x}/{y}`"),
             ),
             (BinOp::Mul | BinOp::Of, Money(_), Money(_)) => mismatch(
-                "splitdsl::unit::money_times_money",
+                crate::codes::UNIT_MONEY_TIMES_MONEY,
                 "money cannot be multiplied by money".into(),
                 "multiply money by a number or a percentage, e.g. `35% of net`".into(),
             ),
@@ -1445,13 +1445,13 @@ impl Compiler<'_, '_> {
                     _ => "the money `/` the rate".into(),
                 };
                 mismatch(
-                    "splitdsl::unit::rate_mismatch",
+                    crate::codes::UNIT_RATE_MISMATCH,
                     format!("the rate {to}/{from} converts {from} into {to}, but this money is already in {c}"),
                     format!("to convert {c} into {from} at this rate, divide: {divide}; or use a rate written `… {from}/{to}` ({from} per {to}, the inverse of this one)"),
                 )
             }
             (BinOp::Mul | BinOp::Of, Money(c), Rate(to, from)) | (BinOp::Mul | BinOp::Of, Rate(to, from), Money(c)) => mismatch(
-                "splitdsl::unit::rate_mismatch",
+                crate::codes::UNIT_RATE_MISMATCH,
                 format!("the rate {to}/{from} converts {from}, but this money is in {c}"),
                 format!("a rate that converts {c} is written `… X/{c}` (X per {c}), e.g. `… {to}/{c}`; or convert {c} into {from} first"),
             ),
@@ -1461,34 +1461,34 @@ impl Compiler<'_, '_> {
                     _ => "the money `*` the rate".into(),
                 };
                 mismatch(
-                    "splitdsl::unit::rate_mismatch",
+                    crate::codes::UNIT_RATE_MISMATCH,
                     format!("dividing by the rate {to}/{from} converts {to} into {from}, but this money is already in {from}"),
                     format!("to convert {from} into {to} at this rate, multiply: {multiply}"),
                 )
             }
             (BinOp::Div, Money(c), Rate(to, from)) => mismatch(
-                "splitdsl::unit::rate_mismatch",
+                crate::codes::UNIT_RATE_MISMATCH,
                 format!("dividing by the rate {to}/{from} converts {to} into {from}, but this money is in {c}"),
                 format!("a rate that converts {c} is written `… X/{c}` (X per {c}); multiply money by it"),
             ),
             (BinOp::Add | BinOp::Sub, Money(c), Number) | (BinOp::Add | BinOp::Sub, Number, Money(c)) => mismatch(
-                "splitdsl::unit::money_plus_number",
+                crate::codes::UNIT_MONEY_PLUS_NUMBER,
                 format!("`{sym}` mixes money in {c} and a plain number"),
                 format!("give the number its currency, e.g. `0.50 {c}`"),
             ),
             (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne, Money(c), Number)
             | (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne, Number, Money(c)) => mismatch(
-                "splitdsl::unit::money_vs_number",
+                crate::codes::UNIT_MONEY_VS_NUMBER,
                 format!("cannot compare money in {c} with a plain number"),
                 format!("give the number its currency, e.g. `50.00 {c}`, or compare with a share of money, e.g. `30% of net`"),
             ),
             (BinOp::Div, Number, Money(_)) => mismatch(
-                "splitdsl::unit::number_over_money",
+                crate::codes::UNIT_NUMBER_OVER_MONEY,
                 "a number cannot be divided by money".into(),
                 "divide money by money for a ratio, or money by a number for a part".into(),
             ),
             _ => mismatch(
-                "splitdsl::unit::kind_mismatch",
+                crate::codes::UNIT_KIND_MISMATCH,
                 format!("`{sym}` cannot combine {ta} and {tb}"),
                 "both sides must be of fitting kinds: see the table of units in the README".into(),
             ),
@@ -1516,7 +1516,7 @@ impl Compiler<'_, '_> {
                 if args.len() != 1 {
                     return self.err(
                         Diagnostic::error(
-                            "splitdsl::call::arity",
+                            crate::codes::CALL_ARITY,
                             format!(
                                 "the table `{}` takes one key, but got {}",
                                 f.name,
@@ -1531,7 +1531,7 @@ impl Compiler<'_, '_> {
                 if kt != key_ty {
                     return self.err(
                         Diagnostic::error(
-                            "splitdsl::table::key_mismatch",
+                            crate::codes::TABLE_KEY_MISMATCH,
                             format!(
                                 "the keys of table `{}` are {key_ty}, but this is {kt}",
                                 f.name
@@ -1549,7 +1549,7 @@ impl Compiler<'_, '_> {
             }
             Some(NameRef::Def(i)) => self.err(
                 Diagnostic::error(
-                    "splitdsl::call::not_callable",
+                    crate::codes::CALL_NOT_CALLABLE,
                     format!("`{}` is a value, not a function or table", f.name),
                 )
                 .primary(f.span, "called here")
@@ -1583,7 +1583,7 @@ impl Compiler<'_, '_> {
         if tys.len() < min_args || tys.len() > max_args {
             self.c.err(
                 Diagnostic::error(
-                    "splitdsl::call::arity",
+                    crate::codes::CALL_ARITY,
                     format!(
                         "`{name}` cannot take {} argument{}",
                         tys.len(),
@@ -1606,7 +1606,7 @@ impl Compiler<'_, '_> {
         if !allowed {
             self.c.err(
                 Diagnostic::error(
-                    "splitdsl::call::arg_kind",
+                    crate::codes::CALL_ARG_KIND,
                     format!("`{name}` cannot take {first}"),
                 )
                 .primary(
@@ -1622,7 +1622,7 @@ impl Compiler<'_, '_> {
             if *t != first {
                 self.c.err(
                     Diagnostic::error(
-                        "splitdsl::call::arg_kind",
+                        crate::codes::CALL_ARG_KIND,
                         format!("the arguments of `{name}` mix {first} and {t}"),
                     )
                     .primary(
@@ -1648,7 +1648,7 @@ impl Compiler<'_, '_> {
 }
 
 fn overflow(span: Span) -> Diagnostic {
-    Diagnostic::error("splitdsl::eval::overflow", "this number is too large")
+    Diagnostic::error(crate::codes::EVAL_OVERFLOW, "this number is too large")
         .primary(span, "out of range")
         .help("values hold at most 28 significant digits")
 }

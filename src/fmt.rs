@@ -74,7 +74,7 @@ fn verify(file: &File, src: &str, out: &str) -> Result<(), Vec<Diagnostic>> {
         Ok(())
     } else {
         Err(vec![Diagnostic::error(
-            "splitdsl::internal::fmt",
+            crate::codes::INTERNAL_FMT,
             "internal error: formatting would change this file's meaning or comments; it was left alone",
         )
         .primary(Span::new(0, 0), "in this file")

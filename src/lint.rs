@@ -92,7 +92,7 @@ fn unused(p: &Program, out: &mut Vec<Diagnostic>) {
         };
         out.push(
             Diagnostic::warning(
-                "splitdsl::warn::unused",
+                crate::codes::WARN_UNUSED,
                 format!("the {what} `{}` is never used", s.name),
             )
             .primary(s.name_span, "nothing refers to this")
@@ -111,7 +111,7 @@ fn constant_conditions(p: &Program, out: &mut Vec<Diagnostic>) {
             let name = &p.slots[d.slot].name;
             out.push(
                 Diagnostic::warning(
-                    "splitdsl::warn::when_never",
+                    crate::codes::WARN_WHEN_NEVER,
                     format!("the `when` of `{name}` is never true, so `{name}` is always 0"),
                 )
                 .primary(span, "false whatever the sale")
@@ -138,7 +138,7 @@ fn constant_conditions(p: &Program, out: &mut Vec<Diagnostic>) {
         };
         out.push(
             Diagnostic::warning(
-                "splitdsl::warn::require_constant",
+                crate::codes::WARN_REQUIRE_CONSTANT,
                 format!("this requirement {holds}: it uses no value of the sale"),
             )
             .primary(r.span, label)
@@ -200,7 +200,7 @@ fn over_allocated(file: &ast::File, out: &mut Vec<Diagnostic>) {
             )
         };
         let mut d = Diagnostic::warning(
-            "splitdsl::warn::over_allocated",
+            crate::codes::WARN_OVER_ALLOCATED,
             format!(
                 "deductions on `{base}` add up to {}, more than all of it",
                 pct(total)
@@ -280,7 +280,7 @@ fn always_zero(file: &ast::File, taker: Option<AstDeduction<'_>>, out: &mut Vec<
         let (kw, n) = (kind.keyword(), &name.name);
         out.push(
             Diagnostic::warning(
-                "splitdsl::warn::always_zero",
+                crate::codes::WARN_ALWAYS_ZERO,
                 format!("the {kw} `{n}` is always 0: `{t}` takes the whole remaining pool before it"),
             )
             .primary(stmt.span, format!("always 0: `{t}` takes the whole remaining pool before it"))
@@ -473,7 +473,7 @@ fn exceeds_pool(p: &Program, file: &ast::File, before: Option<usize>, out: &mut 
         let span = spans.get(n.as_str()).copied().unwrap_or(slot.stmt_span);
         out.push(
             Diagnostic::warning(
-                "splitdsl::warn::exceeds_pool",
+                crate::codes::WARN_EXCEEDS_POOL,
                 format!("the {kw} `{n}` takes more than the whole pool"),
             )
             .primary(span, format!("{what}: more than the pool {when}"))
@@ -546,7 +546,7 @@ fn tables(p: &Program, file: &ast::File, out: &mut Vec<Diagnostic>) {
                     let (l, h) = (shown(elo), shown(ehi));
                     out.push(
                         Diagnostic::warning(
-                            "splitdsl::warn::empty_range",
+                            crate::codes::WARN_EMPTY_RANGE,
                             format!(
                                 "the range `{}` of table `{}` is empty: it starts above its end",
                                 row.key_text, t.name
@@ -637,7 +637,7 @@ fn shadowed(
                     )
                 };
                 out.push(
-                    Diagnostic::warning("splitdsl::warn::shadowed_row", message)
+                    Diagnostic::warning(crate::codes::WARN_SHADOWED_ROW, message)
                         .primary(key_span(arow), label)
                         .secondary(key_span(aby), format!("`{}` matches first", by.key_text))
                         .help("the first matching row wins: remove the unused row (nothing changes), or change a key (that changes what those lookups give)"),
@@ -664,7 +664,7 @@ fn examples(file: &ast::File, out: &mut Vec<Diagnostic>) {
         match names.get(name.value.as_str()) {
             Some(first) => out.push(
                 Diagnostic::warning(
-                    "splitdsl::warn::duplicate_example",
+                    crate::codes::WARN_DUPLICATE_EXAMPLE,
                     format!("two examples are named \"{}\"", name.value),
                 )
                 .primary(name.span, "a second example with this name")
@@ -681,7 +681,7 @@ fn examples(file: &ast::File, out: &mut Vec<Diagnostic>) {
             match given.get(n.as_str()) {
                 Some(first) => out.push(
                     Diagnostic::error(
-                        "splitdsl::example::duplicate_given",
+                        crate::codes::EXAMPLE_DUPLICATE_GIVEN,
                         format!("the example \"{}\" gives `{n}` twice", name.value),
                     )
                     .primary(item.span, format!("a second value for `{n}`"))
@@ -749,7 +749,7 @@ mod tests {
             let mut flagged: Vec<usize> = a
                 .warnings
                 .iter()
-                .filter(|d| d.code == "splitdsl::warn::shadowed_row")
+                .filter(|d| d.code == crate::codes::WARN_SHADOWED_ROW)
                 .filter_map(|d| d.main_span())
                 .filter_map(|s| starts.iter().rposition(|&st| st <= s.start))
                 .collect();

@@ -17,7 +17,9 @@ use std::path::{Path, PathBuf};
 /// (The order is the order of imports: the checker lowers into the
 /// program's types, so `program` sits below `check`.)
 const LAYERS: &[(&str, &[&str])] = &[
-    ("foundation", &["span", "value", "stack", "diag"]),
+    // `codes`: the registry of every stage's codes, the ledger's included
+    // (a `Diagnostic` carries a typed `codes::Code`).
+    ("foundation", &["span", "value", "stack", "codes", "diag"]),
     ("syntax", &["syntax"]),
     // Display widths and the characters a label may hold (checks AST labels).
     ("text", &["textwidth"]),
@@ -33,10 +35,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "repl",
             "examples",
             "output",
-            // The registry of every stage's codes, the ledger's included.
-            "codes",
             "batch",
-            "batch::codes",
             "batch::field",
             "batch::ids",
             "batch::quote",

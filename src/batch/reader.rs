@@ -446,7 +446,7 @@ impl Fields {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyntaxError {
     /// A stable code.
-    pub code: &'static str,
+    pub code: crate::codes::Code,
     /// What is wrong.
     pub message: String,
     /// Where in the record.
@@ -484,7 +484,7 @@ pub fn split_csv(rec: &[u8], delim: u8, fields: &mut Fields) -> Result<(), Synta
                     None => {
                         fields.buf.truncate(content_start);
                         return Err(SyntaxError {
-                            code: "splitdsl::batch::bad_csv",
+                            code: crate::codes::BATCH_BAD_CSV,
                             message: "a quoted field has no closing quote".into(),
                             span: (start, rec.len()),
                             help: Some(
@@ -512,7 +512,7 @@ pub fn split_csv(rec: &[u8], delim: u8, fields: &mut Fields) -> Result<(), Synta
                 Some(&c) if c == delim => i += 1,
                 Some(_) => {
                     return Err(SyntaxError {
-                        code: "splitdsl::batch::bad_csv",
+                        code: crate::codes::BATCH_BAD_CSV,
                         message: "text after the closing quote of a field".into(),
                         span: (start, i + 1),
                         help: Some(
@@ -574,7 +574,7 @@ pub fn json_keys(rec: &[u8]) -> Result<Vec<String>, SyntaxError> {
 
 fn parse_json(rec: &[u8]) -> Result<Entries<'_>, SyntaxError> {
     serde_json::from_slice::<Entries<'_>>(rec).map_err(|e| SyntaxError {
-        code: "splitdsl::batch::bad_json",
+        code: crate::codes::BATCH_BAD_JSON,
         message: format!("not a JSON object: {e}"),
         span: (0, rec.len()),
         help: Some(
@@ -604,7 +604,7 @@ pub fn split_json(
     for (n, (k, raw)) in entries.0.iter().enumerate() {
         if !columns.iter().any(|c| c == k) {
             return Err(SyntaxError {
-                code: "splitdsl::batch::column_count",
+                code: crate::codes::BATCH_COLUMN_COUNT,
                 message: format!("the key `{k}` is not a column of the first line"),
                 span: span_of(raw),
                 help: Some(format!(
@@ -615,7 +615,7 @@ pub fn split_json(
         }
         if entries.0.iter().take(n).any(|(first, _)| first == k) {
             return Err(SyntaxError {
-                code: "splitdsl::batch::duplicate_key",
+                code: crate::codes::BATCH_DUPLICATE_KEY,
                 message: format!("the key `{k}` is given twice"),
                 span: span_of(raw),
                 help: Some("give every key once: which of the two values is meant?".into()),
@@ -630,7 +630,7 @@ pub fn split_json(
                 continue;
             }
             return Err(SyntaxError {
-                code: "splitdsl::batch::missing_column",
+                code: crate::codes::BATCH_MISSING_COLUMN,
                 message: format!("the key `{c}` is missing"),
                 span: (0, rec.len()),
                 help: Some(format!(
@@ -642,7 +642,7 @@ pub fn split_json(
         let text = raw.get();
         if text.starts_with('"') {
             let s: String = serde_json::from_str(text).map_err(|e| SyntaxError {
-                code: "splitdsl::batch::bad_json",
+                code: crate::codes::BATCH_BAD_JSON,
                 message: format!("bad JSON string: {e}"),
                 span: span_of(raw),
                 help: None,

@@ -515,7 +515,7 @@ pub(super) fn solve(s: &Session, input: &str, span: Span) -> Result<Reply, Diags
         return Err(err_at(
             input,
             Diagnostic::error(
-                "splitdsl::repl::solve_kind",
+                crate::codes::REPL_SOLVE_KIND,
                 format!("`{name}` is {ty}: solve changes a money or number input"),
             )
             .primary(
@@ -533,7 +533,7 @@ pub(super) fn solve(s: &Session, input: &str, span: Span) -> Result<Reply, Diags
         return Err(err_at(
             input,
             Diagnostic::error(
-                "splitdsl::name::unknown",
+                crate::codes::NAME_UNKNOWN,
                 format!("the agreement has no value named `{lhs_text}`"),
             )
             .primary(lhs_span, "unknown name")
@@ -588,7 +588,7 @@ pub(super) fn solve(s: &Session, input: &str, span: Span) -> Result<Reply, Diags
         return Err(err_at(
             input,
             Diagnostic::error(
-                "splitdsl::repl::solve_kind",
+                crate::codes::REPL_SOLVE_KIND,
                 format!("`{lhs_text}` is {lty}: solve reaches a money or number value"),
             )
             .primary(lhs_span, format!("{lty}"))
@@ -599,7 +599,7 @@ pub(super) fn solve(s: &Session, input: &str, span: Span) -> Result<Reply, Diags
         return Err(err_at(
             input,
             Diagnostic::error(
-                "splitdsl::repl::solve_kind",
+                crate::codes::REPL_SOLVE_KIND,
                 format!("`{lhs_text}` is {lty}, but the goal is {rty}"),
             )
             .primary(rhs_span, format!("{rty}"))
@@ -735,7 +735,7 @@ pub(super) fn solve(s: &Session, input: &str, span: Span) -> Result<Reply, Diags
         .min_by(|x, y| by_lhs(y, x).then_with(|| near(x, y)));
     let (Some(lo), Some(hi)) = (lo, hi) else {
         let mut d = Diagnostic::error(
-            "splitdsl::repl::solve_failed",
+            crate::codes::REPL_SOLVE_FAILED,
             format!("the agreement does not evaluate for any value of `{name}` tried"),
         )
         .primary(
