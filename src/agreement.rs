@@ -64,7 +64,7 @@ impl Agreement {
             text: text.to_string(),
         };
         let (file, mut diags) = parse(text);
-        let (program, more) = check(&file, text);
+        let (program, more) = check(&file, text, crate::value_lints::lint);
         diags.extend(more);
         Agreement::assemble(source, file, program, diags)
     }
@@ -162,7 +162,7 @@ impl Agreement {
         }
         file.stmts.extend(extra.stmts);
         file.comments.extend(extra.comments);
-        let (program, diags) = check(&file, &text);
+        let (program, diags) = check(&file, &text, crate::value_lints::lint);
         let source = Source {
             name: self.source.name.clone(),
             text,

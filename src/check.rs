@@ -13,8 +13,14 @@ pub use crate::syntax::KEYWORDS;
 use crate::syntax::VALUE_KEYWORDS;
 
 /// Checks a parsed file. Returns the program when there is no error, and
-/// every error and warning found.
-pub fn check(file: &ast::File, src: &str) -> (Option<Program>, Vec<Diagnostic>) {
+/// every error and warning found. `lint` gives the warnings of the compiled
+/// program (the caller's: some need the evaluator, which sits above the
+/// checker; `value_lints::lint` is the one the crate uses).
+pub fn check(
+    file: &ast::File,
+    src: &str,
+    lint: impl FnOnce(&Program, &ast::File) -> Vec<Diagnostic>,
+) -> (Option<Program>, Vec<Diagnostic>) {
     let mut c = Checker {
         src,
         diags: Vec::new(),
@@ -28,7 +34,7 @@ pub fn check(file: &ast::File, src: &str) -> (Option<Program>, Vec<Diagnostic>) 
     // Titles, labels, messages and example names hold no control character.
     c.diags.extend(crate::textwidth::label_errors(file, src));
     if let Some(p) = &program {
-        c.diags.extend(crate::lint::lint(p, file));
+        c.diags.extend(lint(p, file));
     }
     let has_error = c.diags.iter().any(Diagnostic::is_error);
     (if has_error { None } else { program }, c.diags)
@@ -457,7 +463,7 @@ impl<'a> Checker<'a> {
                     // Without a message, the condition in its canonical layout
                     // (so that `splitdsl fmt` never changes what a report says).
                     .map_or_else(
-                        || crate::fmt::expr_text(cond, self.src),
+                        || crate::syntax::print::expr_text(cond, self.src),
                         |m| m.value.clone(),
                     ),
                 span: cond.span,

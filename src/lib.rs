@@ -61,6 +61,7 @@ pub mod stack;
 pub mod syntax;
 pub mod textwidth;
 pub mod value;
+pub(crate) mod value_lints;
 
 pub use agreement::Agreement;
 pub use api::{Breakdown, Deduction, DeductionKind, Error, Inputs, Requirement, Value};

@@ -4,5 +4,6 @@
 
 pub mod ast;
 mod parser;
+pub mod print;
 
 pub use parser::{parse, parse_expr, scan_comments, KEYWORDS, MAX_DEPTH, VALUE_KEYWORDS};
