@@ -1,7 +1,7 @@
 //! Loading an agreement: source text → syntax → check → [`Program`], with
 //! every diagnostic kept for the front ends to render.
 
-use crate::check::{check, compile_constant};
+use crate::analysis::{check, compile_constant};
 use crate::diag::Diagnostic;
 use crate::eval::{coerce, Inputs, Outcome};
 use crate::program::{Program, SlotId, SlotKind};

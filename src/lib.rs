@@ -5,7 +5,7 @@
 //! share what is left in a fixed *deduction order*, every cent exact.
 //!
 //! The pipeline: source → [`syntax`] (pest, an AST with byte spans) →
-//! [`check`] (names, kinds and currencies, the dependency graph) →
+//! [`analysis`] (names, kinds and currencies, the dependency graph) →
 //! [`program::Program`] (compiled once) → [`eval`] (run many times) → front
 //! ends (`cli`, [`report`]). Problems are [`diag::Diagnostic`] values with
 //! spans, rendered at the edge.
@@ -39,10 +39,10 @@
 #![warn(missing_docs)]
 
 pub mod agreement;
+pub mod analysis;
 pub mod api;
 pub mod batch;
 pub mod chart;
-pub mod check;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod codes;
@@ -51,7 +51,6 @@ pub mod eval;
 pub mod examples;
 pub mod explain;
 pub mod fmt;
-pub mod lint;
 pub mod output;
 pub mod program;
 pub mod repl;

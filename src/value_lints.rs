@@ -5,11 +5,11 @@
 //! the order the checker reports them; the ones that evaluate nothing are in
 //! `lint`.
 
-use crate::diag::Diagnostic;
-use crate::eval::Outcome;
-use crate::lint::{
+use crate::analysis::lint::{
     always_zero, ast_deductions, is_constant, over_allocated, unused, whole_pool_taker,
 };
+use crate::diag::Diagnostic;
+use crate::eval::Outcome;
 use crate::program::{CExpr, CKey, CKind, Program, SlotKind};
 use crate::span::Span;
 use crate::syntax::ast::{self, BinOp, StmtKind};

@@ -4,7 +4,7 @@
 //! diagnostics on stderr).
 
 use super::{help_text, is_incomplete, Reply, Session, COMMANDS};
-use crate::check::KEYWORDS;
+use crate::analysis::KEYWORDS;
 use crate::diag::Style;
 use crate::program::Builtin;
 use rustyline::completion::{Completer, FilenameCompleter, Pair};

@@ -2,7 +2,8 @@
 //! the compiled program's structure (and one error of the same kind of
 //! analysis, a `given` written twice). The warnings that need the value of
 //! a constant expression are computed above the evaluator, in
-//! `value_lints`, which also runs these in their order.
+//! `crate::value_lints`, which also runs these in their order. The
+//! driver adds [`unallocated`] after the checker's errors.
 
 use crate::diag::Diagnostic;
 use crate::program::{CExpr, CKind, Program, SlotKind};
@@ -273,5 +274,49 @@ fn examples(file: &ast::File, out: &mut Vec<Diagnostic>) {
                 }
             }
         }
+    }
+}
+
+/// The last deduction may leave money in the pool (`warn::unallocated`).
+pub(crate) fn unallocated(file: &ast::File) -> Option<Diagnostic> {
+    // After a share of the whole pool nothing can be left; what follows
+    // it is always 0 (`warn::always_zero`, in lint.rs).
+    let takes_all = |s: &ast::Stmt| {
+        matches!(&s.kind, StmtKind::Deduction { value, when: None, .. }
+            if takes_whole_pool(value))
+    };
+    if file.stmts.iter().any(takes_all) {
+        return None;
+    }
+    let last = file.stmts.iter().rev().find_map(|s| match &s.kind {
+        StmtKind::Deduction {
+            name, value, when, ..
+        } => Some((s, name, value, when)),
+        _ => None,
+    });
+    match last {
+        Some((_, _, value, None)) if matches!(value.unparen().kind, ExprKind::Remaining) => None,
+        Some((stmt, name, _, when)) => {
+            let why = if when.is_some() {
+                "it has a `when` condition"
+            } else {
+                "it does not take `remaining`"
+            };
+            Some(
+                Diagnostic::warning(
+                    crate::codes::WARN_UNALLOCATED,
+                    "this agreement can leave money unallocated",
+                )
+                .primary(
+                    stmt.span,
+                    format!(
+                        "the last deduction, `{}`, may leave money in the pool: {why}",
+                        name.name
+                    ),
+                )
+                .help("end with a share that takes the rest, e.g. `share producer = remaining`"),
+            )
+        }
+        None => None,
     }
 }
