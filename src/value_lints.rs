@@ -3,7 +3,7 @@
 //! rows that can never match): the evaluator computes those values, so these
 //! lints sit above it. [`lint`] gives every warning of a compiled program, in
 //! the order the checker reports them; the ones that evaluate nothing are in
-//! `lint`.
+//! `analysis::lint`.
 
 use crate::analysis::lint::{
     always_zero, ast_deductions, is_constant, over_allocated, unused, whole_pool_taker,

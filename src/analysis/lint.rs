@@ -3,7 +3,7 @@
 //! analysis, a `given` written twice). The warnings that need the value of
 //! a constant expression are computed above the evaluator, in
 //! `crate::value_lints`, which also runs these in their order. The
-//! driver adds [`unallocated`] after the checker's errors.
+//! driver adds `unallocated` after the checker's errors.
 
 use crate::diag::Diagnostic;
 use crate::program::{CExpr, CKind, Program, SlotKind};

@@ -319,37 +319,7 @@ impl<'a> Checker<'a> {
                 }
             };
             let value = comp.expr(&row.value);
-            for (e, k) in keys {
-                if let Some((_, ty)) = k {
-                    match key_ty {
-                        None => key_ty = Some((ty, e.span)),
-                        Some((first, fspan)) if first != ty => {
-                            ok = false;
-                            self.err(
-                                Diagnostic::error(
-                                    crate::codes::TABLE_KEY_KIND,
-                                    format!("the keys of table `{}` mix kinds", def_name.name),
-                                )
-                                .primary(e.span, format!("this key is {ty}"))
-                                .secondary(fspan, format!("the first key is {first}"))
-                                .help("every key of a table is of one kind"),
-                            );
-                        }
-                        _ => {}
-                    }
-                    if ty == Ty::Bool && matches!(row.key, ast::TableKey::Range { .. }) && ok {
-                        ok = false;
-                        self.err(
-                            Diagnostic::error(
-                                crate::codes::TABLE_BOOL_RANGE,
-                                "a range of bools has no meaning",
-                            )
-                            .primary(e.span, "a bool")
-                            .help("use `true => …` and `false => …`, or an `if`"),
-                        );
-                    }
-                }
-            }
+            self.table_key_kinds(def_name, row, keys, &mut key_ty, &mut ok);
             if let Some((_, ty)) = &value {
                 match value_ty {
                     None => value_ty = Some((*ty, row.value.span)),
@@ -387,6 +357,49 @@ impl<'a> Checker<'a> {
             rows: crow,
             span,
         })
+    }
+
+    /// The kinds of a row's keys: one kind for every key of the table, and
+    /// no range of bools. Clears `ok` when one is wrong (and reported).
+    fn table_key_kinds(
+        &mut self,
+        def_name: &ast::Ident,
+        row: &ast::TableRow,
+        keys: Vec<(&Expr, Option<(CExpr, Ty)>)>,
+        key_ty: &mut Option<(Ty, Span)>,
+        ok: &mut bool,
+    ) {
+        for (e, k) in keys {
+            if let Some((_, ty)) = k {
+                match *key_ty {
+                    None => *key_ty = Some((ty, e.span)),
+                    Some((first, fspan)) if first != ty => {
+                        *ok = false;
+                        self.err(
+                            Diagnostic::error(
+                                crate::codes::TABLE_KEY_KIND,
+                                format!("the keys of table `{}` mix kinds", def_name.name),
+                            )
+                            .primary(e.span, format!("this key is {ty}"))
+                            .secondary(fspan, format!("the first key is {first}"))
+                            .help("every key of a table is of one kind"),
+                        );
+                    }
+                    _ => {}
+                }
+                if ty == Ty::Bool && matches!(row.key, ast::TableKey::Range { .. }) && *ok {
+                    *ok = false;
+                    self.err(
+                        Diagnostic::error(
+                            crate::codes::TABLE_BOOL_RANGE,
+                            "a range of bools has no meaning",
+                        )
+                        .primary(e.span, "a bool")
+                        .help("use `true => …` and `false => …`, or an `if`"),
+                    );
+                }
+            }
+        }
     }
 }
 
@@ -491,43 +504,44 @@ impl Compiler<'_, '_> {
                 let node = CExpr::new(node, e.span);
                 Some((node, ty))
             }
-            ExprKind::If(c, a, b) => {
-                let cc = self.expr(c);
-                let ca = self.expr(a);
-                let cb = self.expr(b);
-                let ((cc, tc), (ca, ta), (cb, tb)) = (cc?, ca?, cb?);
-                if tc != Ty::Bool {
-                    return self.err(
-                        Diagnostic::error(
-                            crate::codes::KIND_IF_NOT_BOOL,
-                            format!(
-                                "the condition of `if` must be true or false, but this is {tc}"
-                            ),
-                        )
-                        .primary(c.span, format!("this is {tc}"))
-                        .help(
-                            "compare it with something, e.g. `if installments > 1 then … else …`",
-                        ),
-                    );
-                }
-                if ta != tb {
-                    return self.err(
-                        Diagnostic::error(
-                            crate::codes::KIND_IF_BRANCHES,
-                            "the two branches of `if` give different kinds of value",
-                        )
-                        .primary(a.span, format!("this is {ta}"))
-                        .secondary(b.span, format!("this is {tb}"))
-                        .help("both branches must give the same kind: money in the same currency, numbers, …"),
-                    );
-                }
-                Some((
-                    CExpr::new(CKind::If(Box::new(cc), Box::new(ca), Box::new(cb)), e.span),
-                    ta,
-                ))
-            }
+            ExprKind::If(c, a, b) => self.if_expr(e, c, a, b),
             ExprKind::Call(f, args) => self.call(e, f, args),
         }
+    }
+
+    /// `if c then a else b`: a bool condition, branches of one kind.
+    fn if_expr(&mut self, e: &Expr, c: &Expr, a: &Expr, b: &Expr) -> Option<(CExpr, Ty)> {
+        let cc = self.expr(c);
+        let ca = self.expr(a);
+        let cb = self.expr(b);
+        let ((cc, tc), (ca, ta), (cb, tb)) = (cc?, ca?, cb?);
+        if tc != Ty::Bool {
+            return self.err(
+                Diagnostic::error(
+                    crate::codes::KIND_IF_NOT_BOOL,
+                    format!("the condition of `if` must be true or false, but this is {tc}"),
+                )
+                .primary(c.span, format!("this is {tc}"))
+                .help("compare it with something, e.g. `if installments > 1 then … else …`"),
+            );
+        }
+        if ta != tb {
+            return self.err(
+                Diagnostic::error(
+                    crate::codes::KIND_IF_BRANCHES,
+                    "the two branches of `if` give different kinds of value",
+                )
+                .primary(a.span, format!("this is {ta}"))
+                .secondary(b.span, format!("this is {tb}"))
+                .help(
+                    "both branches must give the same kind: money in the same currency, numbers, …",
+                ),
+            );
+        }
+        Some((
+            CExpr::new(CKind::If(Box::new(cc), Box::new(ca), Box::new(cb)), e.span),
+            ta,
+        ))
     }
 
     fn call(&mut self, e: &Expr, f: &ast::Ident, args: &[Expr]) -> Option<(CExpr, Ty)> {

@@ -1,11 +1,11 @@
 //! Semantic analysis: syntax tree to [`Program`], one phase a file, each
 //! reporting every problem it finds, not only the first.
 //!
-//! * [`names`]: declarations and name resolution ("did you mean", reserved
+//! * `names`: declarations and name resolution ("did you mean", reserved
 //!   names);
-//! * [`graph`]: the dependency graph, its loops and its order;
-//! * [`kinds`]: kinds, units and currencies;
-//! * [`lower`]: lowering into [`crate::program::CExpr`], in dependency order;
+//! * `graph`: the dependency graph, its loops and its order;
+//! * `kinds`: kinds, units and currencies;
+//! * `lower`: lowering into [`crate::program::CExpr`], in dependency order;
 //! * [`lint`]: warnings that evaluate nothing.
 //!
 //! This file is the driver; no phase imports it.
