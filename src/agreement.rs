@@ -1,7 +1,7 @@
 //! Loading an agreement: source text → syntax → check → [`Program`], with
 //! every diagnostic kept for the front ends to render.
 
-use crate::check::{check, compile_constant};
+use crate::analysis::{check, compile_constant};
 use crate::diag::Diagnostic;
 use crate::eval::{coerce, Inputs, Outcome};
 use crate::program::{Program, SlotId, SlotKind};
@@ -79,7 +79,7 @@ impl Agreement {
                 text: text.to_string(),
             };
             let (file, mut diags) = parse(text);
-            let (program, more) = check(&file, text);
+            let (program, more) = check(&file, text, crate::value_lints::lint);
             diags.extend(more);
             Agreement::assemble(source, file, program, diags)
         }
@@ -179,7 +179,7 @@ impl Agreement {
             }
             file.stmts.extend(extra.stmts);
             file.comments.extend(extra.comments);
-            let (program, diags) = check(&file, &text);
+            let (program, diags) = check(&file, &text, crate::value_lints::lint);
             let source = Source {
                 name: self.source.name.clone(),
                 text,
@@ -218,7 +218,7 @@ impl Agreement {
                 text,
             },
             diagnostics: vec![Diagnostic::error(
-                "splitdsl::internal",
+                crate::codes::INTERNAL,
                 format!("internal error: {what}"),
             )],
         })
@@ -255,7 +255,7 @@ impl Agreement {
         fn set_from_text(&self, inputs: &mut Inputs, assignment: &str) -> Result<(), Diagnostic> {
             let Some(eq) = assignment.find('=') else {
                 return Err(Diagnostic::error(
-                    "splitdsl::cli::bad_set",
+                    crate::codes::CLI_BAD_SET,
                     format!("`{assignment}` is not of the form NAME=VALUE"),
                 )
                 .primary(Span::new(0, assignment.len()), "no `=`")
@@ -286,7 +286,7 @@ impl Agreement {
                         _ => "a deduction",
                     };
                     Err(Diagnostic::error(
-                        "splitdsl::input::not_input",
+                        crate::codes::INPUT_NOT_INPUT,
                         format!("`{name}` is {what}, not an input"),
                     )
                     .primary(span, "cannot be set from outside")
@@ -306,7 +306,7 @@ impl Agreement {
                         None => format!("the inputs are: {}", names.join(", ")),
                     };
                     Err(Diagnostic::error(
-                        "splitdsl::input::unknown",
+                        crate::codes::INPUT_UNKNOWN,
                         format!("the agreement has no input `{name}`"),
                     )
                     .primary(span, "unknown input")
@@ -346,7 +346,7 @@ impl Agreement {
                 });
                 if let Some(at) = percent {
                     return Err(Diagnostic::error(
-                        "splitdsl::input::kind_mismatch",
+                        crate::codes::INPUT_KIND_MISMATCH,
                         format!("`{}` is {}, but this is a percent", s.name, s.ty),
                     )
                     .primary(Span::new(offset + at.start, offset + at.end), "a percent")
@@ -372,7 +372,7 @@ impl Agreement {
             let s = &self.program.slots[slot];
             coerce(value, s.ty).ok_or_else(|| {
                 Diagnostic::error(
-                    "splitdsl::input::kind_mismatch",
+                    crate::codes::INPUT_KIND_MISMATCH,
                     format!("`{}` is {}, but this is {}", s.name, s.ty, value.ty()),
                 )
                 .primary(span, format!("{}", value.ty()))
@@ -393,7 +393,7 @@ fn currency_of(ty: Ty) -> String {
 /// Reads a source file, turning every way it can fail into a diagnostic.
 pub fn read_source(path: &Path) -> Result<String, Box<Failure>> {
     let name = path.display().to_string();
-    let fail = |code: &'static str, msg: String, help: &str| {
+    let fail = |code: crate::codes::Code, msg: String, help: &str| {
         Box::new(Failure {
             source: Source {
                 name: name.clone(),
@@ -404,21 +404,21 @@ pub fn read_source(path: &Path) -> Result<String, Box<Failure>> {
     };
     if path.is_dir() {
         return Err(fail(
-            "splitdsl::io::is_directory",
+            crate::codes::IO_IS_DIRECTORY,
             format!("`{name}` is a directory, not a .split file"),
             "give the path of a .split file",
         ));
     }
     let bytes = std::fs::read(path).map_err(|e| {
         fail(
-            "splitdsl::io::unreadable",
+            crate::codes::IO_UNREADABLE,
             format!("cannot read `{name}`: {e}"),
             "check the path and its permissions",
         )
     })?;
     if bytes.contains(&0) {
         return Err(fail(
-            "splitdsl::io::binary",
+            crate::codes::IO_BINARY,
             format!("`{name}` is a binary file, not a .split agreement"),
             "a .split file is UTF-8 text",
         ));
@@ -426,7 +426,7 @@ pub fn read_source(path: &Path) -> Result<String, Box<Failure>> {
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         fail(
-            "splitdsl::io::not_utf8",
+            crate::codes::IO_NOT_UTF8,
             format!("`{name}` is not UTF-8 text (invalid byte at offset {at})"),
             "save the file as UTF-8",
         )

@@ -234,7 +234,7 @@ impl Agreement {
     fn same_agreement(&self, inputs: &Inputs<'_>) -> Result<(), Error> {
         if inputs.agreement.id != self.id {
             let d = Diagnostic::error(
-                "splitdsl::input::other_agreement",
+                crate::codes::INPUT_OTHER_AGREEMENT,
                 format!(
                     "these inputs were made for another agreement (`{}`), not `{}`",
                     inputs.agreement.source.name, self.source.name
@@ -273,7 +273,7 @@ impl Agreement {
                 None => "give the name of an input, cell, fee or share".into(),
             };
             let d = Diagnostic::error(
-                "splitdsl::name::unknown",
+                crate::codes::NAME_UNKNOWN,
                 format!("the agreement has no value named `{name}`"),
             )
             .primary(Span::new(0, name.len()), "unknown name")
@@ -381,7 +381,7 @@ impl Inputs<'_> {
         if value.ty() != want {
             return Err(fail(
                 Diagnostic::error(
-                    "splitdsl::input::kind_mismatch",
+                    crate::codes::INPUT_KIND_MISMATCH,
                     format!("`{name}` is {want}, but this is {}", value.ty()),
                 )
                 .primary(value_span, format!("{}", value.ty()))
@@ -813,7 +813,7 @@ impl Error {
     /// let text = "price = 10.00 USD\nshare p = remaning\nshare q = 1.00 EUR\n";
     /// let err = splitdsl::Agreement::compile("x.split", text).unwrap_err();
     /// assert!(err.diagnostics().len() >= 2);
-    /// assert!(err.diagnostics().iter().all(|d| d.code.starts_with("splitdsl::")));
+    /// assert!(err.diagnostics().iter().all(|d| d.code.as_str().starts_with("splitdsl::")));
     /// ```
     pub fn diagnostics(&self) -> &[Diagnostic] {
         &self.failure.diagnostics
@@ -828,7 +828,7 @@ impl Error {
     /// # Ok::<(), splitdsl::Error>(())
     /// ```
     pub fn code(&self) -> Option<&'static str> {
-        self.items.get(self.main).map(|i| i.diag.code)
+        self.items.get(self.main).map(|i| i.diag.code.as_str())
     }
 
     /// The name of the text the diagnostics point into: the file, or

@@ -5,6 +5,7 @@
 //! message, labelled byte spans, and an optional help line. They carry no
 //! source text; [`render`] pairs them with the text they point into.
 
+use crate::codes::Code;
 use crate::span::Span;
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
@@ -39,8 +40,9 @@ pub struct Label {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Diagnostic {
-    /// A stable code such as `splitdsl::unit::currency_mismatch`.
-    pub code: &'static str,
+    /// A stable code such as `splitdsl::unit::currency_mismatch`
+    /// ([`"splitdsl::unit::currency_mismatch"`]).
+    pub code: Code,
     /// Error or warning.
     pub severity: Severity,
     /// One sentence saying what is wrong.
@@ -53,7 +55,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A new error with `code` and `message`.
-    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn error(code: Code, message: impl Into<String>) -> Self {
         Diagnostic {
             code,
             severity: Severity::Error,
@@ -64,7 +66,7 @@ impl Diagnostic {
     }
 
     /// A new warning with `code` and `message`.
-    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn warning(code: Code, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(code, message)
@@ -448,7 +450,7 @@ pub struct JsonDiagnostic {
     /// The file.
     pub file: String,
     /// The stable code.
-    pub code: &'static str,
+    pub code: Code,
     /// `error` or `warning`.
     pub severity: Severity,
     /// The message.
@@ -550,7 +552,7 @@ pub fn date_out_of_range(
         ("+", "after", "9999-12-31")
     };
     Diagnostic::error(
-        "splitdsl::eval::date_out_of_range",
+        crate::codes::EVAL_DATE_OUT_OF_RANGE,
         format!("date out of range: {date} {sign} {n} {unit} is {side} {limit}"),
     )
     .primary(span, "the resulting date is out of range")

@@ -920,7 +920,7 @@ pub fn sales<R: Read>(
             fail(
                 None,
                 Fatal::Other(Diagnostic::error(
-                    "splitdsl::batch::overflow",
+                    crate::codes::BATCH_OVERFLOW,
                     "the ledger's totals overflow (more than 10^28 minor units)",
                 )),
             )

@@ -353,7 +353,7 @@ impl Document {
         } else {
             crate::syntax::parse(&self.text)
         };
-        let (program, more) = crate::check::check(&file, &self.text);
+        let (program, more) = crate::analysis::check(&file, &self.text, crate::value_lints::lint);
         diags.extend(more);
         crate::diag::sort_by_position(&mut diags);
         // Kinds of value only from a program that checked (the checker may

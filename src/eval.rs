@@ -657,7 +657,7 @@ impl Program {
             if p.is_sign_negative() && !p.is_zero() {
                 let s = &self.slots[self.price];
                 return Err(Diagnostic::error(
-                    "splitdsl::eval::negative_price",
+                    crate::codes::EVAL_NEGATIVE_PRICE,
                     format!("the price is {}, below zero", Value::Money(p, self.currency)),
                 )
                 .primary(s.stmt_span, "the price")
@@ -667,7 +667,7 @@ impl Program {
             if p.normalize().scale() > minor {
                 let s = &self.slots[self.price];
                 return Err(Diagnostic::error(
-                    "splitdsl::eval::fractional_price",
+                    crate::codes::EVAL_FRACTIONAL_PRICE,
                     format!(
                         "the price is {}, which is not a whole number of {} minor units",
                         Value::Money(p, self.currency),
@@ -697,7 +697,7 @@ impl Program {
         let c = self.currency;
         if amount.is_sign_negative() && !amount.is_zero() {
             return Err(Diagnostic::error(
-                "splitdsl::eval::negative_deduction",
+                crate::codes::EVAL_NEGATIVE_DEDUCTION,
                 format!(
                     "the {what} `{}` is {}, below zero (the pool is {})",
                     slot.name,
@@ -710,7 +710,7 @@ impl Program {
         }
         if amount > before {
             return Err(Diagnostic::error(
-                "splitdsl::eval::exceeds_pool",
+                crate::codes::EVAL_EXCEEDS_POOL,
                 format!(
                     "the {what} `{}` is {}, more than the {} left in the pool",
                     slot.name,
@@ -876,7 +876,7 @@ impl Program {
         }
         let keys: Vec<&str> = table.rows.iter().map(|r| r.key_text.as_str()).collect();
         Err(Diagnostic::error(
-            "splitdsl::eval::no_table_row",
+            crate::codes::EVAL_NO_TABLE_ROW,
             format!("the table `{}` has no row for {key}", table.name),
         )
         .primary(span, format!("looks up {key}"))
@@ -930,7 +930,7 @@ impl Program {
                 let hi = next(st)?.unwrap_or(first);
                 if compare(lo, hi) == Some(Ordering::Greater) {
                     return Err(Diagnostic::error(
-                        "splitdsl::eval::clamp_bounds",
+                        crate::codes::EVAL_CLAMP_BOUNDS,
                         format!("`clamp` got a lower bound ({lo}) above its upper bound ({hi})"),
                     )
                     .primary(span, "here")
@@ -968,7 +968,7 @@ impl Program {
                         let s = step.decimal().unwrap_or_default();
                         if s.is_zero() {
                             return Err(Diagnostic::error(
-                                "splitdsl::eval::division_by_zero",
+                                crate::codes::EVAL_DIVISION_BY_ZERO,
                                 format!("`{}` cannot round to a step of zero", f.name()),
                             )
                             .primary(span, "step is zero")
@@ -1044,7 +1044,7 @@ pub fn binary(op: BinOp, a: Value, b: Value, span: Span) -> R<Value> {
     let div = |x: Decimal, y: Decimal| {
         if y.is_zero() {
             Err(
-                Diagnostic::error("splitdsl::eval::division_by_zero", "division by zero")
+                Diagnostic::error(crate::codes::EVAL_DIVISION_BY_ZERO, "division by zero")
                     .primary(span, format!("divides {x} by zero"))
                     .help("guard the division, e.g. `if n > 0 then x / n else 0`"),
             )
@@ -1081,7 +1081,7 @@ pub fn binary(op: BinOp, a: Value, b: Value, span: Span) -> R<Value> {
             let shown = if op == BinOp::Sub { -n } else { n };
             let out_of_range = || crate::diag::date_out_of_range(span, d, shown);
             let days = whole_days(n, span).map_err(|e| {
-                if e.code == "splitdsl::eval::overflow" {
+                if e.code == crate::codes::EVAL_OVERFLOW {
                     out_of_range()
                 } else {
                     e
@@ -1120,7 +1120,7 @@ pub fn binary(op: BinOp, a: Value, b: Value, span: Span) -> R<Value> {
 fn whole_days(n: Decimal, span: Span) -> R<i64> {
     if !n.fract().is_zero() {
         return Err(Diagnostic::error(
-            "splitdsl::eval::fractional_days",
+            crate::codes::EVAL_FRACTIONAL_DAYS,
             format!("a date moves by whole days, not {n}"),
         )
         .primary(span, "here")
@@ -1162,7 +1162,7 @@ fn too_large_for_cents(v: Decimal, c: Currency) -> bool {
 #[inline(never)]
 fn money_overflow(span: Span, c: Currency) -> Diagnostic {
     Diagnostic::error(
-        "splitdsl::eval::overflow",
+        crate::codes::EVAL_OVERFLOW,
         format!("arithmetic overflow: an amount of {c} this large cannot be exact to its minor unit"),
     )
     .primary(span, "the result of this operation is too large")
@@ -1174,13 +1174,13 @@ fn money_overflow(span: Span, c: Currency) -> Diagnostic {
 
 /// Overflow at `span`.
 pub fn overflow(span: Span) -> Diagnostic {
-    Diagnostic::error("splitdsl::eval::overflow", "arithmetic overflow")
+    Diagnostic::error(crate::codes::EVAL_OVERFLOW, "arithmetic overflow")
         .primary(span, "the result of this operation is too large")
         .help("values hold at most 28 significant digits (about 7.9 × 10^28)")
 }
 
 fn internal(span: Span, what: &str) -> Diagnostic {
-    Diagnostic::error("splitdsl::internal", format!("internal error: {what}"))
+    Diagnostic::error(crate::codes::INTERNAL, format!("internal error: {what}"))
         .primary(span, "here")
         .help("this is a bug in splitdsl; please report it with this file")
 }

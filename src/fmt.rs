@@ -26,7 +26,8 @@ use crate::diag::Diagnostic;
 use crate::span::Span;
 use crate::syntax::ast::*;
 use crate::syntax::parse;
-use rust_decimal::Decimal;
+#[doc(hidden)] // takes the syntax tree, an internal (issue 13)
+pub use crate::syntax::print::expr_text;
 
 /// Formats `src`. Fails with the syntax errors of `src` (nothing is
 /// formatted when the file does not parse).
@@ -74,7 +75,7 @@ fn verify(file: &File, src: &str, out: &str) -> Result<(), Vec<Diagnostic>> {
         Ok(())
     } else {
         Err(vec![Diagnostic::error(
-            "splitdsl::internal::fmt",
+            crate::codes::INTERNAL_FMT,
             "internal error: formatting would change this file's meaning or comments; it was left alone",
         )
         .primary(Span::new(0, 0), "in this file")
@@ -161,7 +162,7 @@ fn format_file(file: &File, src: &str) -> String {
 }
 
 fn stmt_units(s: &Stmt, src: &str, units: &mut Vec<Unit>) {
-    let p = Printer { src };
+    let expr = |e: &Expr| expr_text(e, src);
     match &s.kind {
         StmtKind::Agreement { title } => {
             units.push(Unit::new(
@@ -175,13 +176,13 @@ fn stmt_units(s: &Stmt, src: &str, units: &mut Vec<Unit>) {
         StmtKind::Input { name, value } => {
             units.push(Unit::new(
                 s.span,
-                format!("input {} = {}", name.name, p.expr(value)),
+                format!("input {} = {}", name.name, expr(value)),
             ));
         }
         StmtKind::Cell { name, value } => {
             units.push(Unit::new(
                 s.span,
-                format!("{} = {}", name.name, p.expr(value)),
+                format!("{} = {}", name.name, expr(value)),
             ));
         }
         StmtKind::Deduction {
@@ -197,10 +198,10 @@ fn stmt_units(s: &Stmt, src: &str, units: &mut Vec<Unit>) {
                 head.push(' ');
                 head.push_str(&quote(&l.value));
             }
-            let mut rest = format!("= {}", p.expr(value));
+            let mut rest = format!("= {}", expr(value));
             if let Some(w) = when {
                 rest.push_str(" when ");
-                rest.push_str(&p.expr(w));
+                rest.push_str(&expr(w));
             }
             let mut u = Unit::new(s.span, head);
             u.rest = rest;
@@ -208,7 +209,7 @@ fn stmt_units(s: &Stmt, src: &str, units: &mut Vec<Unit>) {
             units.push(u);
         }
         StmtKind::Require { cond, message } => {
-            let mut text = format!("require {}", p.expr(cond));
+            let mut text = format!("require {}", expr(cond));
             if let Some(m) = message {
                 text.push(' ');
                 text.push_str(&quote(&m.value));
@@ -225,15 +226,15 @@ fn stmt_units(s: &Stmt, src: &str, units: &mut Vec<Unit>) {
             units.push(header);
             for r in rows {
                 let key = match &r.key {
-                    TableKey::Value(e) => p.expr(e),
+                    TableKey::Value(e) => expr(e),
                     TableKey::Range { lo, hi, .. } => format!(
                         "{}..{}",
-                        lo.as_ref().map(|e| p.expr(e)).unwrap_or_default(),
-                        hi.as_ref().map(|e| p.expr(e)).unwrap_or_default()
+                        lo.as_ref().map(&expr).unwrap_or_default(),
+                        hi.as_ref().map(&expr).unwrap_or_default()
                     ),
                 };
                 let mut u = Unit::new(r.span, key);
-                u.rest = format!("=> {}", p.expr(&r.value));
+                u.rest = format!("=> {}", expr(&r.value));
                 u.align = Align::Row;
                 u.indent = 2;
                 u.comment_indent = 2;
@@ -254,10 +255,7 @@ fn stmt_units(s: &Stmt, src: &str, units: &mut Vec<Unit>) {
                     ItemKind::Given => "given",
                     ItemKind::Expect => "expect",
                 };
-                let mut u = Unit::new(
-                    i.span,
-                    format!("{kw} {} = {}", i.name.name, p.expr(&i.value)),
-                );
+                let mut u = Unit::new(i.span, format!("{kw} {} = {}", i.name.name, expr(&i.value)));
                 u.indent = 2;
                 u.comment_indent = 2;
                 units.push(u);
@@ -490,147 +488,4 @@ fn quote(s: &str) -> String {
     }
     out.push('"');
     out
-}
-
-/// An expression in the canonical layout, on one line (`src` is the text it
-/// was parsed from, for literals' digits as written).
-///
-/// ```
-/// let src = "producer>=30%of net";
-/// let e = splitdsl::syntax::parse_expr(src).unwrap();
-/// assert_eq!(splitdsl::fmt::expr_text(&e, src), "producer >= 30% of net");
-/// ```
-#[doc(hidden)] // takes the syntax tree, an internal (issue 13)
-pub fn expr_text(e: &Expr, src: &str) -> String {
-    Printer { src }.expr(e)
-}
-
-struct Printer<'s> {
-    src: &'s str,
-}
-
-/// Binding power of an expression as an operand (higher binds tighter).
-fn power(e: &Expr) -> u8 {
-    match &e.kind {
-        ExprKind::Binary(op, ..) => op.precedence(),
-        ExprKind::Unary(UnOp::Not, _) => 3,
-        ExprKind::If(..) => 0,
-        _ => 10,
-    }
-}
-
-impl Printer<'_> {
-    fn expr(&self, e: &Expr) -> String {
-        let mut out = String::new();
-        self.write(e, &mut out);
-        out
-    }
-
-    /// Writes `e`, in parentheses when `need` says so (only for trees not
-    /// made by the parser: the parser keeps the user's parentheses).
-    fn operand(&self, e: &Expr, need: bool, out: &mut String) {
-        if need {
-            out.push('(');
-            self.write(e, out);
-            out.push(')');
-        } else {
-            self.write(e, out);
-        }
-    }
-
-    fn write(&self, e: &Expr, out: &mut String) {
-        crate::stack::guard(|| self.write_unguarded(e, out))
-    }
-
-    fn write_unguarded(&self, e: &Expr, out: &mut String) {
-        match &e.kind {
-            ExprKind::Number(d) => out.push_str(&self.digits(e.span, *d)),
-            ExprKind::Percent(d) => {
-                out.push_str(&self.digits(e.span, *d));
-                out.push('%');
-            }
-            ExprKind::Money(d, c) => {
-                out.push_str(&self.digits(e.span, *d));
-                out.push(' ');
-                out.push_str(&c.name);
-            }
-            ExprKind::Rate(d, to, per) => {
-                out.push_str(&self.digits(e.span, *d));
-                out.push(' ');
-                out.push_str(&to.name);
-                out.push('/');
-                out.push_str(&per.name);
-            }
-            ExprKind::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            ExprKind::Date(d) => out.push_str(&d.format("%Y-%m-%d").to_string()),
-            ExprKind::Name(n) => out.push_str(n),
-            ExprKind::Remaining => out.push_str("remaining"),
-            ExprKind::Unary(op, x) => {
-                match op {
-                    // `- -x`, not `--x`: easier to read.
-                    UnOp::Neg if matches!(x.kind, ExprKind::Unary(UnOp::Neg, _)) => {
-                        out.push_str("- ")
-                    }
-                    UnOp::Neg => out.push('-'),
-                    UnOp::Not => out.push_str("not "),
-                }
-                let need = match op {
-                    UnOp::Neg => power(x) < 10,
-                    UnOp::Not => power(x) < 3,
-                };
-                self.operand(x, need, out);
-            }
-            ExprKind::Binary(op, _, a, b) => {
-                let p = op.precedence();
-                self.operand(a, power(a) < p, out);
-                out.push(' ');
-                out.push_str(op.symbol());
-                out.push(' ');
-                let need_b = match &b.kind {
-                    ExprKind::Unary(UnOp::Not, _) | ExprKind::If(..) => false,
-                    _ => power(b) <= p,
-                };
-                self.operand(b, need_b, out);
-            }
-            ExprKind::If(c, a, b) => {
-                out.push_str("if ");
-                self.write(c, out);
-                out.push_str(" then ");
-                self.write(a, out);
-                out.push_str(" else ");
-                self.write(b, out);
-            }
-            ExprKind::Call(f, args) => {
-                out.push_str(&f.name);
-                out.push('(');
-                for (i, a) in args.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    self.write(a, out);
-                }
-                out.push(')');
-            }
-            ExprKind::Paren(x) => {
-                out.push('(');
-                self.write(x, out);
-                out.push(')');
-            }
-        }
-    }
-
-    /// The digits of a literal as written (`1_000.50`), or `d` when the
-    /// source does not hold them.
-    fn digits(&self, span: Span, d: Decimal) -> String {
-        let written: String = span
-            .text(self.src)
-            .chars()
-            .take_while(|c| c.is_ascii_digit() || *c == '_' || *c == '.')
-            .collect();
-        let clean: String = written.chars().filter(|c| *c != '_').collect();
-        match Decimal::from_str_exact(&clean) {
-            Ok(v) if v == d && v.scale() == d.scale() && !written.ends_with('.') => written,
-            _ => d.to_string(),
-        }
-    }
 }

@@ -4,7 +4,7 @@
 //! the platform takes its fee, an affiliate, co-producers and the creator
 //! share what is left in a fixed *deduction order*, every cent exact.
 //!
-//! The pipeline: source → syntax (pest, an AST with byte spans) → check
+//! The pipeline: source → syntax (pest, an AST with byte spans) → analysis
 //! (names, kinds and currencies, the dependency graph) → program (compiled
 //! once) → evaluation (run many times) → front ends (the command line, the
 //! table, JSON and CSV renderers). Problems are [`diag::Diagnostic`] values
@@ -96,7 +96,7 @@ internal! {
     #[cfg(any(feature = "cli", feature = "internals"))]
     mod chart;
 }
-internal! { mod check; }
+internal! { mod analysis; }
 // The registry is read by `check --explain` and the tests only.
 internal! {
     #[cfg_attr(not(feature = "cli"), allow(dead_code))]
@@ -107,7 +107,6 @@ internal! {
     mod diff;
 }
 internal! { mod eval; }
-internal! { mod lint; }
 // The command line's output files (and the tests'): not in an embedder's build.
 internal! {
     #[cfg(any(feature = "cli", feature = "internals"))]
@@ -119,6 +118,8 @@ internal! { mod stack; }
 internal! { mod summary; }
 internal! { mod syntax; }
 internal! { mod textwidth; }
+// The lints that evaluate constant expressions (services: above eval).
+mod value_lints;
 
 pub use agreement::Agreement;
 pub use api::{Breakdown, Deduction, DeductionKind, Error, Inputs, Requirement, Value};

@@ -1,5 +1,5 @@
 //! The compiled agreement: names resolved to slots, kinds known, the
-//! evaluation order fixed. Built once by [`crate::check`], run many times by
+//! evaluation order fixed. Built once by [`crate::analysis`], run many times by
 //! [`crate::eval`].
 
 use crate::span::Span;

@@ -114,7 +114,7 @@ pub fn requirement_failures(
             }
         }
         let mut d = Diagnostic::error(
-            "splitdsl::require::failed",
+            crate::codes::REQUIRE_FAILED,
             format!("requirement not met: {}", r.message),
         );
         let text = if operands.is_empty() {
@@ -149,7 +149,7 @@ pub fn unavailable(p: &Program, out: &Outcome) -> Vec<Diagnostic> {
         .filter_map(|(slot, cause)| {
             let s = p.slots.get(*slot)?;
             let mut d = Diagnostic::warning(
-                "splitdsl::eval::unused_failed",
+                crate::codes::EVAL_UNUSED_FAILED,
                 format!("`{}` has no value for this sale: {}", s.name, cause.message),
             )
             .primary(

@@ -156,7 +156,7 @@ fn label_error(t: &Str, src: &str, what: &str) -> Option<Diagnostic> {
         n => format!(" (and {} more)", n - 1),
     };
     let d = Diagnostic::error(
-        "splitdsl::label::control_char",
+        crate::codes::LABEL_CONTROL_CHAR,
         format!("{what} holds {} ({code}){more}", describe(first)),
     );
     let d = match at {

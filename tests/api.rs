@@ -269,7 +269,11 @@ fn miette_renders_an_error_with_every_diagnostic() {
     let out = render(&err);
     assert!(out.contains("broken.split"), "{out}");
     for d in err.diagnostics() {
-        assert!(out.contains(d.code), "{} missing from\n{out}", d.code);
+        assert!(
+            out.contains(d.code.as_str()),
+            "{} missing from\n{out}",
+            d.code
+        );
         assert!(
             out.contains(&d.message),
             "{} missing from\n{out}",

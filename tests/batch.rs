@@ -203,7 +203,7 @@ fn every_kind_of_bad_row_is_reported_with_its_line_and_the_good_rows_settle() {
     let (out, rejects, s) = run(&a, ledger, 2);
     let got: Vec<(u64, Option<&str>, &str)> = rejects
         .iter()
-        .map(|r| (r.line, r.id.as_deref(), r.diagnostic.code))
+        .map(|r| (r.line, r.id.as_deref(), r.diagnostic.code.as_str()))
         .collect();
     assert_eq!(
         got,
@@ -334,7 +334,7 @@ fn json_lines_in_and_out() {
     assert_eq!(lines[1]["price"], "-1999.99");
     let got: Vec<(u64, &str)> = rejects
         .iter()
-        .map(|r| (r.line, r.diagnostic.code))
+        .map(|r| (r.line, r.diagnostic.code.as_str()))
         .collect();
     assert_eq!(
         got,
@@ -361,7 +361,7 @@ fn header_problems_stop_the_run() {
             &mut Vec::new(),
         );
         assert!(out.is_empty(), "nothing is written");
-        r.err().map(|f| f.diagnostic().0.code)
+        r.err().map(|f| f.diagnostic().0.code.as_str())
     };
     assert_eq!(fatal(""), Some("splitdsl::batch::empty"));
     assert_eq!(
@@ -426,7 +426,7 @@ fn more_bad_cells_and_header_warnings() {
             Ok(())
         }
         fn warning(&mut self, d: &splitdsl::diag::Diagnostic, _header: &str) {
-            self.1.push(d.code);
+            self.1.push(d.code.as_str());
         }
     }
     let mut obs = Obs(Vec::new(), Vec::new());
@@ -441,7 +441,11 @@ fn more_bad_cells_and_header_warnings() {
         &mut obs,
     )
     .unwrap_or_else(|f| panic!("{:?}", f.diagnostic()));
-    let got: Vec<(u64, &str)> = obs.0.iter().map(|r| (r.line, r.diagnostic.code)).collect();
+    let got: Vec<(u64, &str)> = obs
+        .0
+        .iter()
+        .map(|r| (r.line, r.diagnostic.code.as_str()))
+        .collect();
     assert_eq!(
         got,
         [
@@ -470,7 +474,7 @@ fn more_bad_cells_and_header_warnings() {
         &mut Vec::new(),
     );
     assert_eq!(
-        r.err().map(|f| f.diagnostic().0.code),
+        r.err().map(|f| f.diagnostic().0.code.as_str()),
         Some("splitdsl::batch::kind_clash")
     );
 }
@@ -483,7 +487,7 @@ const SUBSCRIPTION: &str = include_str!("../examples/subscription.split");
 fn codes(rejects: &[Reject]) -> Vec<(u64, Option<&str>, &str)> {
     rejects
         .iter()
-        .map(|r| (r.line, r.id.as_deref(), r.diagnostic.code))
+        .map(|r| (r.line, r.id.as_deref(), r.diagnostic.code.as_str()))
         .collect()
 }
 
@@ -505,7 +509,7 @@ fn fatal_code(a: &Agreement, sets: &[&str], ledger: &str) -> (&'static str, Stri
     assert!(out.is_empty(), "nothing is written");
     let (d, _) = r.expect_err("a fatal error").diagnostic();
     (
-        d.code,
+        d.code.as_str(),
         format!("{} | {}", d.message, d.help.unwrap_or_default()),
     )
 }
@@ -558,10 +562,10 @@ fn a_forced_delimiter_wins_over_the_detection() {
         );
         (
             r.map(|_| String::from_utf8(out).unwrap())
-                .map_err(|f| f.diagnostic().0.code),
+                .map_err(|f| f.diagnostic().0.code.as_str()),
             rejects
                 .iter()
-                .map(|r| (r.line, r.diagnostic.code))
+                .map(|r| (r.line, r.diagnostic.code.as_str()))
                 .collect::<Vec<_>>(),
         )
     };

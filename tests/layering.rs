@@ -2,8 +2,8 @@
 //! `crate::…` / `super::…` path in `src/`, two checks:
 //!
 //! * no two modules import each other (a module is a top-level module of the
-//!   crate; the files of `src/batch/` are modules of their own, and so is the
-//!   REPL's terminal front end `repl::front`);
+//!   crate; the files of `src/batch/` and `src/analysis/` are modules of
+//!   their own, and so is the REPL's terminal front end `repl::front`);
 //! * no module below the front ends imports a front end (`cli`,
 //!   `repl::front`), and no module imports one from a higher layer (see
 //!   `LAYERS`).
@@ -14,21 +14,35 @@ use std::path::{Path, PathBuf};
 
 /// The layers, lowest first. A module may import from its own layer or one
 /// below it, never from one above. Every module of `src/` must be listed.
-/// (The order is the order of imports: the checker lowers into the
-/// program's types, so `program` sits below `check`.)
+/// (The order is the order of imports: the analysis lowers into the
+/// program's types, so `program` sits below `analysis`.)
 const LAYERS: &[(&str, &[&str])] = &[
-    ("foundation", &["span", "value", "stack", "diag"]),
+    // `codes`: the registry of every stage's codes, the ledger's included
+    // (a `Diagnostic` carries a typed `codes::Code`).
+    ("foundation", &["span", "value", "stack", "codes", "diag"]),
     ("syntax", &["syntax"]),
     // Display widths and the characters a label may hold (checks AST labels).
     ("text", &["textwidth"]),
     ("program", &["program"]),
-    ("semantic analysis", &["check", "lint"]),
+    (
+        "semantic analysis",
+        &[
+            "analysis",
+            "analysis::names",
+            "analysis::kinds",
+            "analysis::graph",
+            "analysis::lower",
+            "analysis::lint",
+        ],
+    ),
     ("evaluation", &["eval"]),
     (
         "services",
         &[
             "agreement",
             "document",
+            // The lints that evaluate constant expressions.
+            "value_lints",
             "api",
             "explain",
             "repl",
@@ -37,10 +51,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             // One sale's outcome as data (deductions, requirement failures,
             // the JSON contract's structs), below every renderer.
             "summary",
-            // The registry of every stage's codes, the ledger's included.
-            "codes",
             "batch",
-            "batch::codes",
             "batch::field",
             "batch::ids",
             "batch::quote",
@@ -64,8 +75,6 @@ const LAYERS: &[(&str, &[&str])] = &[
 /// Upward imports that are known and left for other parts of issue 13 (take
 /// an entry out when it is fixed; never add one that imports a front end).
 const KNOWN_UPWARD: &[(&str, &str)] = &[
-    ("lint", "eval"), // lints evaluate constant expressions
-    ("check", "fmt"), // the checker formats a suggested fix
 ];
 
 const FRONT_ENDS: &[&str] = &["cli", "repl::front"];
@@ -90,7 +99,7 @@ fn module_of(rel: &Path) -> Option<String> {
     match parts.as_slice() {
         [f] if f == "lib" || f == "main" => None,
         [f] => Some(f.clone()),
-        [d, f] if d == "batch" && f != "mod" => Some(format!("batch::{f}")),
+        [d, f] if SPLIT_FOLDERS.contains(&d.as_str()) && f != "mod" => Some(format!("{d}::{f}")),
         [d, f] if d == "repl" && (f == "front" || f == "render") => Some(format!("repl::{f}")),
         [d, ..] => Some(d.clone()),
         [] => None,
@@ -102,15 +111,22 @@ fn target(segments: &[&str]) -> Option<String> {
     let first = *segments.first()?;
     let second = segments.get(1).copied().unwrap_or("");
     match first {
-        "batch" if batch_files().iter().any(|f| f == second) => Some(format!("batch::{second}")),
+        _ if SPLIT_FOLDERS.contains(&first) && folder_files(first).iter().any(|f| f == second) => {
+            Some(format!("{first}::{second}"))
+        }
         "repl" if second == "front" || second == "render" => Some(format!("repl::{second}")),
         _ => Some(first.to_string()),
     }
 }
 
-/// The files of `src/batch/` (but `mod.rs`), by module name.
-fn batch_files() -> Vec<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/batch");
+/// Folders of `src/` whose files are modules of their own (`batch::settle`).
+const SPLIT_FOLDERS: &[&str] = &["batch", "analysis"];
+
+/// The files of `src/FOLDER/` (but `mod.rs`), by module name.
+fn folder_files(folder: &str) -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("src")
+        .join(folder);
     let mut files = Vec::new();
     rs_files(&dir, &mut files);
     files
@@ -141,6 +157,23 @@ fn imports(module: &str, text: &str) -> Vec<(String, usize)> {
             Some(i) => &line[..i],
             None => line,
         };
+        // A folder's `mod.rs` names its files by relative paths
+        // (`lower::Lowered`, `self::lower::…`).
+        if SPLIT_FOLDERS.contains(&module) {
+            for f in folder_files(module) {
+                let pat = format!("{f}::");
+                let hit = code.match_indices(&pat).any(|(i, _)| {
+                    let before = code[..i].chars().next_back();
+                    let self_path = code[..i].ends_with("self::");
+                    self_path
+                        || !before
+                            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+                });
+                if hit {
+                    found.push((format!("{module}::{f}"), no + 1));
+                }
+            }
+        }
         for (prefix, is_super) in [("crate::", false), ("super::", true)] {
             let mut rest = code;
             while let Some(i) = rest.find(prefix) {
@@ -160,8 +193,8 @@ fn imports(module: &str, text: &str) -> Vec<(String, usize)> {
                     tail = &t[s.len()..];
                 }
                 let name = if is_super {
-                    // `super::` in a file of `batch/` or `repl/`: a sibling
-                    // file, or the folder's `mod.rs`.
+                    // `super::` in a file of `batch/`, `analysis/` or
+                    // `repl/`: a sibling file, or the folder's `mod.rs`.
                     let parent = module.split("::").next().unwrap_or(module);
                     let mut full = vec![parent];
                     full.extend(segs.iter().copied());
@@ -220,6 +253,24 @@ fn scan_sees_imports() {
     assert_eq!(names, ["batch::statement", "eval", "repl::front"]);
     let g = graph();
     assert!(g["batch::settle"].contains_key("eval"), "{g:#?}");
+    // The phases of the analysis are modules of their own.
+    let found = imports(
+        "analysis::lower",
+        "use super::kinds::Compiler;\nuse crate::analysis::names::Node;\nuse super::check;\n",
+    );
+    let names: Vec<&str> = found.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["analysis::kinds", "analysis::names", "analysis"]);
+    let found = imports(
+        "analysis",
+        "use lower::Lowered;\nlet x = self::graph::Graph;\nmy_lower::x;\n",
+    );
+    let names: Vec<&str> = found.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["analysis::lower", "analysis::graph"]);
+    assert!(g["analysis"].contains_key("analysis::lower"), "{g:#?}");
+    assert!(
+        g["analysis::lower"].contains_key("analysis::kinds"),
+        "{g:#?}"
+    );
 }
 
 #[test]

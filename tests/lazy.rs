@@ -71,7 +71,7 @@ fn a_false_when_needs_nothing_from_its_formula() {
     let rate = a.program.slot("rate").unwrap();
     assert_eq!(out.value(rate), None);
     assert_eq!(
-        out.failure(rate).map(|d| d.code),
+        out.failure(rate).map(|d| d.code.as_str()),
         Some("splitdsl::eval::no_table_row")
     );
     // When the `when` holds, the formula runs.

@@ -33,15 +33,15 @@ fn pipeline(src: String, budget: Duration) -> Outcome {
                     }
                     Err(d) => {
                         let _ = render(&d, "limit.split", &src, Style::PLAIN);
-                        Err(d.code)
+                        Err(d.code.as_str())
                     }
                 }),
                 Err(f) => {
                     for d in f.diagnostics.iter().take(3) {
                         let text = render(d, "limit.split", &src, Style::PLAIN);
-                        assert!(text.contains(d.code), "{text}");
+                        assert!(text.contains(d.code.as_str()), "{text}");
                     }
-                    Outcome::Rejected(f.diagnostics.iter().map(|d| d.code).collect())
+                    Outcome::Rejected(f.diagnostics.iter().map(|d| d.code.as_str()).collect())
                 }
             }
         })

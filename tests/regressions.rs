@@ -113,7 +113,7 @@ fn run(name: &str, src: String) {
                 assert_ne!(d.code, "splitdsl::internal", "{name}: {}", d.message);
                 let text = render(d, &name, &src, Style::PLAIN);
                 assert!(
-                    text.contains(d.code),
+                    text.contains(d.code.as_str()),
                     "{name}: the rendering lacks the code:\n{text}"
                 );
             }

@@ -492,7 +492,7 @@ fn check(
         ));
         if !evaluates {
             // Nothing evaluates: solve says so.
-            let codes: Vec<&str> = r.diagnostics.iter().map(|(d, _)| d.code).collect();
+            let codes: Vec<&str> = r.diagnostics.iter().map(|(d, _)| d.code.as_str()).collect();
             assert_eq!(codes, ["splitdsl::repl::solve_failed"], "{what}");
             return;
         }

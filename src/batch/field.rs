@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldError {
     /// A stable code such as `splitdsl::batch::bad_value`.
-    pub code: &'static str,
+    pub code: crate::codes::Code,
     /// What is wrong.
     pub message: String,
     /// How to fix it.
@@ -22,7 +22,7 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    fn new(code: &'static str, message: String, help: impl Into<Option<String>>) -> Self {
+    fn new(code: crate::codes::Code, message: String, help: impl Into<Option<String>>) -> Self {
         FieldError {
             code,
             message,
@@ -177,7 +177,7 @@ pub fn parse_cell(
     let text = trim(text);
     if text.is_empty() {
         return Err(FieldError::new(
-            "splitdsl::batch::empty_value",
+            crate::codes::BATCH_EMPTY_VALUE,
             format!("the `{column}` cell is empty"),
             format!("give {ty} for `{column}` on every row"),
         ));
@@ -260,7 +260,7 @@ pub fn parse_cell(
             Ty::Rate(a, b) => format!("e.g. `5.20` or `5.20 {a}/{b}`"),
         };
         FieldError::new(
-            "splitdsl::batch::bad_value",
+            crate::codes::BATCH_BAD_VALUE,
             format!("`{column}` is {ty}, but the cell holds `{shown}`"),
             format!("write {example}"),
         )
@@ -274,7 +274,7 @@ pub fn parse_cell(
         if text.contains('%') {
             // `50%` is a share of something, not an amount: never 0.50.
             return Err(FieldError::new(
-                "splitdsl::batch::percent_money",
+                crate::codes::BATCH_PERCENT_MONEY,
                 format!("`{column}` is money in {c}, but the cell holds a percentage, `{shown}`"),
                 format!("write the amount, e.g. `100.00` or `100.00 {c}`"),
             ));
@@ -306,7 +306,7 @@ pub fn check_value(
     if let (Value::Money(_, c), Ty::Money(want)) = (value, ty) {
         if c != want {
             return Err(FieldError::new(
-                "splitdsl::batch::currency_mismatch",
+                crate::codes::BATCH_CURRENCY_MISMATCH,
                 format!("`{column}` is money in {want}, but the cell is in {c}"),
                 format!(
                     "convert the amount to {want} first, or settle {c} sales with an agreement in {c}"
@@ -316,7 +316,7 @@ pub fn check_value(
     }
     let value = crate::eval::coerce(value, ty).ok_or_else(|| {
         FieldError::new(
-            "splitdsl::batch::bad_value",
+            crate::codes::BATCH_BAD_VALUE,
             format!("`{column}` is {ty}, but the cell holds `{value}`"),
             None,
         )
@@ -373,7 +373,7 @@ fn separators(
     };
     let thousands = |hint: String| {
         FieldError::new(
-            "splitdsl::batch::thousands_separator",
+            crate::codes::BATCH_THOUSANDS_SEPARATOR,
             format!("`{column}`: `{shown}` has a thousands separator"),
             hint,
         )
@@ -401,7 +401,7 @@ fn separators(
                 )
             });
         Some(FieldError::new(
-            "splitdsl::batch::thousands_separator",
+            crate::codes::BATCH_THOUSANDS_SEPARATOR,
             format!(
                 "`{column}`: `{shown}` is ambiguous: a thousands separator, or a decimal \
                  separator with more decimals than {c} has?"
@@ -430,7 +430,7 @@ fn separators(
         }
         if digits_after(i) == 3 {
             return Err(FieldError::new(
-                "splitdsl::batch::decimal_comma",
+                crate::codes::BATCH_DECIMAL_COMMA,
                 format!(
                     "`{column}`: `{shown}` has a comma: a decimal comma or a thousands separator?"
                 ),
@@ -444,7 +444,7 @@ fn separators(
         }
         let with_point: String = shown.replacen(',', ".", 1);
         return Err(FieldError::new(
-            "splitdsl::batch::decimal_comma",
+            crate::codes::BATCH_DECIMAL_COMMA,
             format!("`{column}`: `{shown}` has a decimal comma"),
             format!(
                 "decimal comma: use `{with_point}`, or a `;`-separated file (where `{shown}` is read as {with_point})"
@@ -491,7 +491,7 @@ fn separators(
     }
     if !decimal_ok {
         return Err(FieldError::new(
-            "splitdsl::batch::thousands_separator",
+            crate::codes::BATCH_THOUSANDS_SEPARATOR,
             format!("`{column}`: `{shown}` has a thousands separator and a decimal comma"),
             format!(
                 "write `{}` (a decimal point and no separator), or use a `;`-separated file \
@@ -509,7 +509,7 @@ fn separators(
 fn money(d: Decimal, c: Currency, column: &str, is_price: bool) -> Result<Value, FieldError> {
     if is_price && d.scale() > c.minor_unit() && units(d, c.minor_unit()).is_none() {
         return Err(FieldError::new(
-            "splitdsl::batch::too_precise",
+            crate::codes::BATCH_TOO_PRECISE,
             format!(
                 "the `{column}` {} {c} has more decimals than the {c} minor unit ({})",
                 d,
@@ -523,7 +523,7 @@ fn money(d: Decimal, c: Currency, column: &str, is_price: bool) -> Result<Value,
     }
     if is_price && d < Decimal::ZERO {
         return Err(FieldError::new(
-            "splitdsl::batch::negative_price",
+            crate::codes::BATCH_NEGATIVE_PRICE,
             format!("the `{column}` {d} {c} is below zero"),
             "a row's price is the sale's, zero or more; to reverse a sale, give the row the \
              `kind` `refund` or `chargeback` and the sale's price"
@@ -567,14 +567,14 @@ fn money_with_code(
             None => format!("`{column}` is in {want}; write e.g. `100.00 {want}` or just `100.00`"),
         };
         return Err(FieldError::new(
-            "splitdsl::batch::unknown_currency",
+            crate::codes::BATCH_UNKNOWN_CURRENCY,
             format!("`{code}` is not an ISO 4217 currency code"),
             help,
         ));
     };
     if c != want {
         return Err(FieldError::new(
-            "splitdsl::batch::currency_mismatch",
+            crate::codes::BATCH_CURRENCY_MISMATCH,
             format!("`{column}` is money in {want}, but the cell is in {c}"),
             format!(
                 "convert the amount to {want} first, or settle {c} sales with an agreement in {c}"
@@ -668,7 +668,7 @@ mod tests {
         let comma = Numbers::default();
         let look = |t: &str, ty: Ty, n: Numbers| separators(t.as_bytes(), ty, n, "x");
         let help = |t: &str, ty: Ty, n: Numbers| match look(t, ty, n) {
-            Err(e) => (e.code, e.help.unwrap_or_default()),
+            Err(e) => (e.code.as_str(), e.help.unwrap_or_default()),
             Ok(v) => ("ok", format!("{v:?}")),
         };
         assert_eq!(look("100,00", usd, semi), Ok(Some(3)));
@@ -678,22 +678,22 @@ mod tests {
         assert_eq!(look("1,2,3", usd, comma), Ok(None));
         assert_eq!(look("abc", usd, comma), Ok(None));
         let (code, h) = help("100,00 USD", usd, comma);
-        assert_eq!(code, "splitdsl::batch::decimal_comma");
+        assert_eq!(code, crate::codes::BATCH_DECIMAL_COMMA);
         assert!(h.contains("`100.00 USD`"), "{h}");
         let (code, h) = help("1,000,000", usd, comma);
-        assert_eq!(code, "splitdsl::batch::thousands_separator");
+        assert_eq!(code, crate::codes::BATCH_THOUSANDS_SEPARATOR);
         assert!(h.contains("`1000000`"), "{h}");
         let (_, h) = help("1.000.000,50", usd, semi);
         assert!(h.contains("`1000000,50`"), "{h}");
         let (_, h) = help("1.000.000,50", usd, comma);
         assert!(h.contains("`1000000.50`"), "{h}");
         let (code, h) = help("1,000", usd, comma);
-        assert_eq!(code, "splitdsl::batch::decimal_comma");
+        assert_eq!(code, crate::codes::BATCH_DECIMAL_COMMA);
         assert!(h.contains("`1000`") && h.contains("`1.000`"), "{h}");
         // In a `;` ledger both `1.000` and `1,000` are ambiguous for money in cents…
         for t in ["1.000", "1,000", "12.500"] {
             let (code, h) = help(t, usd, semi);
-            assert_eq!(code, "splitdsl::batch::thousands_separator", "{t}");
+            assert_eq!(code, crate::codes::BATCH_THOUSANDS_SEPARATOR, "{t}");
             assert!(!h.contains("`1.00`"), "{h}");
         }
         let (_, h) = help("1,000", usd, semi);

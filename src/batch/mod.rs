@@ -15,7 +15,6 @@
 //! the workers in the same order, so no reordering buffer is needed; the
 //! bounded channels give back-pressure in both directions.
 
-pub mod codes;
 pub mod field;
 pub mod ids;
 pub mod quote;
@@ -96,7 +95,7 @@ impl Fatal {
         match self {
             Fatal::Empty => (
                 Diagnostic::error(
-                    "splitdsl::batch::empty",
+                    crate::codes::BATCH_EMPTY,
                     "the ledger is empty: no header line",
                 )
                 .help("the first line names the columns, e.g. `sale_id,date,price`"),
@@ -104,11 +103,11 @@ impl Fatal {
             ),
             Fatal::Header { diagnostic, header } => (diagnostic.clone(), header.clone()),
             Fatal::Read(e) => (
-                Diagnostic::error("splitdsl::batch::read", e.message.clone()),
+                Diagnostic::error(crate::codes::BATCH_READ, e.message.clone()),
                 String::new(),
             ),
             Fatal::Write(m) => (
-                Diagnostic::error("splitdsl::batch::write", m.clone()),
+                Diagnostic::error(crate::codes::BATCH_WRITE, m.clone()),
                 String::new(),
             ),
             Fatal::Other(d) => (d.clone(), String::new()),
@@ -410,7 +409,7 @@ where
             drop(result_rxs);
             let internal = || {
                 Fatal::Other(Diagnostic::error(
-                    "splitdsl::internal",
+                    crate::codes::INTERNAL,
                     "internal error: a settlement thread failed; please report this",
                 ))
             };

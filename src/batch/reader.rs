@@ -396,7 +396,7 @@ pub type Fields = Cells;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyntaxError {
     /// A stable code.
-    pub code: &'static str,
+    pub code: crate::codes::Code,
     /// What is wrong.
     pub message: String,
     /// Where in the record.
@@ -434,7 +434,7 @@ pub fn split_csv(rec: &[u8], delim: u8, fields: &mut Fields) -> Result<(), Synta
                     None => {
                         fields.buf.truncate(content_start);
                         return Err(SyntaxError {
-                            code: "splitdsl::batch::bad_csv",
+                            code: crate::codes::BATCH_BAD_CSV,
                             message: "a quoted field has no closing quote".into(),
                             span: (start, rec.len()),
                             help: Some(
@@ -462,7 +462,7 @@ pub fn split_csv(rec: &[u8], delim: u8, fields: &mut Fields) -> Result<(), Synta
                 Some(&c) if c == delim => i += 1,
                 Some(_) => {
                     return Err(SyntaxError {
-                        code: "splitdsl::batch::bad_csv",
+                        code: crate::codes::BATCH_BAD_CSV,
                         message: "text after the closing quote of a field".into(),
                         span: (start, i + 1),
                         help: Some(
@@ -524,7 +524,7 @@ pub fn json_keys(rec: &[u8]) -> Result<Vec<String>, SyntaxError> {
 
 fn parse_json(rec: &[u8]) -> Result<Entries<'_>, SyntaxError> {
     serde_json::from_slice::<Entries<'_>>(rec).map_err(|e| SyntaxError {
-        code: "splitdsl::batch::bad_json",
+        code: crate::codes::BATCH_BAD_JSON,
         message: format!("not a JSON object: {e}"),
         span: (0, rec.len()),
         help: Some(
@@ -554,7 +554,7 @@ pub fn split_json(
     for (n, (k, raw)) in entries.0.iter().enumerate() {
         if !columns.iter().any(|c| c == k) {
             return Err(SyntaxError {
-                code: "splitdsl::batch::column_count",
+                code: crate::codes::BATCH_COLUMN_COUNT,
                 message: format!("the key `{k}` is not a column of the first line"),
                 span: span_of(raw),
                 help: Some(format!(
@@ -565,7 +565,7 @@ pub fn split_json(
         }
         if entries.0.iter().take(n).any(|(first, _)| first == k) {
             return Err(SyntaxError {
-                code: "splitdsl::batch::duplicate_key",
+                code: crate::codes::BATCH_DUPLICATE_KEY,
                 message: format!("the key `{k}` is given twice"),
                 span: span_of(raw),
                 help: Some("give every key once: which of the two values is meant?".into()),
@@ -579,7 +579,7 @@ pub fn split_json(
                 continue;
             }
             return Err(SyntaxError {
-                code: "splitdsl::batch::missing_column",
+                code: crate::codes::BATCH_MISSING_COLUMN,
                 message: format!("the key `{c}` is missing"),
                 span: (0, rec.len()),
                 help: Some(format!(
@@ -591,7 +591,7 @@ pub fn split_json(
         let text = raw.get();
         if text.starts_with('"') {
             let s: String = serde_json::from_str(text).map_err(|e| SyntaxError {
-                code: "splitdsl::batch::bad_json",
+                code: crate::codes::BATCH_BAD_JSON,
                 message: format!("bad JSON string: {e}"),
                 span: span_of(raw),
                 help: None,
@@ -789,7 +789,7 @@ impl<R: Read> RecordSource for LedgerReader<'_, R> {
             if trim(text).is_empty() {
                 cells.clear();
                 let e = RecordError {
-                    code: "splitdsl::batch::empty_line",
+                    code: crate::codes::BATCH_EMPTY_LINE,
                     message: "the line is empty".into(),
                     span: None,
                     help: Some("remove empty lines from the ledger".into()),

@@ -101,7 +101,7 @@ impl Layout {
             if let Some(j) = names.iter().take(i).position(|n| n == name) {
                 return fail(
                     Diagnostic::error(
-                        "splitdsl::batch::duplicate_column",
+                        crate::codes::BATCH_DUPLICATE_COLUMN,
                         format!("the column `{name}` appears twice in the header"),
                     )
                     .primary(span(i), "again here")
@@ -113,7 +113,7 @@ impl Layout {
                 if p.slot("kind").is_some() {
                     return fail(
                         Diagnostic::error(
-                            "splitdsl::batch::kind_clash",
+                            crate::codes::BATCH_KIND_CLASH,
                             "the column `kind` gives each row's kind (sale, refund, chargeback), but the agreement also has a value `kind`",
                         )
                         .primary(span(i), "this column")
@@ -124,7 +124,7 @@ impl Layout {
             } else if !price_inputs.is_empty() && name == price_name {
                 return fail(
                     Diagnostic::error(
-                        "splitdsl::batch::computed_price",
+                        crate::codes::BATCH_COMPUTED_PRICE,
                         format!(
                             "{price_name} is computed from {}: a `{price_name}` column would override it",
                             listed(&price_inputs)
@@ -151,7 +151,7 @@ impl Layout {
             } else if name == "unallocated" {
                 return fail(
                     Diagnostic::error(
-                        "splitdsl::batch::output_clash",
+                        crate::codes::BATCH_OUTPUT_CLASH,
                         "the column `unallocated` clashes with the output column of that name",
                     )
                     .primary(span(i), "this column")
@@ -167,7 +167,7 @@ impl Layout {
                     if !names.iter().any(|n| n == near) {
                         warnings.push(
                             Diagnostic::warning(
-                                "splitdsl::batch::near_input",
+                                crate::codes::BATCH_NEAR_INPUT,
                                 format!("the column `{name}` passes through unread; the agreement has an input `{near}`"),
                             )
                             .primary(span(i), "passes through")
@@ -179,7 +179,7 @@ impl Layout {
             };
             if matches!(role, Role::Pass | Role::Kind) && deduction_names.contains(&name.as_str()) {
                 return fail(Diagnostic::error(
-                    "splitdsl::batch::output_clash",
+                    crate::codes::BATCH_OUTPUT_CLASH,
                     format!("the column `{name}` clashes with the output column of that name"),
                 ));
             }
@@ -206,7 +206,7 @@ impl Layout {
                     .map_or("", |s| s.name.as_str());
                 return fail(
                     Diagnostic::error(
-                        "splitdsl::batch::no_price",
+                        crate::codes::BATCH_NO_PRICE,
                         format!(
                             "the ledger has no column for {}, which the {price_name} is computed from",
                             listed(&price_inputs)
@@ -228,7 +228,7 @@ impl Layout {
             };
             return fail(
                 Diagnostic::error(
-                    "splitdsl::batch::no_price",
+                    crate::codes::BATCH_NO_PRICE,
                     format!("the ledger has no `{price}` column"),
                 )
                 .primary(Span::new(0, spans.last().map_or(0, |s| s.1)), "the header")
@@ -412,7 +412,7 @@ impl<'a> Settler<'a> {
             )
         };
         let f = FieldError {
-            code: "splitdsl::batch::duplicate_id",
+            code: crate::codes::BATCH_DUPLICATE_ID,
             message,
             help: Some(help),
         };
@@ -440,7 +440,7 @@ impl<'a> Settler<'a> {
             };
             return Err(RowError::Syntax(if have < want {
                 super::reader::SyntaxError {
-                    code: "splitdsl::batch::missing_column",
+                    code: crate::codes::BATCH_MISSING_COLUMN,
                     message: format!(
                         "the row has {have} field{}, the header {want}: {} missing",
                         if have == 1 { "" } else { "s" },
@@ -454,7 +454,7 @@ impl<'a> Settler<'a> {
                 }
             } else {
                 super::reader::SyntaxError {
-                    code: "splitdsl::batch::column_count",
+                    code: crate::codes::BATCH_COLUMN_COUNT,
                     message: format!("the row has {have} fields, the header only {want}"),
                     span,
                     help: Some("quote a field that holds a comma, e.g. \"Ana, Bruno\"".to_string()),
@@ -472,7 +472,7 @@ impl<'a> Settler<'a> {
                         RowError::Field(
                             i,
                             FieldError {
-                                code: "splitdsl::batch::bad_kind",
+                                code: crate::codes::BATCH_BAD_KIND,
                                 message: format!(
                                     "`{}` is not a kind of row",
                                     String::from_utf8_lossy(text)
@@ -533,7 +533,7 @@ impl<'a> Settler<'a> {
         let sign = if kind == Kind::Sale { 1 } else { -1 };
         let internal = |what: &str| {
             RowError::Plain(Diagnostic::error(
-                "splitdsl::internal",
+                crate::codes::INTERNAL,
                 format!("internal error: {what} is not in whole minor units"),
             ))
         };

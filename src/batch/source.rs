@@ -177,7 +177,7 @@ impl Cells {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordError {
     /// A stable code such as `splitdsl::batch::bad_csv`.
-    pub code: &'static str,
+    pub code: crate::codes::Code,
     /// What is wrong.
     pub message: String,
     /// Where in the record's text, or `None` for the record as a whole.

@@ -117,7 +117,7 @@ pub struct Statement {
 
 fn overflow() -> Diagnostic {
     Diagnostic::error(
-        "splitdsl::batch::overflow",
+        crate::codes::BATCH_OVERFLOW,
         "the ledger's totals overflow (more than 10^36 minor units)",
     )
     .help("split the ledger and settle the parts separately")

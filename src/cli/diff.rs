@@ -186,7 +186,7 @@ fn ledger(
             };
             print_diagnostics(
                 &src,
-                &[Diagnostic::error("splitdsl::batch::io", what)
+                &[Diagnostic::error(crate::codes::BATCH_IO, what)
                     .help("give a CSV or JSON Lines file")],
             );
             1

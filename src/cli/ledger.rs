@@ -91,7 +91,7 @@ impl CliObserver<'_> {
             out.extend_from_slice(r.line.to_string().as_bytes());
             for s in [
                 r.id.as_deref().unwrap_or(""),
-                d.code,
+                d.code.as_str(),
                 &d.message,
                 d.help.as_deref().unwrap_or(""),
                 &r.record,
@@ -153,7 +153,7 @@ pub fn run(file: &Path, set: &[String], out_format: OutFormat, args: &BatchArgs)
         };
         print_diagnostics(
             &src,
-            &[Diagnostic::error("splitdsl::batch::io", what).help(help)],
+            &[Diagnostic::error(crate::codes::BATCH_IO, what).help(help)],
         );
         1
     };

@@ -322,7 +322,7 @@ fn explain_code(code: &str) -> u8 {
             0
         }
         None => {
-            let codes = crate::codes::all().map(|(c, _)| *c);
+            let codes = crate::codes::all().map(|c| c.as_str());
             let near = crate::diag::did_you_mean(&full, codes);
             eprintln!(
                 "splitdsl: no diagnostic code `{code}`{}",
@@ -402,7 +402,7 @@ fn explain(file: &std::path::Path, name: &str, set: &[String]) -> u8 {
             text: name.to_string(),
         };
         let d = Diagnostic::error(
-            "splitdsl::name::unknown",
+            crate::codes::NAME_UNKNOWN,
             format!("the agreement has no value named `{name}`"),
         )
         .primary(crate::span::Span::new(0, name.len()), "unknown name")

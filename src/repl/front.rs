@@ -5,7 +5,7 @@
 
 use super::render::{help_text, show, COMMANDS};
 use super::{is_incomplete, Session};
-use crate::check::KEYWORDS;
+use crate::analysis::KEYWORDS;
 use crate::diag::Style;
 use crate::program::Builtin;
 use rustyline::completion::{Completer, FilenameCompleter, Pair};

@@ -157,7 +157,7 @@ fn err_at(input: &str, d: Diagnostic) -> Diags {
 fn usage(input: &str, span: Span, msg: &str, help: &str) -> Diags {
     err_at(
         input,
-        Diagnostic::error("splitdsl::repl::usage", msg)
+        Diagnostic::error(crate::codes::REPL_USAGE, msg)
             .primary(span, "here")
             .help(help),
     )
@@ -184,7 +184,7 @@ fn assignments<'a>(
 fn no_agreement(input: &str) -> Diags {
     err_at(
         input,
-        Diagnostic::error("splitdsl::repl::no_agreement", "no agreement is loaded")
+        Diagnostic::error(crate::codes::REPL_NO_AGREEMENT, "no agreement is loaded")
             .primary(Span::new(0, input.trim_end().len()), "needs an agreement")
             .help("`:load FILE`, or start one with `price = 100.00 USD`"),
     )
@@ -659,7 +659,7 @@ impl Session {
             let mut diags = map_back(vec![d.clone()], input, inserts, &new.agreement.source);
             diags.push((
                 Diagnostic::error(
-                    "splitdsl::repl::edit_rejected",
+                    crate::codes::REPL_EDIT_REJECTED,
                     "the edit was not applied: with it the sale cannot be evaluated",
                 )
                 .help("change the statement, or `reset` the overrides that break it"),
@@ -816,7 +816,7 @@ impl Session {
                     return Err(err_at(
                         input,
                         Diagnostic::error(
-                            "splitdsl::input::not_input",
+                            crate::codes::INPUT_NOT_INPUT,
                             format!("`{name}` is not an input: `set` keeps an input's value"),
                         )
                         .primary(name_span, "a formula")
@@ -901,7 +901,7 @@ impl Session {
                 Err(err_at(
                     input,
                     Diagnostic::error(
-                        "splitdsl::name::unknown",
+                        crate::codes::NAME_UNKNOWN,
                         format!("the agreement has no value named `{name}`"),
                     )
                     .primary(span, "unknown name")

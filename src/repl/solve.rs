@@ -660,7 +660,7 @@ pub(super) fn solve(s: &Session, input: &str, span: Span) -> Result<Solution, Di
         return Err(err_at(
             input,
             Diagnostic::error(
-                "splitdsl::repl::solve_kind",
+                crate::codes::REPL_SOLVE_KIND,
                 format!("`{name}` is {ty}: solve changes a money or number input"),
             )
             .primary(
@@ -678,7 +678,7 @@ pub(super) fn solve(s: &Session, input: &str, span: Span) -> Result<Solution, Di
         return Err(err_at(
             input,
             Diagnostic::error(
-                "splitdsl::name::unknown",
+                crate::codes::NAME_UNKNOWN,
                 format!("the agreement has no value named `{lhs_text}`"),
             )
             .primary(lhs_span, "unknown name")
@@ -733,7 +733,7 @@ pub(super) fn solve(s: &Session, input: &str, span: Span) -> Result<Solution, Di
         return Err(err_at(
             input,
             Diagnostic::error(
-                "splitdsl::repl::solve_kind",
+                crate::codes::REPL_SOLVE_KIND,
                 format!("`{lhs_text}` is {lty}: solve reaches a money or number value"),
             )
             .primary(lhs_span, format!("{lty}"))
@@ -744,7 +744,7 @@ pub(super) fn solve(s: &Session, input: &str, span: Span) -> Result<Solution, Di
         return Err(err_at(
             input,
             Diagnostic::error(
-                "splitdsl::repl::solve_kind",
+                crate::codes::REPL_SOLVE_KIND,
                 format!("`{lhs_text}` is {lty}, but the goal is {rty}"),
             )
             .primary(rhs_span, format!("{rty}"))
@@ -860,7 +860,7 @@ pub(super) fn solve(s: &Session, input: &str, span: Span) -> Result<Solution, Di
         .and_then(|(n, p)| cand(*n, p));
     let (Some(lowest), Some(highest)) = (lo, hi) else {
         let mut d = Diagnostic::error(
-            "splitdsl::repl::solve_failed",
+            crate::codes::REPL_SOLVE_FAILED,
             format!("the agreement does not evaluate for any value of `{name}` tried"),
         )
         .primary(

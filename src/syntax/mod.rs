@@ -4,6 +4,7 @@
 
 pub mod ast;
 mod parser;
+pub mod print;
 
 pub use parser::{looks_like_statement, parse, parse_expr, scan_comments, KEYWORDS, VALUE_KEYWORDS};
 // The nesting limit: the tests (through `internals`) build input at it.

@@ -155,7 +155,7 @@ fn parse_one_expr(src: &str) -> Result<Expr, Diagnostic> {
         Ok(mut pairs) => match pairs.next() {
             Some(p) => build_expr(p, 0),
             None => Err(Diagnostic::error(
-                "splitdsl::syntax::expected_expression",
+                crate::codes::SYNTAX_EXPECTED_EXPRESSION,
                 "expected an expression",
             )
             .primary(Span::new(0, src.len()), "here")),
@@ -227,7 +227,7 @@ fn nesting_bound(src: &str) -> usize {
 /// The diagnostic for input nested too deeply, at byte `at`.
 fn too_deep(at: Span) -> Diagnostic {
     Diagnostic::error(
-        "splitdsl::limit::nesting",
+        crate::codes::LIMIT_NESTING,
         format!("this expression is nested more than {MAX_DEPTH} levels deep"),
     )
     .primary(at, "too deep")
@@ -264,7 +264,7 @@ fn check_nesting(src: &str) -> Option<Diagnostic> {
                     let first = opened.first().copied().unwrap_or(i);
                     return Some(
                         Diagnostic::error(
-                            "splitdsl::limit::nesting",
+                            crate::codes::LIMIT_NESTING,
                             format!("this is nested more than {MAX_DEPTH} levels deep"),
                         )
                         .primary(Span::new(i, i + 1), "too deep here")
@@ -409,7 +409,7 @@ fn trailing_text(src: &str, stmt_start: usize, at: usize) -> Diagnostic {
         return d;
     }
     let d = Diagnostic::error(
-        "splitdsl::syntax::trailing_text",
+        crate::codes::SYNTAX_TRAILING_TEXT,
         format!("unexpected {tok} after the end of the statement"),
     )
     .primary(span, "this is not part of the statement");
@@ -524,7 +524,7 @@ fn syntax_error(
     } else {
         format!("expected {} here", join_words(&expected))
     };
-    let mut d = Diagnostic::error("splitdsl::syntax::unexpected", message).primary(span, label);
+    let mut d = Diagnostic::error(crate::codes::SYNTAX_UNEXPECTED, message).primary(span, label);
     if expected.contains(&"`}`") {
         if let Some(open) = unclosed_brace(src, stmt_start, at) {
             d = d
@@ -573,7 +573,7 @@ fn non_ascii_name(src: &str, stmt_start: usize, at: usize) -> Option<Diagnostic>
     };
     Some(
         Diagnostic::error(
-            "splitdsl::name::not_ascii",
+            crate::codes::NAME_NOT_ASCII,
             format!("`{word}` is not a valid name"),
         )
         .primary(
@@ -868,7 +868,7 @@ fn currency_word(src: &str, at: usize, span: Span) -> Option<Diagnostic> {
         None => format!("unknown currency `{word}`"),
     };
     Some(
-        Diagnostic::error("splitdsl::unit::unknown_currency", message)
+        Diagnostic::error(crate::codes::UNIT_UNKNOWN_CURRENCY, message)
             .primary(span, "not an ISO 4217 code")
             .help(help),
     )
@@ -928,7 +928,7 @@ fn children(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
 
 fn internal(span: Span, what: &str) -> Diagnostic {
     Diagnostic::error(
-        "splitdsl::internal",
+        crate::codes::INTERNAL,
         format!("internal error: malformed {what}"),
     )
     .primary(span, "here")
@@ -1236,7 +1236,7 @@ fn build_deep(pair: Pair<Rule>, off: usize) -> Result<Deep, Diagnostic> {
                         if let ExprKind::Binary(inner, ispan, _, _) = &side.kind {
                             if inner.is_comparison() {
                                 return Err(Diagnostic::error(
-                                    "splitdsl::syntax::chained_comparison",
+                                    crate::codes::SYNTAX_CHAINED_COMPARISON,
                                     "comparisons cannot be chained",
                                 )
                                 .primary(op_span, "second comparison")
@@ -1262,7 +1262,7 @@ fn decimal(text: &str, span: Span) -> Result<Decimal, Diagnostic> {
     let clean: String = text.chars().filter(|c| *c != '_').collect();
     Decimal::from_str_exact(&clean).map_err(|_| {
         Diagnostic::error(
-            "splitdsl::limit::number",
+            crate::codes::LIMIT_NUMBER,
             format!("the number `{text}` is out of range"),
         )
         .primary(span, "too many digits")
@@ -1274,7 +1274,7 @@ fn decimal(text: &str, span: Span) -> Result<Decimal, Diagnostic> {
 fn date(text: &str, span: Span) -> Result<NaiveDate, Diagnostic> {
     let bad = |label: String| {
         Diagnostic::error(
-            "splitdsl::syntax::bad_date",
+            crate::codes::SYNTAX_BAD_DATE,
             format!("`{text}` is not a valid date"),
         )
         .primary(span, label)

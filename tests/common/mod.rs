@@ -24,8 +24,8 @@ pub fn rendered(src: &str, diags: &[splitdsl::diag::Diagnostic]) -> String {
 /// The codes of the errors and warnings `check` reports for `src`.
 pub fn codes(src: &str) -> Vec<&'static str> {
     match Agreement::compile_failure("test.split", src) {
-        Ok(a) => a.warnings.iter().map(|d| d.code).collect(),
-        Err(f) => f.diagnostics.iter().map(|d| d.code).collect(),
+        Ok(a) => a.warnings.iter().map(|d| d.code.as_str()).collect(),
+        Err(f) => f.diagnostics.iter().map(|d| d.code.as_str()).collect(),
     }
 }
 
