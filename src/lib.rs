@@ -62,6 +62,9 @@ macro_rules! internal {
     ($(#[$m:meta])* fn $($rest:tt)*) => {
         $(#[$m])* #[doc(hidden)] pub fn $($rest)*
     };
+    ($(#[$m:meta])* use $($rest:tt)*) => {
+        $(#[$m])* #[doc(hidden)] pub use $($rest)*
+    };
 }
 #[cfg(not(feature = "internals"))]
 macro_rules! internal {
@@ -71,18 +74,29 @@ macro_rules! internal {
     ($(#[$m:meta])* fn $($rest:tt)*) => {
         $(#[$m])* pub(crate) fn $($rest)*
     };
+    ($(#[$m:meta])* use $($rest:tt)*) => {
+        $(#[$m])* pub(crate) use $($rest)*
+    };
 }
 
-// The public modules: what an embedder needs beyond the root re-exports.
-pub mod api;
-pub mod batch;
+// The stages with several files have a folder each: syntax/, analysis/,
+// services/, render/ and cli/ (docs/architecture.md). The modules of
+// services/ and render/ are re-exported here under their own names.
+internal! { mod analysis; }
+// The registry is read by `check --explain` and the tests only.
+internal! {
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))]
+    mod codes;
+}
 pub mod diag;
-pub mod document;
-pub mod examples;
-pub mod explain;
-pub mod fmt;
-pub mod repl;
+internal! { mod eval; }
+internal! { mod program; }
+mod render;
+mod services;
 pub mod span;
+internal! { mod stack; }
+internal! { mod syntax; }
+internal! { mod textwidth; }
 pub mod value;
 
 /// The command line, for `src/main.rs` (not an API).
@@ -90,36 +104,29 @@ pub mod value;
 #[doc(hidden)]
 pub mod cli;
 
-internal! { mod agreement; }
+// The public modules: what an embedder needs beyond the root re-exports.
+pub use render::fmt;
+pub use services::{api, batch, document, examples, explain, repl};
+
+internal! { use services::agreement; }
 // Drawn only by the command line (and the tests): not in an embedder's build.
 internal! {
     #[cfg(any(feature = "cli", feature = "internals"))]
-    mod chart;
-}
-internal! { mod analysis; }
-// The registry is read by `check --explain` and the tests only.
-internal! {
-    #[cfg_attr(not(feature = "cli"), allow(dead_code))]
-    mod codes;
+    use render::chart;
 }
 internal! {
     #[cfg(any(feature = "cli", feature = "internals"))]
-    mod diff;
+    use services::diff;
 }
-internal! { mod eval; }
 // The command line's output files (and the tests'): not in an embedder's build.
 internal! {
     #[cfg(any(feature = "cli", feature = "internals"))]
-    mod output;
+    use services::output;
 }
-internal! { mod program; }
-internal! { mod report; }
-internal! { mod stack; }
-internal! { mod summary; }
-internal! { mod syntax; }
-internal! { mod textwidth; }
+internal! { use render::report; }
+internal! { use services::summary; }
 // The lints that evaluate constant expressions (services: above eval).
-mod value_lints;
+use services::value_lints;
 
 pub use agreement::Agreement;
 pub use api::{Breakdown, Deduction, DeductionKind, Error, Inputs, Requirement, Value};

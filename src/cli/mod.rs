@@ -8,6 +8,7 @@ pub mod diff;
 pub mod fmt_chart;
 pub mod ledger;
 mod load;
+pub mod repl;
 
 use load::print_failure;
 pub use load::{load_with_overrides, print_diagnostics, MAX_SHOWN};
@@ -165,7 +166,7 @@ pub fn main() -> ExitCode {
         Command::Test { files } => test(&files),
         Command::Fmt { files, check } => fmt_chart::fmt(&files, check),
         Command::Explain { file, name, set } => explain(&file, &name, &set),
-        Command::Repl { file } => crate::repl::front::run(file.as_deref()),
+        Command::Repl { file } => repl::run(file.as_deref()),
         Command::Diff(args) => diff::run(&args),
     };
     ExitCode::from(code)

@@ -11,8 +11,6 @@
 //! feature).
 
 mod changes;
-#[cfg(feature = "cli")]
-pub mod front;
 pub mod input;
 pub mod render;
 mod solve;

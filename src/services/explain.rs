@@ -458,7 +458,7 @@ impl Explainer<'_> {
 mod tests {
     use super::*;
 
-    const HOTMART: &str = include_str!("../examples/hotmart.split");
+    const HOTMART: &str = include_str!("../../examples/hotmart.split");
 
     #[test]
     fn explains_the_rounding_of_the_coproducer() {

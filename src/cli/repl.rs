@@ -3,8 +3,8 @@
 //! stdin is not a terminal (no prompt, no colour: answers on stdout,
 //! diagnostics on stderr).
 
-use super::render::{help_text, show, COMMANDS};
-use super::{is_incomplete, Session};
+use crate::repl::render::{help_text, show, COMMANDS};
+use crate::repl::{is_incomplete, Session};
 use crate::analysis::KEYWORDS;
 use crate::diag::Style;
 use crate::program::Builtin;
