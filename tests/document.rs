@@ -151,7 +151,7 @@ mod document {
         assert!(doc
             .diagnostics()
             .iter()
-            .any(|d| d.code.starts_with("splitdsl::syntax")));
+            .any(|d| d.code.as_str().starts_with("splitdsl::syntax")));
         assert!(doc.last_good().is_none());
         // The statements around the broken one still have their names.
         let producer = doc.names().get("producer").unwrap();
