@@ -583,7 +583,11 @@ pub fn did_you_mean<'a>(
             .saturating_sub(usize::from(a == b));
         let score = strsim::jaro_winkler(&lower, &c.to_lowercase());
         let close = edits <= 2 * (1 + name.chars().count() / 4) || score >= 0.85;
-        let better = best.is_none_or(|(e, s, _)| edits < e || (edits == e && score > s));
+        // Ties go to the name first in alphabetical order, so the hint does
+        // not depend on the order the candidates come in (a hash map's).
+        let better = best.is_none_or(|(e, s, b)| {
+            edits < e || (edits == e && (score > s || (score == s && c < b)))
+        });
         if close && better {
             best = Some((edits, score, c));
         }

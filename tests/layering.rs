@@ -75,8 +75,7 @@ const LAYERS: &[(&str, &[&str])] = &[
 
 /// Upward imports that are known and left for other parts of issue 13 (take
 /// an entry out when it is fixed; never add one that imports a front end).
-const KNOWN_UPWARD: &[(&str, &str)] = &[
-];
+const KNOWN_UPWARD: &[(&str, &str)] = &[];
 
 const FRONT_ENDS: &[&str] = &["cli"];
 
