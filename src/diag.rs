@@ -41,7 +41,7 @@ pub struct Label {
 #[non_exhaustive]
 pub struct Diagnostic {
     /// A stable code such as `splitdsl::unit::currency_mismatch`
-    /// ([`"splitdsl::unit::currency_mismatch"`]).
+    /// (`codes::UNIT_CURRENCY_MISMATCH` in the crate's registry).
     pub code: Code,
     /// Error or warning.
     pub severity: Severity,

@@ -1,5 +1,5 @@
 //! `splitdsl diff OLD NEW [--set NAME=EXPR]… [--sales LEDGER] [--format
-//! table|json]`: reads the arguments, calls [`crate::diff`] and renders what
+//! table|json]`: reads the arguments, calls `crate::diff` and renders what
 //! it finds as aligned tables or the JSON of docs/language.md section 7.6.
 
 use super::load::{print_diagnostics, print_failure};
