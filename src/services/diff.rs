@@ -1,4 +1,3 @@
-#![allow(unused)]
 //! `splitdsl diff OLD NEW`: what a change to an agreement does to each
 //! party, as data (the command line, `splitdsl diff`, renders it).
 //!
@@ -32,7 +31,7 @@ use crate::batch::ids::IdIndex;
 use crate::batch::reader::{
     json_keys, split_csv, Block, BlockReader, Fields, Records, SalesFormat,
 };
-use crate::batch::{detect_delimiter, Delimiter, Fatal, Layout, OutFormat, Reject, Settler};
+use crate::batch::{detect_delimiter, Chunk, Delimiter, Fatal, Layout, OutFormat, Reject, Settler};
 use crate::diag::Diagnostic;
 use crate::eval::{Inputs, Outcome};
 use crate::fmt::expr_text;
@@ -694,14 +693,270 @@ fn fail(side: Option<Side>, fatal: Fatal) -> Box<SalesError> {
     Box::new(SalesError { side, fatal })
 }
 
-/// TEMPORARY (being re-pointed onto the record-source traits on branch diff2).
+/// A ledger's header.
+struct Header {
+    format: SalesFormat,
+    delimiter: Delimiter,
+    names: Vec<String>,
+    spans: Vec<(usize, usize)>,
+    text: String,
+}
+
+/// The ledger, read once: [`LedgerRows::open`] reads its header,
+/// [`LedgerRows::next_records`] each following block of records, one
+/// single-record [`Block`] each (ids already checked), in order. The only
+/// part of `diff` that reads a ledger.
+struct LedgerRows<R> {
+    reader: BlockReader<R>,
+    format: SalesFormat,
+    index: IdIndex,
+}
+
+impl<R: Read> LedgerRows<R> {
+    fn open(input: R, old: &Agreement, new: &Agreement) -> Result<(Self, Header), Fatal> {
+        let mut reader = BlockReader::new(input);
+        let format = reader.sniff().map_err(Fatal::Read)?;
+        reader.set_format(format);
+        let header = reader
+            .first_record(format == SalesFormat::Csv)
+            .map_err(Fatal::Read)?
+            .ok_or(Fatal::Empty)?;
+        let text = String::from_utf8_lossy(&header).into_owned();
+        let header_error = |d: Diagnostic| Fatal::Header {
+            diagnostic: d,
+            header: text.clone(),
+        };
+        let mut f = Fields::default();
+        let (delimiter, names, spans) = match format {
+            SalesFormat::Csv => {
+                // Each side's guess; when they differ, the one giving more columns.
+                let (a, b) = (
+                    detect_delimiter(old, &header),
+                    detect_delimiter(new, &header),
+                );
+                let count = |d: Delimiter, f: &mut Fields| {
+                    split_csv(&header, d.byte(), f).map_or(0, |()| f.len())
+                };
+                let d = if count(b, &mut f) > count(a, &mut f) {
+                    b
+                } else {
+                    a
+                };
+                split_csv(&header, d.byte(), &mut f).map_err(|e| {
+                    header_error(
+                        Diagnostic::error(e.code, e.message)
+                            .primary(crate::span::Span::new(e.span.0, e.span.1), "")
+                            .maybe_help(e.help),
+                    )
+                })?;
+                let names = (0..f.len())
+                    .map(|i| {
+                        String::from_utf8_lossy(trim(f.get(i).unwrap_or_default())).into_owned()
+                    })
+                    .collect();
+                (d, names, f.spans.clone())
+            }
+            SalesFormat::Jsonl => {
+                let keys = json_keys(&header).map_err(|e| {
+                    header_error(Diagnostic::error(e.code, e.message).help(
+                        "the first line of a JSON Lines ledger is an object; its keys name the columns",
+                    ))
+                })?;
+                let spans = vec![(0, header.len()); keys.len()];
+                (Delimiter::Comma, keys, spans)
+            }
+        };
+        let rows = LedgerRows {
+            reader,
+            format,
+            index: IdIndex::new(),
+        };
+        let header = Header {
+            format,
+            delimiter,
+            names,
+            spans,
+            text,
+        };
+        Ok((rows, header))
+    }
+
+    /// The records of the next block (`None` at the end); `layout` finds
+    /// the id and kind columns for the check of repeated ids.
+    fn next_records(&mut self, layout: &Layout) -> Result<Option<Vec<Block>>, Fatal> {
+        let Some(mut block) = self.reader.next_block().map_err(Fatal::Read)? else {
+            return Ok(None);
+        };
+        self.index.scan(&mut block, layout);
+        let mut dups = block.dups.iter().peekable();
+        let mut out = Vec::new();
+        for rec in Records::new(&block, self.format) {
+            let mut data = rec.bytes.to_vec();
+            data.push(b'\n');
+            out.push(Block {
+                seq: block.seq,
+                first_line: rec.line,
+                data,
+                quoted: block.quoted,
+                dups: dups
+                    .next_if(|d| d.line == rec.line)
+                    .cloned()
+                    .into_iter()
+                    .collect(),
+            });
+        }
+        Ok(Some(out))
+    }
+}
+
+/// Each line's net (price, every deduction, unallocated) so far, in minor units.
+fn nets<'s>(settler: &'s Settler<'_>) -> impl Iterator<Item = i128> + 's {
+    settler
+        .statement
+        .lines
+        .iter()
+        .map(|t| t.net().unwrap_or_default())
+}
+
+/// Settles the ledger `input` once, each row with `old` (inputs
+/// `old_inputs`, which a row's own cells win over) and with `new`, by the
+/// rules of `splitdsl run --sales`; rejected rows go to `observer`.
+///
+/// ```
+/// use splitdsl::Agreement;
+/// let old = Agreement::compile("v1.split", "price = 100.00 USD\nshare a = 10% of price\nshare p = remaining\n").unwrap();
+/// let new = Agreement::compile("v2.split", "price = 100.00 USD\nshare a = 12% of price\nshare p = remaining\n").unwrap();
+/// let ledger = "price\n100.00\n50.00\n";
+/// let mut rejects = Vec::new();
+/// let d = splitdsl::diff::sales(&old, &old.raw_inputs(), &new, &new.raw_inputs(), ledger.as_bytes(), &mut rejects).unwrap();
+/// assert_eq!(d.parties[1].name, "a");
+/// assert_eq!(d.parties[1].difference().unwrap().to_string(), "3.00 USD");
+/// assert_eq!(d.parties[1].changed, 2);
+/// ```
 pub fn sales<R: Read>(
-    _old: &Agreement,
-    _old_inputs: &Inputs,
-    _new: &Agreement,
-    _new_inputs: &Inputs,
-    _input: R,
-    _observer: &mut dyn DiffObserver,
+    old: &Agreement,
+    old_inputs: &Inputs,
+    new: &Agreement,
+    new_inputs: &Inputs,
+    input: R,
+    observer: &mut dyn DiffObserver,
 ) -> Result<SalesDiff, Box<SalesError>> {
-    Err(fail(None, Fatal::Empty))
+    let (mut ledger, header) = LedgerRows::open(input, old, new).map_err(|f| fail(None, f))?;
+    let layout = |a: &Agreement, inputs: &Inputs, side: Side| {
+        Layout::new(
+            a,
+            header.format,
+            header.delimiter,
+            header.names.clone(),
+            &header.spans,
+            inputs,
+        )
+        .map_err(|e| {
+            fail(
+                Some(side),
+                Fatal::Header {
+                    diagnostic: e.diagnostic,
+                    header: header.text.clone(),
+                },
+            )
+        })
+    };
+    let ol = layout(old, old_inputs, Side::Old)?;
+    let nl = layout(new, new_inputs, Side::New)?;
+    for w in &ol.warnings {
+        observer.warning(Side::Old, w, &header.text);
+    }
+    for w in &nl.warnings {
+        if !ol.warnings.contains(w) {
+            observer.warning(Side::New, w, &header.text);
+        }
+    }
+    let mut os = Settler::new(old, &ol, old_inputs, OutFormat::Csv);
+    let mut ns = Settler::new(new, &nl, new_inputs, OutFormat::Csv);
+    let (op, np) = (&old.program, &new.program);
+    // Lines of the statements: 0 the price, then each deduction, then the rest.
+    let (opar, npar) = (parties_of(op), parties_of(np));
+    let mut pairs = vec![(Some(0), Some(0))];
+    pairs.extend(
+        merge_parties(&opar, &npar)
+            .into_iter()
+            .map(|(i, j)| (i.map(|i| i + 1), j.map(|j| j + 1))),
+    );
+    let mut changed = vec![0u64; pairs.len()];
+    let mut prev_old: Vec<i128> = nets(&os).collect();
+    let mut prev_new: Vec<i128> = nets(&ns).collect();
+    let (mut od, mut nd) = (prev_old.clone(), prev_new.clone());
+    let (mut oc, mut nc) = (Chunk::default(), Chunk::default());
+    let same_unit = op.currency == np.currency;
+    let mut rows = 0u64;
+    while let Some(records) = ledger.next_records(&ol).map_err(|f| fail(None, f))? {
+        for one in &records {
+            rows += 1;
+            for (s, c) in [(&mut os, &mut oc), (&mut ns, &mut nc)] {
+                c.rows.clear();
+                c.rejects.clear();
+                s.settle_block(one, c);
+            }
+            if !oc.rejects.is_empty() || !nc.rejects.is_empty() {
+                observer.reject(oc.rejects.first(), nc.rejects.first());
+            }
+            // This row's amount of each line on each side (zero when rejected).
+            for (s, prev, d) in [(&os, &mut prev_old, &mut od), (&ns, &mut prev_new, &mut nd)] {
+                for ((now, p), x) in nets(s).zip(prev.iter_mut()).zip(d.iter_mut()) {
+                    *x = now.checked_sub(*p).unwrap_or_default();
+                    *p = now;
+                }
+            }
+            for ((i, j), n) in pairs.iter().zip(changed.iter_mut()) {
+                let a = i.and_then(|i| od.get(i)).copied().unwrap_or(0);
+                let b = j.and_then(|j| nd.get(j)).copied().unwrap_or(0);
+                if a != b || (!same_unit && (a != 0 || b != 0)) {
+                    *n += 1;
+                }
+            }
+        }
+    }
+    let total = |s: &Settler<'_>, line: usize, c: Currency| -> Result<Money, Box<SalesError>> {
+        let units = s
+            .statement
+            .lines
+            .get(line)
+            .and_then(|t| t.net())
+            .unwrap_or_default();
+        let amount = Decimal::try_from_i128_with_scale(units, c.minor_unit()).map_err(|_| {
+            fail(
+                None,
+                Fatal::Other(Diagnostic::error(
+                    crate::codes::BATCH_OVERFLOW,
+                    "the ledger's totals overflow (more than 10^28 minor units)",
+                )),
+            )
+        })?;
+        Ok(Money {
+            amount,
+            currency: c,
+        })
+    };
+    let mut parties = Vec::with_capacity(pairs.len());
+    for (&(i, j), &n) in pairs.iter().zip(&changed) {
+        let (kind, name) = match (i, j) {
+            (Some(0), _) | (_, Some(0)) => ("price", "price"),
+            (_, Some(j)) => npar.get(j - 1).map_or(("", ""), |p| (p.0, p.1)),
+            (Some(i), None) => opar.get(i - 1).map_or(("", ""), |p| (p.0, p.1)),
+            (None, None) => continue,
+        };
+        parties.push(PartyTotal {
+            kind,
+            name: name.to_string(),
+            before: i.map(|i| total(&os, i, op.currency)).transpose()?,
+            after: j.map(|j| total(&ns, j, np.currency)).transpose()?,
+            changed: n,
+        });
+    }
+    Ok(SalesDiff {
+        parties,
+        rows,
+        rejected_old: os.statement.rejected,
+        rejected_new: ns.statement.rejected,
+    })
 }
