@@ -28,7 +28,8 @@
 use crate::agreement::{Agreement, Failure, Source};
 use crate::batch::ids::IdIndex;
 use crate::batch::{
-    Cells, Columns, Fatal, HeaderError, LedgerReader, Layout, RecordSource, Reject, Settler,
+    Cells, Columns, Fatal, HeaderError, LedgerReader, Layout, Record, RecordError, RecordSource,
+    Reject, Settler,
 };
 use crate::diag::Diagnostic;
 use crate::eval::{Inputs, Outcome};
@@ -762,6 +763,34 @@ pub fn sales<R: Read>(
         id: ol.id,
         kind: ol.kind,
     });
+    let jsonl = header.text.trim_start().starts_with('{');
+    // A JSON Lines key missing from a row reads as empty when either side
+    // may miss it; the side that may not rejects the row, as `run --sales`
+    // does (the reader leaves a missing key's cell without a place).
+    let missing = |layout: &Layout, rec: &Record<'_>| -> Option<RecordError> {
+        if !jsonl || rec.error.is_some() {
+            return None;
+        }
+        let i = (0..layout.names.len()).find(|&i| {
+            optional.get(i) == Some(&true)
+                && layout.optional.get(i) == Some(&false)
+                && rec.cells.spans.get(i) == Some(&(0, 0))
+                && rec.cells.get(i).is_some_and(<[u8]>::is_empty)
+        })?;
+        Some(RecordError {
+            code: "splitdsl::batch::missing_column",
+            message: format!(
+                "the key `{}` is missing",
+                layout.names.get(i).map_or("", String::as_str)
+            ),
+            span: Some((0, rec.text.len())),
+            help: Some(format!(
+                "every line has the keys of the first line, but for inputs with a default: {}",
+                layout.names.join(", ")
+            )),
+            id: None,
+        })
+    };
     let mut os = Settler::new(old, &ol, old_inputs);
     let mut ns = Settler::new(new, &nl, new_inputs);
     let (op, np) = (&old.program, &new.program);
@@ -788,7 +817,16 @@ pub fn sales<R: Read>(
         LedgerReader::<'_, R>::read(&batch, &mut cells, |rec| {
             rows += 1;
             let dup = dups.next_if(|d| d.line == rec.line);
-            let old_reject = match os.settle(&rec, dup) {
+            let (oe, ne) = (missing(&ol, &rec), missing(&nl, &rec));
+            let orec = Record {
+                error: oe.as_ref().or(rec.error),
+                ..rec
+            };
+            let nrec = Record {
+                error: ne.as_ref().or(rec.error),
+                ..rec
+            };
+            let old_reject = match os.settle(&orec, dup) {
                 Ok(row) => {
                     od.clear();
                     od.extend_from_slice(row.amounts());
@@ -799,7 +837,7 @@ pub fn sales<R: Read>(
                     Some(r)
                 }
             };
-            let new_reject = match ns.settle(&rec, dup) {
+            let new_reject = match ns.settle(&nrec, dup) {
                 Ok(row) => {
                     nd.clear();
                     nd.extend_from_slice(row.amounts());
