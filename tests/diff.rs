@@ -530,3 +530,56 @@ fn lines_after_a_quoted_newline() {
     assert_eq!(d.rows, 2);
     assert_eq!(d.parties[2].after.unwrap().to_string(), "26.88 USD");
 }
+
+/// A JSON Lines key that may be missing on one side only (an input with a
+/// default in NEW, a passed column in OLD): a row without it is rejected by
+/// OLD, as `run --sales` with OLD rejects it, and settled by NEW.
+#[test]
+fn a_key_missing_on_one_side() {
+    use splitdsl::Agreement;
+    let old = Agreement::compile(
+        "old.split",
+        "price = 10.00 USD\nshare a = 50% of price\nshare p = remaining\n",
+    )
+    .unwrap();
+    let new = Agreement::compile(
+        "new.split",
+        "price = 10.00 USD\ninput bonus = 0.00 USD\nshare a = 50% of price + bonus\nshare p = remaining\n",
+    )
+    .unwrap();
+    let ledger = "{\"price\": \"10.00\", \"bonus\": \"1.00\"}\n{\"price\": \"8.00\"}\n";
+    let mut rejects: Vec<(u64, bool, bool)> = Vec::new();
+    let d = splitdsl::diff::sales(
+        &old,
+        &old.raw_inputs(),
+        &new,
+        &new.raw_inputs(),
+        ledger.as_bytes(),
+        &mut rejects,
+    )
+    .unwrap();
+    assert_eq!(rejects, vec![(2, true, false)]);
+    assert_eq!((d.rows, d.rejected_old, d.rejected_new), (2, 1, 0));
+    let a = d.parties.iter().find(|p| p.name == "a").unwrap();
+    // OLD: 5.00 (the second row rejected); NEW: 6.00 + 4.00.
+    assert_eq!(a.before.unwrap().to_string(), "5.00 USD");
+    assert_eq!(a.after.unwrap().to_string(), "10.00 USD");
+    // run --sales with OLD agrees.
+    let mut old_rejects: Vec<splitdsl::batch::Reject> = Vec::new();
+    let s = splitdsl::batch::settle(
+        &old,
+        &old.raw_inputs(),
+        ledger.as_bytes(),
+        std::io::sink(),
+        splitdsl::batch::OutFormat::Csv,
+        1,
+        &mut old_rejects,
+    )
+    .unwrap();
+    assert_eq!(s.statement.rejected, 1);
+    assert_eq!(old_rejects[0].line, 2);
+    assert_eq!(
+        old_rejects[0].diagnostic.code,
+        "splitdsl::batch::missing_column"
+    );
+}

@@ -26,12 +26,11 @@
 //! ```
 
 use crate::agreement::{Agreement, Failure, Source};
-use crate::batch::field::trim;
 use crate::batch::ids::IdIndex;
-use crate::batch::reader::{
-    json_keys, split_csv, Block, BlockReader, Fields, Records, SalesFormat,
+use crate::batch::{
+    Cells, Columns, Fatal, HeaderError, LedgerReader, Layout, Record, RecordError, RecordSource,
+    Reject, Settler,
 };
-use crate::batch::{detect_delimiter, Chunk, Delimiter, Fatal, Layout, OutFormat, Reject, Settler};
 use crate::diag::Diagnostic;
 use crate::eval::{Inputs, Outcome};
 use crate::fmt::expr_text;
@@ -693,131 +692,6 @@ fn fail(side: Option<Side>, fatal: Fatal) -> Box<SalesError> {
     Box::new(SalesError { side, fatal })
 }
 
-/// A ledger's header.
-struct Header {
-    format: SalesFormat,
-    delimiter: Delimiter,
-    names: Vec<String>,
-    spans: Vec<(usize, usize)>,
-    text: String,
-}
-
-/// The ledger, read once: [`LedgerRows::open`] reads its header,
-/// [`LedgerRows::next_records`] each following block of records, one
-/// single-record [`Block`] each (ids already checked), in order. The only
-/// part of `diff` that reads a ledger.
-struct LedgerRows<R> {
-    reader: BlockReader<R>,
-    format: SalesFormat,
-    index: IdIndex,
-}
-
-impl<R: Read> LedgerRows<R> {
-    fn open(input: R, old: &Agreement, new: &Agreement) -> Result<(Self, Header), Fatal> {
-        let mut reader = BlockReader::new(input);
-        let format = reader.sniff().map_err(Fatal::Read)?;
-        reader.set_format(format);
-        let header = reader
-            .first_record(format == SalesFormat::Csv)
-            .map_err(Fatal::Read)?
-            .ok_or(Fatal::Empty)?;
-        let text = String::from_utf8_lossy(&header).into_owned();
-        let header_error = |d: Diagnostic| Fatal::Header {
-            diagnostic: d,
-            header: text.clone(),
-        };
-        let mut f = Fields::default();
-        let (delimiter, names, spans) = match format {
-            SalesFormat::Csv => {
-                // Each side's guess; when they differ, the one giving more columns.
-                let (a, b) = (
-                    detect_delimiter(old, &header),
-                    detect_delimiter(new, &header),
-                );
-                let count = |d: Delimiter, f: &mut Fields| {
-                    split_csv(&header, d.byte(), f).map_or(0, |()| f.len())
-                };
-                let d = if count(b, &mut f) > count(a, &mut f) {
-                    b
-                } else {
-                    a
-                };
-                split_csv(&header, d.byte(), &mut f).map_err(|e| {
-                    header_error(
-                        Diagnostic::error(e.code, e.message)
-                            .primary(crate::span::Span::new(e.span.0, e.span.1), "")
-                            .maybe_help(e.help),
-                    )
-                })?;
-                let names = (0..f.len())
-                    .map(|i| {
-                        String::from_utf8_lossy(trim(f.get(i).unwrap_or_default())).into_owned()
-                    })
-                    .collect();
-                (d, names, f.spans.clone())
-            }
-            SalesFormat::Jsonl => {
-                let keys = json_keys(&header).map_err(|e| {
-                    header_error(Diagnostic::error(e.code, e.message).help(
-                        "the first line of a JSON Lines ledger is an object; its keys name the columns",
-                    ))
-                })?;
-                let spans = vec![(0, header.len()); keys.len()];
-                (Delimiter::Comma, keys, spans)
-            }
-        };
-        let rows = LedgerRows {
-            reader,
-            format,
-            index: IdIndex::new(),
-        };
-        let header = Header {
-            format,
-            delimiter,
-            names,
-            spans,
-            text,
-        };
-        Ok((rows, header))
-    }
-
-    /// The records of the next block (`None` at the end); `layout` finds
-    /// the id and kind columns for the check of repeated ids.
-    fn next_records(&mut self, layout: &Layout) -> Result<Option<Vec<Block>>, Fatal> {
-        let Some(mut block) = self.reader.next_block().map_err(Fatal::Read)? else {
-            return Ok(None);
-        };
-        self.index.scan(&mut block, layout);
-        let mut dups = block.dups.iter().peekable();
-        let mut out = Vec::new();
-        for rec in Records::new(&block, self.format) {
-            let mut data = rec.bytes.to_vec();
-            data.push(b'\n');
-            out.push(Block {
-                seq: block.seq,
-                first_line: rec.line,
-                data,
-                quoted: block.quoted,
-                dups: dups
-                    .next_if(|d| d.line == rec.line)
-                    .cloned()
-                    .into_iter()
-                    .collect(),
-            });
-        }
-        Ok(Some(out))
-    }
-}
-
-/// Each line's net (price, every deduction, unallocated) so far, in minor units.
-fn nets<'s>(settler: &'s Settler<'_>) -> impl Iterator<Item = i128> + 's {
-    settler
-        .statement
-        .lines
-        .iter()
-        .map(|t| t.net().unwrap_or_default())
-}
-
 /// Settles the ledger `input` once, each row with `old` (inputs
 /// `old_inputs`, which a row's own cells win over) and with `new`, by the
 /// rules of `splitdsl run --sales`; rejected rows go to `observer`.
@@ -841,14 +715,24 @@ pub fn sales<R: Read>(
     input: R,
     observer: &mut dyn DiffObserver,
 ) -> Result<SalesDiff, Box<SalesError>> {
-    let (mut ledger, header) = LedgerRows::open(input, old, new).map_err(|f| fail(None, f))?;
+    // The ledger is read once, through the same source as `run --sales`.
+    let mut source = LedgerReader::new(input, old, None);
+    let header = source.header().map_err(|e| {
+        fail(
+            None,
+            match e {
+                HeaderError::Empty => Fatal::Empty,
+                HeaderError::Read(e) => Fatal::Read(e),
+                HeaderError::Bad { diagnostic, header } => Fatal::Header { diagnostic, header },
+            },
+        )
+    })?;
     let layout = |a: &Agreement, inputs: &Inputs, side: Side| {
         Layout::new(
             a,
-            header.format,
-            header.delimiter,
             header.names.clone(),
             &header.spans,
+            header.numbers,
             inputs,
         )
         .map_err(|e| {
@@ -871,10 +755,53 @@ pub fn sales<R: Read>(
             observer.warning(Side::New, w, &header.text);
         }
     }
-    let mut os = Settler::new(old, &ol, old_inputs, OutFormat::Csv);
-    let mut ns = Settler::new(new, &nl, new_inputs, OutFormat::Csv);
+    // The id and `kind` columns go by name, the same on both sides; a
+    // column either side may miss (an input with a default there) reads as
+    // empty when missing.
+    let optional: Vec<bool> = ol
+        .optional
+        .iter()
+        .zip(&nl.optional)
+        .map(|(a, b)| *a || *b)
+        .collect();
+    source.bind(&Columns {
+        names: &ol.names,
+        optional: &optional,
+        id: ol.id,
+        kind: ol.kind,
+    });
+    let jsonl = header.text.trim_start().starts_with('{');
+    // A JSON Lines key missing from a row reads as empty when either side
+    // may miss it; the side that may not rejects the row, as `run --sales`
+    // does (the reader leaves a missing key's cell without a place).
+    let missing = |layout: &Layout, rec: &Record<'_>| -> Option<RecordError> {
+        if !jsonl || rec.error.is_some() {
+            return None;
+        }
+        let i = (0..layout.names.len()).find(|&i| {
+            optional.get(i) == Some(&true)
+                && layout.optional.get(i) == Some(&false)
+                && rec.cells.spans.get(i) == Some(&(0, 0))
+                && rec.cells.get(i).is_some_and(<[u8]>::is_empty)
+        })?;
+        Some(RecordError {
+            code: "splitdsl::batch::missing_column",
+            message: format!(
+                "the key `{}` is missing",
+                layout.names.get(i).map_or("", String::as_str)
+            ),
+            span: Some((0, rec.text.len())),
+            help: Some(format!(
+                "every line has the keys of the first line, but for inputs with a default: {}",
+                layout.names.join(", ")
+            )),
+            id: None,
+        })
+    };
+    let mut os = Settler::new(old, &ol, old_inputs);
+    let mut ns = Settler::new(new, &nl, new_inputs);
     let (op, np) = (&old.program, &new.program);
-    // Lines of the statements: 0 the price, then each deduction, then the rest.
+    // Amounts of a row: 0 the price, then each deduction, then the rest.
     let (opar, npar) = (parties_of(op), parties_of(np));
     let mut pairs = vec![(Some(0), Some(0))];
     pairs.extend(
@@ -883,29 +810,53 @@ pub fn sales<R: Read>(
             .map(|(i, j)| (i.map(|i| i + 1), j.map(|j| j + 1))),
     );
     let mut changed = vec![0u64; pairs.len()];
-    let mut prev_old: Vec<i128> = nets(&os).collect();
-    let mut prev_new: Vec<i128> = nets(&ns).collect();
-    let (mut od, mut nd) = (prev_old.clone(), prev_new.clone());
-    let (mut oc, mut nc) = (Chunk::default(), Chunk::default());
+    // This row's amounts on each side (empty when the side rejected it).
+    let (mut od, mut nd): (Vec<i128>, Vec<i128>) = (Vec::new(), Vec::new());
     let same_unit = op.currency == np.currency;
     let mut rows = 0u64;
-    while let Some(records) = ledger.next_records(&ol).map_err(|f| fail(None, f))? {
-        for one in &records {
+    let mut index = IdIndex::new();
+    let mut cells = Cells::default();
+    while let Some(batch) = source.next_batch().map_err(|e| fail(None, Fatal::Read(e)))? {
+        // Repeated ids, in input order (the id and kind columns are the same
+        // for both sides).
+        let dups = index.scan::<LedgerReader<'_, R>>(&batch, &ol);
+        let mut dups = dups.iter().peekable();
+        LedgerReader::<'_, R>::read(&batch, &mut cells, |rec| {
             rows += 1;
-            for (s, c) in [(&mut os, &mut oc), (&mut ns, &mut nc)] {
-                c.rows.clear();
-                c.rejects.clear();
-                s.settle_block(one, c);
-            }
-            if !oc.rejects.is_empty() || !nc.rejects.is_empty() {
-                observer.reject(oc.rejects.first(), nc.rejects.first());
-            }
-            // This row's amount of each line on each side (zero when rejected).
-            for (s, prev, d) in [(&os, &mut prev_old, &mut od), (&ns, &mut prev_new, &mut nd)] {
-                for ((now, p), x) in nets(s).zip(prev.iter_mut()).zip(d.iter_mut()) {
-                    *x = now.checked_sub(*p).unwrap_or_default();
-                    *p = now;
+            let dup = dups.next_if(|d| d.line == rec.line);
+            let (oe, ne) = (missing(&ol, &rec), missing(&nl, &rec));
+            let orec = Record {
+                error: oe.as_ref().or(rec.error),
+                ..rec
+            };
+            let nrec = Record {
+                error: ne.as_ref().or(rec.error),
+                ..rec
+            };
+            let old_reject = match os.settle(&orec, dup) {
+                Ok(row) => {
+                    od.clear();
+                    od.extend_from_slice(row.amounts());
+                    None
                 }
+                Err(r) => {
+                    od.clear();
+                    Some(r)
+                }
+            };
+            let new_reject = match ns.settle(&nrec, dup) {
+                Ok(row) => {
+                    nd.clear();
+                    nd.extend_from_slice(row.amounts());
+                    None
+                }
+                Err(r) => {
+                    nd.clear();
+                    Some(r)
+                }
+            };
+            if old_reject.is_some() || new_reject.is_some() {
+                observer.reject(old_reject.as_deref(), new_reject.as_deref());
             }
             for ((i, j), n) in pairs.iter().zip(changed.iter_mut()) {
                 let a = i.and_then(|i| od.get(i)).copied().unwrap_or(0);
@@ -914,7 +865,7 @@ pub fn sales<R: Read>(
                     *n += 1;
                 }
             }
-        }
+        });
     }
     let total = |s: &Settler<'_>, line: usize, c: Currency| -> Result<Money, Box<SalesError>> {
         let units = s
