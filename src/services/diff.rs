@@ -28,7 +28,7 @@
 use crate::agreement::{Agreement, Failure, Source};
 use crate::batch::ids::IdIndex;
 use crate::batch::{
-    Cells, Columns, Fatal, HeaderError, LedgerReader, Layout, Record, RecordError, RecordSource,
+    Cells, Columns, Fatal, HeaderError, Layout, LedgerReader, Record, RecordError, RecordSource,
     Reject, Settler,
 };
 use crate::diag::Diagnostic;
@@ -785,7 +785,7 @@ pub fn sales<R: Read>(
                 && rec.cells.get(i).is_some_and(<[u8]>::is_empty)
         })?;
         Some(RecordError {
-            code: "splitdsl::batch::missing_column",
+            code: crate::codes::BATCH_MISSING_COLUMN,
             message: format!(
                 "the key `{}` is missing",
                 layout.names.get(i).map_or("", String::as_str)
@@ -816,7 +816,10 @@ pub fn sales<R: Read>(
     let mut rows = 0u64;
     let mut index = IdIndex::new();
     let mut cells = Cells::default();
-    while let Some(batch) = source.next_batch().map_err(|e| fail(None, Fatal::Read(e)))? {
+    while let Some(batch) = source
+        .next_batch()
+        .map_err(|e| fail(None, Fatal::Read(e)))?
+    {
         // Repeated ids, in input order (the id and kind columns are the same
         // for both sides).
         let dups = index.scan::<LedgerReader<'_, R>>(&batch, &ol);
