@@ -134,7 +134,7 @@ fn defined_name(stmt: &str) -> Option<String> {
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .filter(|w| !w.is_empty());
     let first = words.next()?;
-    let name = if ["input", "fee", "share", "table"].contains(&first) {
+    let name = if ["input", "fee", "share", "table", "brackets"].contains(&first) {
         words.next()?
     } else {
         first
@@ -468,6 +468,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         currency | unit => "a currency code such as `USD`",
         pct => "`%`",
         table_row | range_key => "a table row (`KEY => VALUE`)",
+        brackets_row => "a band (`LOW..HIGH => RATE`)",
+        brackets_stmt | kw_brackets => "a statement",
         agreement_stmt | rounding_stmt | input_stmt | deduction_stmt | table_stmt
         | require_stmt | example_stmt | cell_stmt | kw_agreement | kw_rounding | kw_input
         | kw_fee | kw_share | kw_table | kw_require | kw_example => "a statement",
@@ -1083,6 +1085,15 @@ fn build_stmt(pair: Pair<Rule>, off: usize) -> Result<Stmt, Diagnostic> {
                 rows.push(build_row(row, off)?);
             }
             StmtKind::Table { name, rows }
+        }
+        Rule::brackets_stmt => {
+            c.next("keyword")?;
+            let name = c.ident()?;
+            let mut rows = Vec::new();
+            for row in c.it.by_ref() {
+                rows.push(build_row(row, off)?);
+            }
+            StmtKind::Brackets { name, rows }
         }
         Rule::require_stmt => {
             c.next("keyword")?;
