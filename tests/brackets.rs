@@ -405,3 +405,24 @@ fn a_ledger_settles_through_brackets() {
     assert!(rows[2].contains("1050.00"), "{text}");
     assert!(rows[3].contains("30.00"), "{text}");
 }
+
+/// A broken statement does not swallow the `brackets` block after it: the
+/// parser resumes at `brackets NAME {` as at any statement.
+#[test]
+fn a_syntax_error_before_brackets_leaves_them_defined() {
+    let src = "price = 100.00 USD\nx = = 1\nbrackets b {\n  .. => 10%\n}\nfee f = b(price)\nshare p = remaining\n";
+    assert_eq!(codes(src), ["splitdsl::syntax::unexpected"]);
+}
+
+/// Typing a `brackets` block with an existing name in the REPL replaces it.
+#[test]
+fn the_repl_replaces_brackets_redefined() {
+    let mut s = splitdsl::repl::Session::from_text("b.split", EXAMPLE).unwrap();
+    let r = s.handle("brackets sliding_fee {\n  .. => 1%\n}");
+    assert!(
+        r.diagnostics.is_empty(),
+        "{}",
+        r.render_diagnostics(splitdsl::diag::Style::PLAIN)
+    );
+    assert_eq!(s.value("marketplace").unwrap().to_string(), "4.00 USD");
+}

@@ -363,7 +363,19 @@ pub fn looks_like_statement(line: &str) -> bool {
         return true;
     }
     let after = t[word.len()..].trim_start();
+    if word == "brackets" && brackets_head(after) {
+        return true;
+    }
     after.starts_with('=') && !after.starts_with("==") && !after.starts_with("=>")
+}
+
+/// Whether `after` (the text after the word `brackets`) is `NAME {`: the
+/// contextual word starts a statement only in that shape.
+fn brackets_head(after: &str) -> bool {
+    let name_len = after
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(after.len());
+    name_len > 0 && after[name_len..].trim_start().starts_with('{')
 }
 
 /// The start of the first line after the one holding `at` that looks like a statement.

@@ -1014,6 +1014,7 @@ fn placement(
             StmtKind::Cell { name, .. } => Some((name.name.clone(), "cell")),
             StmtKind::Deduction { kind, name, .. } => Some((name.name.clone(), kind.keyword())),
             StmtKind::Table { name, .. } => Some((name.name.clone(), "table")),
+            StmtKind::Brackets { name, .. } => Some((name.name.clone(), "brackets")),
             _ => None,
         }
     };
