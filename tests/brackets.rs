@@ -426,3 +426,25 @@ fn the_repl_replaces_brackets_redefined() {
     );
     assert_eq!(s.value("marketplace").unwrap().to_string(), "4.00 USD");
 }
+
+/// `sweep` and `solve` go through the brackets like any formula.
+#[test]
+fn the_repl_sweeps_and_solves_through_brackets() {
+    let s = splitdsl::repl::Session::from_text("b.split", EXAMPLE).unwrap();
+    let sw = s
+        .sweep("price", "400.00 USD", "600.00 USD", "100.00 USD")
+        .unwrap();
+    let fees: Vec<String> = sw
+        .rows
+        .iter()
+        .map(|r| r.figures.as_ref().unwrap().amounts[0].to_string())
+        .collect();
+    assert_eq!(fees, ["80.00", "100.00", "110.00"]);
+    let sol = s
+        .solve("price", "sliding_fee(price)", "1800.00 USD")
+        .unwrap();
+    let splitdsl::repl::SolveResult::Found { value, .. } = &sol.result else {
+        panic!("{sol:?}")
+    };
+    assert_eq!(value.to_string(), "25000.00 USD");
+}
