@@ -448,3 +448,32 @@ fn the_repl_sweeps_and_solves_through_brackets() {
     };
     assert_eq!(value.to_string(), "25000.00 USD");
 }
+
+/// `splitdsl diff` lists a changed brackets block as `brackets`, with the
+/// money it moves.
+#[cfg(feature = "cli")]
+#[test]
+fn diff_shows_a_changed_band() {
+    let dir = tempfile::tempdir().unwrap();
+    let new = dir.path().join("new.split");
+    std::fs::write(
+        &new,
+        EXAMPLE.replace(
+            "10000.00 USD..           => 5%",
+            "10000.00 USD..           => 4%",
+        ),
+    )
+    .unwrap();
+    let out = assert_cmd::Command::cargo_bin("splitdsl")
+        .unwrap()
+        .args(["diff", "examples/brackets.split"])
+        .arg(&new)
+        .args(["--set", "price=25000.00 USD"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("changed  brackets  sliding_fee"), "{text}");
+    assert!(text.contains("10000.00 USD.. => 4% }"), "{text}");
+    assert!(text.contains("-150.00"), "{text}");
+}
