@@ -210,6 +210,15 @@ fn check_time_errors_have_their_codes() {
         ),
         ["splitdsl::brackets::empty_band"]
     );
+    // `..HIGH` starts at zero: a HIGH at or below zero holds nothing.
+    assert_eq!(
+        case("  ..-5.00 USD => 20%\n", "1"),
+        ["splitdsl::brackets::empty_band"]
+    );
+    assert_eq!(
+        case("  ..0.00 USD => 20%\n  0.00 USD.. => 10%\n", "1"),
+        ["splitdsl::brackets::empty_band"]
+    );
     assert_eq!(case(ok, "b"), ["splitdsl::brackets::not_called"]);
     assert_eq!(case(ok, "b()"), ["splitdsl::call::arity"]);
     assert_eq!(

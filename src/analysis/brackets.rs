@@ -225,8 +225,10 @@ impl Checker<'_> {
         let before = self.diags.len();
         let n = &name.name;
         for (i, ((lo, hi, _), row)) in parsed.iter().zip(rows).enumerate() {
-            if let (Some(lo), Some(hi)) = (lo, hi) {
-                if lo.value >= hi.value {
+            // `..HIGH` (only right in the first band) starts at zero.
+            let start = lo.as_ref().map_or(Decimal::ZERO, |l| l.value);
+            if let Some(hi) = hi {
+                if (lo.is_some() || i == 0) && start >= hi.value {
                     self.err(
                         Diagnostic::error(
                             crate::codes::BRACKETS_EMPTY_BAND,
