@@ -486,3 +486,74 @@ fn diff_shows_a_changed_band() {
     assert!(text.contains("10000.00 USD.. => 4% }"), "{text}");
     assert!(text.contains("-150.00"), "{text}");
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Bands from random widths (cents) and rates (tenths of a percent),
+    /// the last one open.
+    fn agreement(widths: &[u32], rates: &[u32]) -> String {
+        let mut rows = String::new();
+        let mut lo = 0u64;
+        for (i, r) in rates.iter().enumerate() {
+            let lo_text = if i == 0 {
+                String::new()
+            } else {
+                format!("{}.{:02} USD", lo / 100, lo % 100)
+            };
+            match widths.get(i) {
+                Some(w) => {
+                    let hi = lo + u64::from(*w);
+                    rows.push_str(&format!(
+                        "  {lo_text}..{}.{:02} USD => {}.{}%\n",
+                        hi / 100,
+                        hi % 100,
+                        r / 10,
+                        r % 10
+                    ));
+                    lo = hi;
+                }
+                None => rows.push_str(&format!("  {lo_text}.. => {}.{}%\n", r / 10, r % 10)),
+            }
+        }
+        format!(
+            "price = 100.00 USD\ninput x = 0.00 USD\ninput y = 0.00 USD\ninput b = 0.00 USD\n\
+             brackets f {{\n{rows}}}\n\
+             whole = f(x + y, b)\nparts = f(x, b) + f(y, b + x)\nneg = f(-x, -b)\nplain = f(x)\n\
+             share p = remaining\nrequire whole == parts and neg == -f(x, b) and plain == f(x, 0.00 USD)\n"
+        )
+    }
+
+    fn money(cents: i64) -> String {
+        let sign = if cents < 0 { "-" } else { "" };
+        let a = cents.unsigned_abs();
+        format!("{sign}{}.{:02} USD", a / 100, a % 100)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Splitting an amount in two parts, the second starting where the
+        /// first ends, gives the same total to the last digit; a negative
+        /// amount mirrors; `before` = 0 is no `before`.
+        #[test]
+        fn additive_and_mirrored(
+            widths in proptest::collection::vec(1u32..200_000, 4),
+            rates in proptest::collection::vec(0u32..1000, 1..5),
+            x in -3_000_000i64..3_000_000,
+            y in -3_000_000i64..3_000_000,
+            b in -3_000_000i64..3_000_000,
+        ) {
+            let n = rates.len();
+            let src = agreement(&widths[..n - 1], &rates);
+            let a = compile(&src);
+            let mut inputs = a.raw_inputs();
+            for (name, v) in [("x", x), ("y", y), ("b", b)] {
+                a.set_from_text(&mut inputs, &format!("{name}={}", money(v))).unwrap();
+            }
+            let out = a.evaluate_outcome(&inputs).unwrap();
+            prop_assert!(out.all_hold(), "{src}\nx={x} y={y} b={b}");
+        }
+    }
+}
