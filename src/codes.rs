@@ -130,10 +130,30 @@ macro_rules! registry {
 registry! {
     AGREEMENT_DUPLICATE = "splitdsl::agreement::duplicate",
         "A file has at most one `agreement \"TITLE\"` line.";
+    BRACKETS_ARG_KIND = "splitdsl::brackets::arg_kind",
+        "Brackets were called with an amount of another kind than their bounds (money of their currency, or a number), or with a `before` of another kind than the amount.";
+    BRACKETS_BOUND_KIND = "splitdsl::brackets::bound_kind",
+        "The bounds of one `brackets` block must all be money of one currency, or all numbers.";
+    BRACKETS_EMPTY = "splitdsl::brackets::empty",
+        "A `brackets` block needs at least one band, e.g. `..500.00 USD => 20%`.";
+    BRACKETS_EMPTY_BAND = "splitdsl::brackets::empty_band",
+        "A band of brackets whose start is not below its end (`500.00 USD..100.00 USD`): it holds no amount.";
+    BRACKETS_GAP = "splitdsl::brackets::gap",
+        "Two bands of brackets leave a gap between them: each band starts where the one above it ends, so that every amount has a rate.";
+    BRACKETS_NOT_CALLED = "splitdsl::brackets::not_called",
+        "Brackets are used as a value; apply them to an amount with `name(x)` or `name(x, before)`.";
+    BRACKETS_NOT_CONSTANT = "splitdsl::brackets::not_constant",
+        "The bounds and rates of brackets are written out as literals (`500.00 USD`, `20%`, `0.1`): they cannot use names or arithmetic.";
+    BRACKETS_OVERLAP = "splitdsl::brackets::overlap",
+        "Two bands of brackets overlap (or are written out of order, or a band open above is not the last): bands are written lowest first, each starting where the one above it ends.";
+    BRACKETS_RATE_KIND = "splitdsl::brackets::rate_kind",
+        "The rate of a band of brackets is a percentage or a plain number, not money, a bool, a date or an exchange rate.";
+    BRACKETS_START = "splitdsl::brackets::start",
+        "The first band of brackets starts at zero: write `..HIGH` or `0..HIGH` (with the bounds' currency).";
     CALL_ARG_KIND = "splitdsl::call::arg_kind",
         "A built-in function got an argument of the wrong kind, or arguments of mixed kinds (e.g. money and a plain number in `min`).";
     CALL_ARITY = "splitdsl::call::arity",
-        "A function or table was called with the wrong number of arguments: `min(a, b, …)`, `abs(x)`, `round(x[, step])`, `clamp(x, lo, hi)`, a table takes one key.";
+        "A function or table was called with the wrong number of arguments: `min(a, b, …)`, `abs(x)`, `round(x[, step])`, `clamp(x, lo, hi)`, a table takes one key, brackets an amount and an optional `before`.";
     CALL_NOT_CALLABLE = "splitdsl::call::not_callable",
         "Parentheses after a value's name: only functions and tables are called.";
     CALL_UNKNOWN_FUNCTION = "splitdsl::call::unknown_function",
@@ -142,6 +162,8 @@ registry! {
         "A `--set` argument is not of the form NAME=EXPR.";
     DEPS_CYCLE = "splitdsl::deps::cycle",
         "Values depend on each other in a loop, perhaps through `remaining` (which depends on every earlier deduction). The loop is shown step by step.";
+    EVAL_ABOVE_BRACKETS = "splitdsl::eval::above_brackets",
+        "An amount goes above the last band of brackets, which is closed (`a..b`): no rate is defined above it. End the brackets with an open band (`b.. => RATE`).";
     EVAL_CLAMP_BOUNDS = "splitdsl::eval::clamp_bounds",
         "`clamp(x, lo, hi)` was given a lower bound above its upper bound.";
     EVAL_DIVISION_BY_ZERO = "splitdsl::eval::division_by_zero",

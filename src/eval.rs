@@ -181,6 +181,20 @@ pub enum TWhat {
     Op,
     /// A binary operator (arithmetic, comparison, `and`, `or`).
     Binary(BinOp),
+    /// A call of brackets [`Program::brackets`]`[b]`; its operands are the
+    /// amount, `before` when given, then one [`TWhat::Band`] per band touched.
+    Brackets(usize),
+    /// The part of a brackets call in one band: the node's value is
+    /// rate × `width` (exact), its span the band's row.
+    Band {
+        /// The brackets.
+        brackets: usize,
+        /// The band, in [`crate::program::Brackets::bands`].
+        band: usize,
+        /// How much of the amount falls in the band (signed: a negative
+        /// amount mirrors a positive one), in the amount's unit.
+        width: Decimal,
+    },
     /// A lookup in table `table` that matched row `row`.
     Table {
         /// The table.
@@ -856,6 +870,15 @@ impl Program {
                 let (row, v) = self.lookup(*t, k, e.span, st)?;
                 Ok((v, TWhat::Table { table: *t, row }))
             }
+            CKind::Brackets(b, x, before) => {
+                let x = self.ev(x, st)?;
+                let before = match before {
+                    Some(e) => Some(self.ev(e, st)?),
+                    None => None,
+                };
+                let v = self.brackets(*b, x, before, e.span, st)?;
+                Ok((v, TWhat::Brackets(*b)))
+            }
         }
     }
 
@@ -985,6 +1008,110 @@ impl Program {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------- brackets
+
+impl Program {
+    /// `NAME(x, before)` = F(before + x) − F(before), where F(t) is
+    /// Σ rate × |[0, t] ∩ band| for t ≥ 0 and −F(−t) below zero (so a
+    /// refund mirrors a sale); `NAME(x)` is `before` = 0. Exact, checked;
+    /// an amount above a closed last band is an error. While tracing,
+    /// records one [`TWhat::Band`] node per band touched.
+    fn brackets<S: Store>(
+        &self,
+        b: usize,
+        x: Value,
+        before: Option<Value>,
+        span: Span,
+        st: &mut S,
+    ) -> R<Value> {
+        let br = self
+            .brackets
+            .get(b)
+            .ok_or_else(|| internal(span, "unknown brackets"))?;
+        let (dx, unit) = match x {
+            Value::Money(d, c) => (d, Some(c)),
+            Value::Number(d) => (d, None),
+            v => return Err(internal(span, &format!("brackets of {v}"))),
+        };
+        let start = match before {
+            Some(v) => v
+                .decimal()
+                .ok_or_else(|| internal(span, "`before` is not a quantity"))?,
+            None => Decimal::ZERO,
+        };
+        let end = start.checked_add(dx).ok_or_else(|| overflow(span))?;
+        let wrap = |d: Decimal| match unit {
+            Some(c) => Value::Money(d, c),
+            None => Value::Number(d),
+        };
+        if let Some(last) = br.bands.last() {
+            if let Some(hi) = last.hi {
+                let top = if start.abs() > end.abs() { start } else { end };
+                if top.abs() > hi {
+                    return Err(Diagnostic::error(
+                        crate::codes::EVAL_ABOVE_BRACKETS,
+                        format!(
+                            "{} goes above the last band of `{}`, which ends at {}",
+                            wrap(top.abs()),
+                            br.name,
+                            wrap(hi)
+                        ),
+                    )
+                    .primary(span, format!("reaches {}", wrap(top)))
+                    .secondary(br.span, format!("no rate above {}", wrap(hi)))
+                    .help(format!(
+                        "end `{}` with a band open above, e.g. `{}.. => RATE`",
+                        br.name,
+                        wrap(hi)
+                    )));
+                }
+            }
+        }
+        let mut total = Decimal::ZERO;
+        for (i, band) in br.bands.iter().enumerate() {
+            let width = band_measure(band, end, span)?
+                .checked_sub(band_measure(band, start, span)?)
+                .ok_or_else(|| overflow(span))?;
+            if width.is_zero() {
+                continue;
+            }
+            let part = band.rate.checked_mul(width).ok_or_else(|| overflow(span))?;
+            total = total.checked_add(part).ok_or_else(|| overflow(span))?;
+            if let Some(buf) = st.buf() {
+                let at = buf.len();
+                buf.push(TNode {
+                    span: band.span,
+                    value: wrap(part),
+                    what: TWhat::Band {
+                        brackets: b,
+                        band: i,
+                        width,
+                    },
+                    start: at,
+                });
+            }
+        }
+        if let Some(c) = unit {
+            if too_large_for_cents(total, c) {
+                return Err(money_overflow(span, c));
+            }
+        }
+        Ok(wrap(total))
+    }
+}
+
+/// The signed part of [0, |t|] inside `band`, with the sign of `t`.
+fn band_measure(band: &Band, t: Decimal, span: Span) -> R<Decimal> {
+    let a = t.abs();
+    let top = band.hi.map_or(a, |h| a.min(h));
+    let m = if top > band.lo {
+        top.checked_sub(band.lo).ok_or_else(|| overflow(span))?
+    } else {
+        Decimal::ZERO
+    };
+    Ok(if t.is_sign_negative() { -m } else { m })
 }
 
 /// The operands of every comparison under `node` (through `and`, `or`,

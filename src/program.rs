@@ -138,6 +138,12 @@ impl CExpr {
                 f(b);
             }
             CKind::Call(_, args) => args.iter().for_each(f),
+            CKind::Brackets(_, x, before) => {
+                f(x);
+                if let Some(b) = before {
+                    f(b);
+                }
+            }
         }
     }
 }
@@ -167,6 +173,9 @@ pub enum CKind {
     Call(Builtin, Vec<CExpr>),
     /// A table lookup.
     Table(usize, Box<CExpr>),
+    /// `NAME(x)` or `NAME(x, before)`: the marginal amount of brackets
+    /// [`Program::brackets`]`[b]` on `x` (starting at `before`).
+    Brackets(usize, Box<CExpr>, Option<Box<CExpr>>),
 }
 
 impl Clone for CExpr {
@@ -227,6 +236,39 @@ pub struct Table {
     pub span: Span,
 }
 
+/// One band of a [`Brackets`]: `lo..hi => rate`.
+#[derive(Clone, Debug)]
+pub struct Band {
+    /// Its lower bound (`0` for `..hi`).
+    pub lo: rust_decimal::Decimal,
+    /// Its upper bound; `None` when open (`lo..`).
+    pub hi: Option<rust_decimal::Decimal>,
+    /// The rate as a fraction (`20%` is `0.2`).
+    pub rate: rust_decimal::Decimal,
+    /// The range as written (for `explain`).
+    pub range_text: String,
+    /// The rate as written (for `explain`).
+    pub rate_text: String,
+    /// The whole row.
+    pub span: Span,
+}
+
+/// `brackets NAME { RANGE => RATE … }`: marginal rates. Bands are
+/// contiguous from zero, lowest first; bounds and rates are constants.
+#[derive(Clone, Debug)]
+pub struct Brackets {
+    /// Its name.
+    pub name: String,
+    /// The kind of its bounds and of `x` (money of one currency, or a
+    /// number); `None` when no bound is written (`.. => 5%`): any money
+    /// or number.
+    pub ty: Option<Ty>,
+    /// Its bands, lowest first.
+    pub bands: Vec<Band>,
+    /// Where it is defined.
+    pub span: Span,
+}
+
 /// A `require`.
 #[derive(Clone, Debug)]
 pub struct Requirement {
@@ -278,6 +320,8 @@ pub struct Program {
     pub deductions: Vec<Deduction>,
     /// Tables.
     pub tables: Vec<Table>,
+    /// Marginal-rate brackets.
+    pub brackets: Vec<Brackets>,
     /// Requirements, in file order.
     pub requirements: Vec<Requirement>,
     /// Examples, in file order.

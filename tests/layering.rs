@@ -31,6 +31,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "analysis",
             "analysis::names",
             "analysis::kinds",
+            "analysis::brackets",
             "analysis::graph",
             "analysis::lower",
             "analysis::lint",

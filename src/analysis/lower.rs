@@ -435,6 +435,18 @@ impl Compiler<'_, '_> {
                     let ty = self.tys.get(i).copied().flatten()?;
                     Some((CExpr::new(CKind::Slot(i), e.span), ty))
                 }
+                Some(NameRef::Brackets(b)) => self.err(
+                    Diagnostic::error(
+                        crate::codes::BRACKETS_NOT_CALLED,
+                        format!("`{n}` are brackets: apply them to an amount with `{n}(amount)`"),
+                    )
+                    .primary(e.span, "brackets, not a value")
+                    .secondary(
+                        self.c.brackets.get(b).map_or(e.span, |d| d.name.span),
+                        "the brackets",
+                    )
+                    .help(format!("write `{n}(amount)` or `{n}(amount, before)`")),
+                ),
                 Some(NameRef::Table(_)) => self.err(
                     Diagnostic::error(
                         crate::codes::TABLE_NOT_CALLED,
@@ -546,6 +558,9 @@ impl Compiler<'_, '_> {
 
     fn call(&mut self, e: &Expr, f: &ast::Ident, args: &[Expr]) -> Option<(CExpr, Ty)> {
         let compiled: Vec<Option<(CExpr, Ty)>> = args.iter().map(|a| self.expr(a)).collect();
+        if let Some(NameRef::Brackets(b)) = self.c.names.get(f.name.as_str()).copied() {
+            return self.brackets_call(e, f, args, compiled, b);
+        }
         if let Some(b) = Builtin::from_name(&f.name) {
             let mut cargs = Vec::with_capacity(args.len());
             let mut tys = Vec::with_capacity(args.len());
@@ -606,7 +621,7 @@ impl Compiler<'_, '_> {
                     f.name
                 )),
             ),
-            None => None,
+            Some(NameRef::Brackets(_)) | None => None,
         }
     }
 }

@@ -12,6 +12,7 @@
 
 pub mod lint;
 
+mod brackets;
 mod graph;
 mod kinds;
 mod lower;
@@ -52,6 +53,7 @@ pub fn check(
 /// The phases in order; the program when none reported an error.
 fn run<'a>(c: &mut Checker<'a>, file: &'a ast::File) -> Option<Program> {
     let decl = c.declare(file);
+    c.compile_brackets();
     let price_def = c.price_def();
     let g = c.graph(decl.n_deductions, price_def);
     let l = c.lower_defs(&g.order);
@@ -66,7 +68,7 @@ fn run<'a>(c: &mut Checker<'a>, file: &'a ast::File) -> Option<Program> {
 
 /// The program, from what the phases found.
 fn assemble(
-    c: &Checker<'_>,
+    c: &mut Checker<'_>,
     decl: Declared<'_>,
     g: &Graph,
     mut l: Lowered,
@@ -133,6 +135,9 @@ fn assemble(
         slots,
         deductions,
         tables,
+        brackets: std::mem::take(&mut c.cbrackets)
+            .into_iter()
+            .collect::<Option<Vec<_>>>()?,
         requirements,
         examples,
         order: steps,

@@ -35,10 +35,18 @@ pub(super) struct TableDef<'a> {
     pub(super) stmt: &'a ast::Stmt,
 }
 
+/// A `brackets` statement, declared (compiled in `brackets.rs`).
+pub(super) struct BracketsDef<'a> {
+    pub(super) name: &'a ast::Ident,
+    pub(super) rows: &'a [ast::TableRow],
+    pub(super) stmt: &'a ast::Stmt,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum NameRef {
     Def(usize),
     Table(usize),
+    Brackets(usize),
 }
 
 /// What the analysis knows so far: the definitions, the names that resolve
@@ -49,6 +57,8 @@ pub(super) struct Checker<'a> {
     pub(super) names: HashMap<&'a str, NameRef>,
     pub(super) defs: Vec<Def<'a>>,
     pub(super) tables: Vec<TableDef<'a>>,
+    pub(super) brackets: Vec<BracketsDef<'a>>,
+    pub(super) cbrackets: Vec<Option<crate::program::Brackets>>,
     pub(super) broken: Vec<String>,
 }
 
@@ -79,6 +89,8 @@ impl<'a> Checker<'a> {
             names: HashMap::new(),
             defs: Vec::new(),
             tables: Vec::new(),
+            brackets: Vec::new(),
+            cbrackets: Vec::new(),
             broken,
         }
     }
@@ -169,6 +181,13 @@ impl<'a> Checker<'a> {
                         let idx = self.tables.len();
                         self.tables.push(TableDef { name, rows, stmt });
                         self.names.insert(&name.name, NameRef::Table(idx));
+                    }
+                }
+                StmtKind::Brackets { name, rows } => {
+                    if self.check_name(name) {
+                        let idx = self.brackets.len();
+                        self.brackets.push(BracketsDef { name, rows, stmt });
+                        self.names.insert(&name.name, NameRef::Brackets(idx));
                     }
                 }
                 StmtKind::Require { cond, message } => out.requires.push((cond, message)),
@@ -292,6 +311,7 @@ impl<'a> Checker<'a> {
             let prev_span = match *prev {
                 NameRef::Def(i) => self.defs[i].name.span,
                 NameRef::Table(t) => self.tables[t].name.span,
+                NameRef::Brackets(b) => self.brackets[b].name.span,
             };
             let d = if n == "price" {
                 Diagnostic::error(crate::codes::PRICE_DUPLICATE, "the price is defined twice")
@@ -377,18 +397,24 @@ impl<'a> Checker<'a> {
                 ExprKind::Name(n) => match self.names.get(n.as_str()).copied() {
                     Some(NameRef::Def(i)) => out.push((Node::Def(i), x.span)),
                     Some(NameRef::Table(t)) => out.push((Node::Table(t), x.span)),
+                    // Constant: no edge (lowering reports the missing call).
+                    Some(NameRef::Brackets(_)) => {}
                     None => self.unknown_name(n, x.span),
                 },
                 ExprKind::Call(f, _) => {
-                    if Builtin::from_name(&f.name).is_some() {
+                    if Builtin::from_name(&f.name).is_some()
+                        || matches!(self.names.get(f.name.as_str()), Some(NameRef::Brackets(_)))
+                    {
                         continue;
                     }
                     match self.names.get(f.name.as_str()).copied() {
                         Some(NameRef::Table(t)) => out.push((Node::Table(t), f.span)),
                         Some(NameRef::Def(i)) => out.push((Node::Def(i), f.span)),
+                        Some(NameRef::Brackets(_)) => {}
                         None => {
                             let mut cands: Vec<&str> = Builtin::ALL.iter().map(|(n, _)| *n).collect();
                             cands.extend(self.tables.iter().map(|t| t.name.name.as_str()));
+                            cands.extend(self.brackets.iter().map(|b| b.name.name.as_str()));
                             let help = match did_you_mean(&f.name, cands) {
                                 Some(s) => format!("did you mean `{s}`?"),
                                 None => "the functions are min, max, abs, round, floor, ceil and clamp; a table is called by its name".into(),

@@ -7,7 +7,7 @@
 //!   digits kept as written (`100.00` stays `100.00`), strings re-escaped;
 //! - the `=` of consecutive fees and shares aligned, and the `=>` of the
 //!   rows of a table;
-//! - `table` and `example` blocks with one row or line per line, indented
+//! - `table`, `brackets` and `example` blocks with one row or line per line, indented
 //!   by two spaces;
 //! - the user's parentheses kept; a blank line kept wherever the source had
 //!   one or more between two statements (or rows), none at the start of a
@@ -216,11 +216,15 @@ fn stmt_units(s: &Stmt, src: &str, units: &mut Vec<Unit>) {
             }
             units.push(Unit::new(s.span, text));
         }
-        StmtKind::Table { name, rows } => {
+        StmtKind::Table { name, rows } | StmtKind::Brackets { name, rows } => {
             let brace = open_brace(src, name.span.end, s.span);
+            let keyword = match s.kind {
+                StmtKind::Brackets { .. } => "brackets",
+                _ => "table",
+            };
             let mut header = Unit::new(
                 Span::new(s.span.start, brace),
-                format!("table {} {{", name.name),
+                format!("{keyword} {} {{", name.name),
             );
             header.opens = true;
             units.push(header);

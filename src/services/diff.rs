@@ -178,7 +178,7 @@ fn entries(stmts: &[Stmt], src: &str) -> Vec<Entry> {
                     formula,
                 }
             }
-            StmtKind::Table { name, rows } => {
+            StmtKind::Table { name, rows } | StmtKind::Brackets { name, rows } => {
                 let rows: Vec<String> = rows
                     .iter()
                     .map(|r| {
@@ -194,7 +194,10 @@ fn entries(stmts: &[Stmt], src: &str) -> Vec<Entry> {
                     })
                     .collect();
                 Entry {
-                    kind: "table",
+                    kind: match s.kind {
+                        StmtKind::Brackets { .. } => "brackets",
+                        _ => "table",
+                    },
                     name: Some(name.name.clone()),
                     formula: format!("{{ {} }}", rows.join("; ")),
                 }

@@ -31,6 +31,8 @@ pub enum SymbolKind {
     Share,
     /// `table NAME { … }`
     Table,
+    /// `brackets NAME { … }`
+    Brackets,
 }
 
 impl SymbolKind {
@@ -43,6 +45,7 @@ impl SymbolKind {
             SymbolKind::Fee => "fee",
             SymbolKind::Share => "share",
             SymbolKind::Table => "table",
+            SymbolKind::Brackets => "brackets",
         }
     }
 }
@@ -94,13 +97,14 @@ impl Names {
                 } => (name, SymbolKind::Fee),
                 StmtKind::Deduction { name, .. } => (name, SymbolKind::Share),
                 StmtKind::Table { name, .. } => (name, SymbolKind::Table),
+                StmtKind::Brackets { name, .. } => (name, SymbolKind::Brackets),
                 _ => continue,
             };
             if index.contains_key(&name.name) {
                 continue;
             }
             let ty = match kind {
-                SymbolKind::Table => None,
+                SymbolKind::Table | SymbolKind::Brackets => None,
                 _ => program
                     .and_then(|p| p.slot(&name.name).and_then(|i| p.slots.get(i)))
                     .map(|s| s.ty),
@@ -185,7 +189,7 @@ fn for_each_expr<'a>(kind: &'a StmtKind, f: &mut impl FnMut(&'a Expr)) {
                 f(w);
             }
         }
-        StmtKind::Table { rows, .. } => {
+        StmtKind::Table { rows, .. } | StmtKind::Brackets { rows, .. } => {
             for r in rows {
                 match &r.key {
                     TableKey::Value(e) => f(e),

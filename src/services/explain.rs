@@ -397,6 +397,43 @@ impl Explainer<'_> {
                 node.children = self.operands(t);
                 node
             }
+            TWhat::Brackets(b) => {
+                let note = self.p.brackets.get(b).map_or(String::new(), |br| {
+                    format!("  [brackets {}, line {}]", br.name, self.line(br.span))
+                });
+                let mut node = Node::new(
+                    format!("{} = {}{note}", self.text(n.span), n.value),
+                    About::Expr,
+                    Some(n.value),
+                );
+                node.children = self.operands(t);
+                node
+            }
+            TWhat::Band {
+                brackets,
+                band,
+                width,
+            } => {
+                let text = match self
+                    .p
+                    .brackets
+                    .get(brackets)
+                    .and_then(|b| b.bands.get(band))
+                {
+                    Some(bd) => {
+                        let width = match n.value {
+                            Value::Money(_, c) => Value::Money(width, c),
+                            _ => Value::Number(width),
+                        };
+                        format!(
+                            "{} × {width} = {}  [band {}]",
+                            bd.rate_text, n.value, bd.range_text
+                        )
+                    }
+                    None => format!("{}", n.value),
+                };
+                Node::new(text, About::Expr, Some(n.value))
+            }
             _ => {
                 let mut node = Node::new(
                     format!("{} = {}", self.text(n.span), n.value),
@@ -416,7 +453,9 @@ impl Explainer<'_> {
             return Vec::new();
         };
         match root.node().what {
-            TWhat::Slot(_) | TWhat::Remaining(_) | TWhat::Table { .. } => vec![self.node(root)],
+            TWhat::Slot(_) | TWhat::Remaining(_) | TWhat::Table { .. } | TWhat::Brackets(_) => {
+                vec![self.node(root)]
+            }
             _ => self.operands(root),
         }
     }

@@ -114,6 +114,15 @@ pub enum StmtKind {
         /// Its rows.
         rows: Vec<TableRow>,
     },
+    /// `brackets NAME { RANGE => RATE … }`: marginal rates, called
+    /// `NAME(x)` or `NAME(x, before)`. Every row's key is a
+    /// [`TableKey::Range`].
+    Brackets {
+        /// The brackets' name.
+        name: Ident,
+        /// Its bands, lowest first.
+        rows: Vec<TableRow>,
+    },
     /// `require COND ["MESSAGE"]`
     Require {
         /// The condition.
@@ -421,7 +430,7 @@ impl Stmt {
                     w.map_spans(f);
                 }
             }
-            StmtKind::Table { name, rows } => {
+            StmtKind::Table { name, rows } | StmtKind::Brackets { name, rows } => {
                 name.span = f(name.span);
                 for r in rows {
                     r.span = f(r.span);

@@ -134,7 +134,7 @@ fn defined_name(stmt: &str) -> Option<String> {
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .filter(|w| !w.is_empty());
     let first = words.next()?;
-    let name = if ["input", "fee", "share", "table"].contains(&first) {
+    let name = if ["input", "fee", "share", "table", "brackets"].contains(&first) {
         words.next()?
     } else {
         first
@@ -363,7 +363,19 @@ pub fn looks_like_statement(line: &str) -> bool {
         return true;
     }
     let after = t[word.len()..].trim_start();
+    if word == "brackets" && brackets_head(after) {
+        return true;
+    }
     after.starts_with('=') && !after.starts_with("==") && !after.starts_with("=>")
+}
+
+/// Whether `after` (the text after the word `brackets`) is `NAME {`: the
+/// contextual word starts a statement only in that shape.
+fn brackets_head(after: &str) -> bool {
+    let name_len = after
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(after.len());
+    name_len > 0 && after[name_len..].trim_start().starts_with('{')
 }
 
 /// The start of the first line after the one holding `at` that looks like a statement.
@@ -468,6 +480,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         currency | unit => "a currency code such as `USD`",
         pct => "`%`",
         table_row | range_key => "a table row (`KEY => VALUE`)",
+        brackets_row => "a band (`LOW..HIGH => RATE`)",
+        brackets_stmt | kw_brackets => "a statement",
         agreement_stmt | rounding_stmt | input_stmt | deduction_stmt | table_stmt
         | require_stmt | example_stmt | cell_stmt | kw_agreement | kw_rounding | kw_input
         | kw_fee | kw_share | kw_table | kw_require | kw_example => "a statement",
@@ -1083,6 +1097,15 @@ fn build_stmt(pair: Pair<Rule>, off: usize) -> Result<Stmt, Diagnostic> {
                 rows.push(build_row(row, off)?);
             }
             StmtKind::Table { name, rows }
+        }
+        Rule::brackets_stmt => {
+            c.next("keyword")?;
+            let name = c.ident()?;
+            let mut rows = Vec::new();
+            for row in c.it.by_ref() {
+                rows.push(build_row(row, off)?);
+            }
+            StmtKind::Brackets { name, rows }
         }
         Rule::require_stmt => {
             c.next("keyword")?;

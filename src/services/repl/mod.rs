@@ -276,7 +276,7 @@ impl Session {
         self.state.as_ref().and_then(|s| s.outcome.as_ref().ok())
     }
 
-    /// The names the agreement defines (values and tables), for completion.
+    /// The names the agreement defines (values, tables and brackets), for completion.
     pub fn names(&self) -> Vec<String> {
         let Some(a) = self.agreement() else {
             return Vec::new();
@@ -286,6 +286,7 @@ impl Session {
             .iter()
             .map(|s| s.name.clone())
             .chain(p.tables.iter().map(|t| t.name.clone()))
+            .chain(p.brackets.iter().map(|b| b.name.clone()))
             .collect()
     }
 
@@ -1013,6 +1014,7 @@ fn placement(
             StmtKind::Cell { name, .. } => Some((name.name.clone(), "cell")),
             StmtKind::Deduction { kind, name, .. } => Some((name.name.clone(), kind.keyword())),
             StmtKind::Table { name, .. } => Some((name.name.clone(), "table")),
+            StmtKind::Brackets { name, .. } => Some((name.name.clone(), "brackets")),
             _ => None,
         }
     };
