@@ -82,6 +82,7 @@ macro_rules! internal {
 // The stages with several files have a folder each: syntax/, analysis/,
 // services/, render/ and cli/ (docs/architecture.md). The modules of
 // services/ and render/ are re-exported here under their own names.
+pub mod allocate;
 internal! { mod analysis; }
 // The registry is read by `check --explain` and the tests only.
 internal! {

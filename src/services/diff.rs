@@ -561,8 +561,12 @@ pub fn sale(
     new: &Agreement,
     new_inputs: &Inputs,
 ) -> Result<SaleDiff, (Side, Diagnostic)> {
-    let oo = old.evaluate_outcome(old_inputs).map_err(|d| (Side::Old, d))?;
-    let no = new.evaluate_outcome(new_inputs).map_err(|d| (Side::New, d))?;
+    let oo = old
+        .evaluate_outcome(old_inputs)
+        .map_err(|d| (Side::Old, d))?;
+    let no = new
+        .evaluate_outcome(new_inputs)
+        .map_err(|d| (Side::New, d))?;
     let (op, np) = (&old.program, &new.program);
     let money = |c: Currency| {
         move |amount: Decimal| Money {
@@ -611,7 +615,10 @@ pub fn sale(
         }
     }
     Ok(SaleDiff {
-        price: (om(crate::summary::price(&oo)), nm(crate::summary::price(&no))),
+        price: (
+            om(crate::summary::price(&oo)),
+            nm(crate::summary::price(&no)),
+        ),
         parties,
         requirements,
     })
