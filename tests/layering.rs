@@ -35,6 +35,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "analysis::names",
             "analysis::kinds",
             "analysis::graph",
+            "analysis::groups",
             "analysis::lower",
             "analysis::lint",
         ],

@@ -13,6 +13,7 @@
 pub mod lint;
 
 mod graph;
+mod groups;
 mod kinds;
 mod lower;
 mod names;
@@ -94,6 +95,7 @@ fn assemble(
                     label: def.label.map(|s| s.value.clone()),
                     when: l.whens[i].take(),
                     when_span: def.when.map(|w| w.span),
+                    group: def.group,
                 });
                 SlotKind::Deduction(k)
             }
@@ -121,6 +123,7 @@ fn assemble(
             Node::Table(_) => None,
         })
         .collect();
+    let groups = c.assemble_groups(&mut l)?;
     let mut tables = Vec::with_capacity(l.ctables.len());
     for t in l.ctables {
         tables.push(t?);
@@ -132,6 +135,7 @@ fn assemble(
         price,
         slots,
         deductions,
+        groups,
         tables,
         requirements,
         examples,

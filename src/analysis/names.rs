@@ -27,6 +27,8 @@ pub(super) struct Def<'a> {
     pub(super) stmt: &'a ast::Stmt,
     pub(super) ded_kind: Option<DeductionKind>,
     pub(super) label: Option<&'a ast::Str>,
+    /// The group share it is a member of (an index into `Checker::groups`).
+    pub(super) group: Option<usize>,
 }
 
 pub(super) struct TableDef<'a> {
@@ -50,6 +52,8 @@ pub(super) struct Checker<'a> {
     pub(super) defs: Vec<Def<'a>>,
     pub(super) tables: Vec<TableDef<'a>>,
     pub(super) broken: Vec<String>,
+    /// The group shares (`super::groups`).
+    pub(super) groups: Vec<super::groups::GroupDef<'a>>,
 }
 
 /// Graph nodes: defs `0..D`, pools `D..D+P`, tables after.
@@ -80,6 +84,7 @@ impl<'a> Checker<'a> {
             defs: Vec::new(),
             tables: Vec::new(),
             broken,
+            groups: Vec::new(),
         }
     }
 
@@ -122,7 +127,7 @@ impl<'a> Checker<'a> {
                     } else {
                         DefKind::Input
                     };
-                    self.define(name, kind, value, None, stmt, None, None);
+                    let _ = self.define(name, kind, value, None, stmt, None, None);
                 }
                 StmtKind::Cell { name, value } => {
                     let kind = if name.name == "price" {
@@ -131,7 +136,7 @@ impl<'a> Checker<'a> {
                     } else {
                         DefKind::Cell
                     };
-                    self.define(name, kind, value, None, stmt, None, None);
+                    let _ = self.define(name, kind, value, None, stmt, None, None);
                 }
                 StmtKind::Deduction {
                     kind,
@@ -154,7 +159,7 @@ impl<'a> Checker<'a> {
                     }
                     let k = out.n_deductions;
                     out.n_deductions += 1;
-                    self.define(
+                    let _ = self.define(
                         name,
                         DefKind::Deduction(k),
                         value,
@@ -164,6 +169,13 @@ impl<'a> Checker<'a> {
                         label.as_ref(),
                     );
                 }
+                StmtKind::Group {
+                    members,
+                    label,
+                    value,
+                    when,
+                    ..
+                } => self.declare_group(stmt, members, label.as_ref(), value, when.as_ref(), &mut out.n_deductions),
                 StmtKind::Table { name, rows } => {
                     if self.check_name(name) {
                         let idx = self.tables.len();
@@ -313,8 +325,9 @@ impl<'a> Checker<'a> {
         true
     }
 
+    /// Declares a definition; its index, or `None` when its name is refused.
     #[allow(clippy::too_many_arguments)]
-    fn define(
+    pub(super) fn define(
         &mut self,
         name: &'a ast::Ident,
         kind: DefKind,
@@ -323,9 +336,9 @@ impl<'a> Checker<'a> {
         stmt: &'a ast::Stmt,
         ded_kind: Option<DeductionKind>,
         label: Option<&'a ast::Str>,
-    ) {
+    ) -> Option<usize> {
         if !self.check_name(name) {
-            return;
+            return None;
         }
         let idx = self.defs.len();
         self.defs.push(Def {
@@ -336,8 +349,10 @@ impl<'a> Checker<'a> {
             stmt,
             ded_kind,
             label,
+            group: None,
         });
         self.names.insert(&name.name, NameRef::Def(idx));
+        Some(idx)
     }
 
     pub(super) fn unknown_name(&mut self, name: &str, span: Span) {

@@ -1012,6 +1012,11 @@ fn placement(
             }
             StmtKind::Cell { name, .. } => Some((name.name.clone(), "cell")),
             StmtKind::Deduction { kind, name, .. } => Some((name.name.clone(), kind.keyword())),
+            // A group share is known by its members, `(a, b, c)`.
+            StmtKind::Group { members, .. } => {
+                let names: Vec<&str> = members.iter().map(|m| m.name.name.as_str()).collect();
+                Some((format!("({})", names.join(", ")), "share group"))
+            }
             StmtKind::Table { name, .. } => Some((name.name.clone(), "table")),
             _ => None,
         }
