@@ -266,6 +266,8 @@ fn json_lists_members_as_shares_with_pools_decreasing() {
     // The table.
     let out = bin().args(["run", f.to_str().unwrap()]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("bruno"), "{text}");
+    // Members' rows show the group's label before their own.
+    assert!(text.contains("Co-producers › Bruno"), "{text}");
+    assert!(text.contains("Co-producers › Eli"), "{text}");
     std::fs::remove_dir_all(&dir).ok();
 }
