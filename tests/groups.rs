@@ -182,6 +182,13 @@ fn repl_completion_what_if_solve_and_edits() {
     let r = s.handle("what if lead = 1");
     assert!(r.output.contains("bruno"), "{}", r.output);
     assert!(r.output.contains("16.50"), "{}", r.output);
+    // A member's part is not a formula of its own.
+    let r = s.handle("what if bruno = 1.00 USD");
+    let msg = format!("{:?}", r.diagnostics);
+    assert!(
+        msg.contains("member of the share group (bruno, dora, eli)"),
+        "{msg}"
+    );
     // Solve for a member.
     let sol = s.solve("price", "bruno", "45.00 USD").unwrap();
     let SolveResult::Found { value, .. } = &sol.result else {

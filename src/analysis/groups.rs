@@ -10,24 +10,12 @@
 
 use super::kinds::Compiler;
 use super::lower::Lowered;
-use super::names::{Checker, DefKind, Node};
+use super::names::{Checker, DefKind, GroupDef, Node};
 use crate::diag::Diagnostic;
 use crate::program::{CExpr, CKind, Group};
 use crate::span::Span;
 use crate::syntax::ast::{self, DeductionKind, Expr, GroupMember};
 use crate::value::{Ty, Value};
-
-/// A group share as declared.
-pub(super) struct GroupDef<'a> {
-    /// The statement.
-    pub(super) stmt: &'a ast::Stmt,
-    /// The members that were declared (their names accepted), in order.
-    pub(super) members: Vec<usize>,
-    /// The weights as written, one per member; empty for equal parts.
-    pub(super) weights: Vec<&'a Expr>,
-    /// The group's label.
-    pub(super) label: Option<&'a ast::Str>,
-}
 
 impl<'a> Checker<'a> {
     /// Declares a group's members, each a share (deductions `k`, `k + 1`, …).

@@ -31,6 +31,18 @@ pub(super) struct Def<'a> {
     pub(super) group: Option<usize>,
 }
 
+/// A group share as declared.
+pub(super) struct GroupDef<'a> {
+    /// The statement.
+    pub(super) stmt: &'a ast::Stmt,
+    /// The members that were declared (their names accepted), in order.
+    pub(super) members: Vec<usize>,
+    /// The weights as written, one per member; empty for equal parts.
+    pub(super) weights: Vec<&'a Expr>,
+    /// The group's label.
+    pub(super) label: Option<&'a ast::Str>,
+}
+
 pub(super) struct TableDef<'a> {
     pub(super) name: &'a ast::Ident,
     pub(super) rows: &'a [ast::TableRow],
@@ -53,7 +65,7 @@ pub(super) struct Checker<'a> {
     pub(super) tables: Vec<TableDef<'a>>,
     pub(super) broken: Vec<String>,
     /// The group shares (`super::groups`).
-    pub(super) groups: Vec<super::groups::GroupDef<'a>>,
+    pub(super) groups: Vec<GroupDef<'a>>,
 }
 
 /// Graph nodes: defs `0..D`, pools `D..D+P`, tables after.
