@@ -144,6 +144,21 @@ fn reevaluation_equals_a_full_evaluation() {
         p.reevaluate(&inputs, &[slot], &mut out).unwrap();
         assert_eq!(out, p.evaluate(&inputs).unwrap(), "after {set}");
     }
+    // The first member's part stays 0 while the others' change: they run
+    // again all the same.
+    let src = "price = 10.00 USD\ninput w = 1\nshare (z: 0, y: w, x: 1) = remaining\n";
+    let a = compile(src);
+    let p = &a.program;
+    let mut inputs = a.raw_inputs();
+    let mut out = p.evaluate(&inputs).unwrap();
+    a.set_from_text(&mut inputs, "w=3").unwrap();
+    p.reevaluate(&inputs, &[p.slot("w").unwrap()], &mut out)
+        .unwrap();
+    assert_eq!(out, p.evaluate(&inputs).unwrap());
+    assert_eq!(
+        out.value(p.slot("y").unwrap()).unwrap().to_string(),
+        "7.50 USD"
+    );
 }
 
 #[test]
