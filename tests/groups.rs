@@ -293,3 +293,16 @@ fn json_lists_members_as_shares_with_pools_decreasing() {
     assert!(text.contains("Co-producers › Eli"), "{text}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn editor_names_know_the_members() {
+    use splitdsl::document::{Document, SymbolKind};
+    let doc = Document::new("f.split", MIXED);
+    assert!(doc.agreement().is_some());
+    let dora = doc.names().get("dora").unwrap();
+    assert_eq!(dora.kind, SymbolKind::Share);
+    assert_eq!(&MIXED[dora.definition.start..dora.definition.end], "dora");
+    // Uses in a cell and a requirement, and a weight's input.
+    assert_eq!(dora.references.len(), 2);
+    assert_eq!(doc.names().get("lead").unwrap().references.len(), 1);
+}
