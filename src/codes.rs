@@ -194,6 +194,14 @@ registry! {
         "An example gives the same input twice; only one value could be used, so which one was meant is unclear. Keep one, or write a second example.";
     EXAMPLE_KIND_MISMATCH = "splitdsl::example::kind_mismatch",
         "An `example` line gives a value of another kind than the name it sets or checks.";
+    GROUP_NEGATIVE_WEIGHT = "splitdsl::group::negative_weight",
+        "A member of a group share has a weight below zero. Weights are numbers zero or more: a member's part is its weight / the sum of the weights × the group's amount. At check time when the weight is written as a constant, else when a sale makes it negative.";
+    GROUP_PARTIAL_WEIGHTS = "splitdsl::group::partial_weights",
+        "Some members of a group share have a weight and others none. Write a weight for every member (`a: 2, b: 1`), or none for equal parts.";
+    GROUP_WEIGHT_NOT_NUMBER = "splitdsl::group::weight_not_number",
+        "A member's weight in a group share must be a number (`2`, `0.5`, `40%`, an input or cell giving a number), not money, a bool or a date.";
+    GROUP_ZERO_WEIGHTS = "splitdsl::group::zero_weights",
+        "Every weight of a group share is zero, so no member can be given the group's amount. At check time when the weights are constants, else when a sale makes them all zero.";
     INPUT_KIND_MISMATCH = "splitdsl::input::kind_mismatch",
         "A value set from outside is of another kind (or currency) than the input.";
     INPUT_NOT_INPUT = "splitdsl::input::not_input",

@@ -75,6 +75,10 @@ pub struct Outcome {
     pub failed: Vec<(SlotId, Diagnostic)>,
     /// Per slot: [`NOT_YET`], [`PENDING`] or [`FAILED`] (values say "done").
     state: Vec<u8>,
+    /// Per deduction: its part of its group share's amount (zero outside one).
+    group_parts: Vec<Decimal>,
+    /// Per group share: its amount, rounded once, before the division.
+    group_amounts: Vec<Decimal>,
 }
 
 const NOT_YET: u8 = 0;
@@ -90,6 +94,12 @@ impl Outcome {
     /// What the last deduction left.
     pub fn unallocated(&self) -> Decimal {
         self.pools.last().copied().unwrap_or_default()
+    }
+
+    /// The amount of group share `g` (before it was divided among its
+    /// members), when it was evaluated.
+    pub fn group_amount(&self, g: usize) -> Option<Decimal> {
+        self.group_amounts.get(g).copied()
     }
 
     /// Whether every requirement holds.
@@ -112,6 +122,10 @@ impl Outcome {
         self.pools.resize(p.deductions.len() + 1, Decimal::ZERO);
         self.requirements.clear();
         self.failed.clear();
+        self.group_parts.clear();
+        self.group_parts.resize(p.deductions.len(), Decimal::ZERO);
+        self.group_amounts.clear();
+        self.group_amounts.resize(p.groups.len(), Decimal::ZERO);
     }
 
     fn forget(&mut self, slot: SlotId) {
@@ -152,6 +166,21 @@ pub struct Trace {
     whens: Vec<Vec<TNode>>,
     reqs: Vec<Vec<TNode>>,
     raw: Vec<Option<Value>>,
+    /// Per group share, per member: its weight's formula as it ran.
+    weights: Vec<Vec<Vec<TNode>>>,
+    /// Per group share: how its amount was divided.
+    groups: Vec<Option<GroupTrace>>,
+}
+
+/// How one group share's amount was divided, for `explain`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupTrace {
+    /// The group's amount, rounded once.
+    pub amount: Decimal,
+    /// Each member's weight (1 each for equal parts).
+    pub weights: Vec<Decimal>,
+    /// Each member's part: quotient, remainder, leftover unit.
+    pub parts: Vec<crate::allocate::Part>,
 }
 
 /// One evaluated node of a [`Trace`].
@@ -260,6 +289,18 @@ impl Trace {
     pub fn raw(&self, slot: SlotId) -> Option<Value> {
         self.raw.get(slot).copied().flatten()
     }
+
+    /// The weight of member `m` of group share `g` as it ran (`None` for
+    /// equal parts, or when the group's `when` was false).
+    pub fn weight(&self, g: usize, m: usize) -> Option<TRef<'_>> {
+        TRef::root(self.weights.get(g)?.get(m)?)
+    }
+
+    /// How group share `g` was divided, when its amount was evaluated and
+    /// its `when` held.
+    pub fn group(&self, g: usize) -> Option<&GroupTrace> {
+        self.groups.get(g)?.as_ref()
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -267,6 +308,7 @@ enum Target {
     Expr(SlotId),
     When(SlotId),
     Req(usize),
+    Weight(usize, usize),
 }
 
 /// Records into a [`Trace`] while tracing.
@@ -284,6 +326,12 @@ impl Recorder {
                 whens: vec![Vec::new(); n],
                 reqs: vec![Vec::new(); p.requirements.len()],
                 raw: vec![None; n],
+                weights: p
+                    .groups
+                    .iter()
+                    .map(|g| vec![Vec::new(); g.members.len()])
+                    .collect(),
+                groups: vec![None; p.groups.len()],
             },
             target: None,
         }
@@ -300,6 +348,7 @@ impl Recorder {
             Target::Expr(i) => t.exprs.get_mut(i),
             Target::When(i) => t.whens.get_mut(i),
             Target::Req(r) => t.reqs.get_mut(r),
+            Target::Weight(g, m) => t.weights.get_mut(g)?.get_mut(m),
         }
     }
 }
@@ -517,7 +566,9 @@ impl Program {
                                 rec: None,
                             };
                             let v = self.eval_deduction(i, k, &mut st)?;
-                            if out.values[i] != Some(v) {
+                            // A group's first member hands out every
+                            // member's part: they all run again.
+                            if out.values[i] != Some(v) || self.carries_group(k) {
                                 dirty[i] = true;
                             }
                             out.values[i] = Some(v);
@@ -622,6 +673,15 @@ impl Program {
     }
 
     fn eval_deduction(&self, i: SlotId, k: usize, st: &mut Live<'_>) -> R<Value> {
+        if let Some(g) = self.deductions[k].group {
+            return self.eval_group_member(i, k, g, st);
+        }
+        self.eval_amount(i, k, st).map(|(v, _)| v)
+    }
+
+    /// A deduction's amount, rounded (zero when its `when` is false), and
+    /// whether its `when` held.
+    fn eval_amount(&self, i: SlotId, k: usize, st: &mut Live<'_>) -> R<(Value, bool)> {
         let slot = &self.slots[i];
         if let Some(w) = &self.deductions[k].when {
             let cond = if st.tracing() {
@@ -634,9 +694,9 @@ impl Program {
             };
             if !matches!(cond?, Value::Bool(true)) {
                 let minor = self.currency.minor_unit();
-                return Ok(Value::Money(
-                    self.rounding.round(Decimal::ZERO, minor),
-                    self.currency,
+                return Ok((
+                    Value::Money(self.rounding.round(Decimal::ZERO, minor), self.currency),
+                    false,
                 ));
             }
         }
@@ -647,7 +707,10 @@ impl Program {
                         *raw = Some(Value::Money(d, c));
                     }
                 }
-                Ok(Value::Money(self.rounding.round(d, c.minor_unit()), c))
+                Ok((
+                    Value::Money(self.rounding.round(d, c.minor_unit()), c),
+                    true,
+                ))
             }
             other => Err(internal(
                 slot.stmt_span,
@@ -709,6 +772,7 @@ impl Program {
         let slot = &self.slots[d.slot];
         let what = d.kind.keyword();
         let c = self.currency;
+        self.check_group_pool(k - 1, before, out)?;
         if amount.is_sign_negative() && !amount.is_zero() {
             return Err(Diagnostic::error(
                 crate::codes::EVAL_NEGATIVE_DEDUCTION,
@@ -1112,6 +1176,179 @@ fn band_measure(band: &Band, t: Decimal, span: Span) -> R<Decimal> {
         Decimal::ZERO
     };
     Ok(if t.is_sign_negative() { -m } else { m })
+}
+
+/// Group shares (docs/language.md, "Group shares"): the group's amount is
+/// evaluated and rounded once, with the first member, then divided by
+/// [`crate::allocate::allocate`]; every member's part is kept for its turn.
+impl Program {
+    /// Whether deduction `k` is the first member of a group share (the one
+    /// that evaluates the group).
+    fn carries_group(&self, k: usize) -> bool {
+        self.deductions
+            .get(k)
+            .and_then(|d| d.group)
+            .and_then(|g| self.groups.get(g))
+            .is_some_and(|g| g.members.first() == Some(&k))
+    }
+
+    fn eval_group_member(&self, i: SlotId, k: usize, g: usize, st: &mut Live<'_>) -> R<Value> {
+        let c = self.currency;
+        let Some(group) = self.groups.get(g) else {
+            return Err(internal(self.slots[i].stmt_span, "no such group"));
+        };
+        if group.members.first() != Some(&k) {
+            let part = st.out.group_parts.get(k).copied().unwrap_or_default();
+            return Ok(Value::Money(part, c));
+        }
+        let (v, ran) = self.eval_amount(i, k, st)?;
+        let Value::Money(amount, _) = v else {
+            return Err(internal(group.span, "a group's amount is not money"));
+        };
+        let minor = c.minor_unit();
+        let zero = self.rounding.round(Decimal::ZERO, minor);
+        for &m in &group.members {
+            if let Some(p) = st.out.group_parts.get_mut(m) {
+                *p = zero;
+            }
+        }
+        if let Some(a) = st.out.group_amounts.get_mut(g) {
+            *a = amount;
+        }
+        if !ran {
+            return Ok(Value::Money(zero, c));
+        }
+        if amount.is_sign_negative() && !amount.is_zero() {
+            return Err(Diagnostic::error(
+                crate::codes::EVAL_NEGATIVE_DEDUCTION,
+                format!(
+                    "the share group `{}` is {}, below zero",
+                    group.name,
+                    Value::Money(amount, c)
+                ),
+            )
+            .primary(group.span, format!("{} here", Value::Money(amount, c)))
+            .help("a deduction takes money from the pool; use `max(…, 0.00 USD)` to keep it at zero or more"));
+        }
+        let n = group.members.len();
+        let mut weights = Vec::with_capacity(n);
+        match &group.weights {
+            None => weights.resize(n, Decimal::ONE),
+            Some(ws) => {
+                for (m, w) in ws.iter().enumerate() {
+                    let saved = st.retarget(Some(Target::Weight(g, m)));
+                    if let Some(b) = st.buf() {
+                        b.clear();
+                    }
+                    let v = self.ev(w, st);
+                    st.retarget(saved);
+                    let d = match v? {
+                        Value::Number(d) => d,
+                        other => return Err(internal(w.span, &format!("a weight gave {other}"))),
+                    };
+                    if d.is_sign_negative() && !d.is_zero() {
+                        return Err(Diagnostic::error(
+                            crate::codes::GROUP_NEGATIVE_WEIGHT,
+                            format!(
+                                "the weight of `{}` is {d} for this sale, below zero",
+                                self.member_name(group, m)
+                            ),
+                        )
+                        .primary(w.span, format!("{d} here"))
+                        .help("weights are zero or more: keep it there, e.g. `max(…, 0)`"));
+                    }
+                    weights.push(d);
+                }
+                if weights.iter().all(|d| d.is_zero()) {
+                    let mut d = Diagnostic::error(
+                        crate::codes::GROUP_ZERO_WEIGHTS,
+                        format!(
+                            "every weight of the share group `{}` is zero for this sale",
+                            group.name
+                        ),
+                    );
+                    for (m, w) in ws.iter().enumerate() {
+                        d = if m == 0 {
+                            d.primary(w.span, "zero")
+                        } else {
+                            d.secondary(w.span, "zero")
+                        };
+                    }
+                    return Err(d.help(
+                        "at least one member needs a weight above zero for the group's amount to go somewhere",
+                    ));
+                }
+            }
+        }
+        let parts = crate::allocate::allocate(amount, &weights, minor).map_err(|e| match e {
+            crate::allocate::AllocError::Overflow => overflow(group.span),
+            other => internal(group.span, &format!("dividing a group: {other:?}")),
+        })?;
+        for (&m, p) in group.members.iter().zip(&parts) {
+            if let Some(slot) = st.out.group_parts.get_mut(m) {
+                *slot = p.amount;
+            }
+        }
+        let first = parts.first().map_or(zero, |p| p.amount);
+        if let Some(r) = &mut st.rec {
+            if let Some(t) = r.trace.groups.get_mut(g) {
+                *t = Some(GroupTrace {
+                    amount,
+                    weights,
+                    parts,
+                });
+            }
+        }
+        Ok(Value::Money(first, c))
+    }
+
+    fn member_name(&self, group: &Group, m: usize) -> &str {
+        group
+            .members
+            .get(m)
+            .and_then(|&k| self.deductions.get(k))
+            .and_then(|d| self.slots.get(d.slot))
+            .map_or("?", |s| s.name.as_str())
+    }
+
+    /// When deduction `k` is the first member of a group share: the group's
+    /// whole amount checked against the pool before it (the members' parts
+    /// then fit one after another).
+    fn check_group_pool(&self, k: usize, before: Decimal, out: &Outcome) -> R<()> {
+        if !self.carries_group(k) {
+            return Ok(());
+        }
+        let Some(g) = self.deductions.get(k).and_then(|d| d.group) else {
+            return Ok(());
+        };
+        let group = &self.groups[g];
+        let amount = out.group_amount(g).unwrap_or_default();
+        let c = self.currency;
+        if amount > before {
+            return Err(Diagnostic::error(
+                crate::codes::EVAL_EXCEEDS_POOL,
+                format!(
+                    "the share group `{}` is {}, more than the {} left in the pool",
+                    group.name,
+                    Value::Money(amount, c),
+                    Value::Money(before, c)
+                ),
+            )
+            .primary(
+                group.span,
+                format!(
+                    "{} here, but only {} left",
+                    Value::Money(amount, c),
+                    format_amount(before, c)
+                ),
+            )
+            .help(format!(
+                "cap it at the pool with `min(…, remaining)`, or lower the deductions before `{}`",
+                group.name
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// The operands of every comparison under `node` (through `and`, `or`,

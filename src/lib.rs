@@ -82,6 +82,8 @@ macro_rules! internal {
 // The stages with several files have a folder each: syntax/, analysis/,
 // services/, render/ and cli/ (docs/architecture.md). The modules of
 // services/ and render/ are re-exported here under their own names.
+// The division of a group share (a pure function, for tests and tools).
+internal! { mod allocate; }
 internal! { mod analysis; }
 // The registry is read by `check --explain` and the tests only.
 internal! {

@@ -50,6 +50,27 @@ pub struct Deduction {
     pub when: Option<CExpr>,
     /// Where the condition is written.
     pub when_span: Option<Span>,
+    /// The group share it is a member of (an index into [`Program::groups`]).
+    pub group: Option<usize>,
+}
+
+/// A group share: one amount divided among its members, each a share of its
+/// own ([`Deduction`]s in a row) by the largest-remainder method
+/// ([`crate::allocate`]).
+#[derive(Clone, Debug)]
+pub struct Group {
+    /// The members' names in parentheses, `(bruno, dora, eli)`, for messages.
+    pub name: String,
+    /// The group's label.
+    pub label: Option<String>,
+    /// The members' deductions, in the order written (consecutive). The
+    /// first member's formula (and `when`) is the group's amount; the
+    /// others read the first.
+    pub members: Vec<usize>,
+    /// The weights, one per member; `None` for equal parts.
+    pub weights: Option<Vec<CExpr>>,
+    /// The whole statement.
+    pub span: Span,
 }
 
 /// A built-in function.
@@ -318,6 +339,8 @@ pub struct Program {
     pub slots: Vec<Slot>,
     /// Fees and shares, in file order.
     pub deductions: Vec<Deduction>,
+    /// Group shares (their members are in `deductions`).
+    pub groups: Vec<Group>,
     /// Tables.
     pub tables: Vec<Table>,
     /// Marginal-rate brackets.

@@ -114,6 +114,15 @@ fn describe(c: char) -> &'static str {
 pub fn label_errors(file: &ast::File, src: &str) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for stmt in &file.stmts {
+        if let StmtKind::Group { members, label, .. } = &stmt.kind {
+            let labels = members.iter().filter_map(|m| m.label.as_ref());
+            for t in label.iter().chain(labels) {
+                if let Some(d) = label_error(t, src, "a label") {
+                    out.push(d);
+                }
+            }
+            continue;
+        }
         let (text, what) = match &stmt.kind {
             StmtKind::Agreement { title } => (Some(title), "the agreement's title"),
             StmtKind::Deduction { label, .. } => (label.as_ref(), "a label"),

@@ -20,7 +20,10 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, &[&str])] = &[
     // `codes`: the registry of every stage's codes, the ledger's included
     // (a `Diagnostic` carries a typed `codes::Code`).
-    ("foundation", &["span", "value", "stack", "codes", "diag"]),
+    (
+        "foundation",
+        &["span", "value", "allocate", "stack", "codes", "diag"],
+    ),
     ("syntax", &["syntax"]),
     // Display widths and the characters a label may hold (checks AST labels).
     ("text", &["textwidth"]),
@@ -33,6 +36,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "analysis::kinds",
             "analysis::brackets",
             "analysis::graph",
+            "analysis::groups",
             "analysis::lower",
             "analysis::lint",
         ],

@@ -91,8 +91,18 @@ fn agreement() -> impl Strategy<Value = Gen> {
     )
         .prop_flat_map(|(ci, ri, minor_units)| {
             let cur = CURRENCIES[ci];
-            let n =
-                prop::collection::vec((deduction_expr(cur), any::<bool>(), any::<bool>()), 1..8);
+            // The fourth part: a group share of that many more members (0: a
+            // single fee or share), its weights equal or not (issue 14).
+            let n = prop::collection::vec(
+                (
+                    deduction_expr(cur),
+                    any::<bool>(),
+                    any::<bool>(),
+                    0usize..4,
+                    any::<bool>(),
+                ),
+                1..8,
+            );
             (Just(cur), Just(ri), Just(minor_units), n)
         })
         .prop_map(|(cur, ri, units, ds)| {
@@ -112,7 +122,7 @@ fn agreement() -> impl Strategy<Value = Gen> {
             let deductions = ds
                 .iter()
                 .enumerate()
-                .map(|(k, (e, fee, when))| {
+                .map(|(k, (e, fee, when, more, weighted))| {
                     let kw = if *fee { "fee" } else { "share" };
                     let name = if k == 0 {
                         "first".to_string()
@@ -120,7 +130,26 @@ fn agreement() -> impl Strategy<Value = Gen> {
                         format!("d{k}")
                     };
                     let when = if *when && k > 0 { " when flag" } else { "" };
-                    format!("{kw} {name} = {e}{when}\n")
+                    if *more == 0 {
+                        return format!("{kw} {name} = {e}{when}\n");
+                    }
+                    // A group: the first member keeps the name; weights from
+                    // an input (through `flag`), zero included.
+                    const WEIGHTS: [&str; 4] = ["0", "1", "3", "35%"];
+                    let mut members = vec![if *weighted {
+                        format!("{name}: if flag then 2 else 1")
+                    } else {
+                        name.clone()
+                    }];
+                    for m in 0..*more {
+                        let w = WEIGHTS[(k + m) % WEIGHTS.len()];
+                        members.push(if *weighted {
+                            format!("{name}_m{m}: {w}")
+                        } else {
+                            format!("{name}_m{m}")
+                        });
+                    }
+                    format!("share ({}) = {e}{when}\n", members.join(", "))
                 })
                 .collect();
             Gen {

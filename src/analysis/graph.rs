@@ -89,11 +89,16 @@ impl<'a> Checker<'a> {
                 }
                 _ => None,
             };
+            if let Some((first, false)) = self.group_role(i) {
+                g.edges[i] = self.follower_edges(first, i);
+                continue;
+            }
             let mut out = Vec::new();
             self.references(expr, in_ded, &mut out);
             if let Some(w) = when {
                 self.references(w, in_ded, &mut out);
             }
+            self.weight_references(i, in_ded, &mut out);
             g.edges[i] = out;
         }
         for t in 0..self.tables.len() {

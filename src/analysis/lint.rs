@@ -189,15 +189,30 @@ pub(crate) type AstDeduction<'a> = (
 pub(crate) fn ast_deductions(file: &ast::File) -> impl Iterator<Item = AstDeduction<'_>> {
     file.stmts
         .iter()
-        .filter_map(|s| match &s.kind {
+        .flat_map(|s| match &s.kind {
             StmtKind::Deduction {
                 kind,
                 name,
                 value,
                 when,
                 ..
-            } => Some((s, *kind, name, value, when.as_ref())),
-            _ => None,
+            } => vec![(s, *kind, name, value, when.as_ref())],
+            // Each member of a group share is a share (the group's amount
+            // and `when` are the first member's).
+            StmtKind::Group {
+                members,
+                value,
+                when,
+                ..
+            } => members
+                .iter()
+                .enumerate()
+                .map(|(n, m)| {
+                    let w = if n == 0 { when.as_ref() } else { None };
+                    (s, ast::DeductionKind::Share, &m.name, value, w)
+                })
+                .collect(),
+            _ => Vec::new(),
         })
         .enumerate()
         .map(|(k, (s, kind, name, value, when))| (k, s, kind, name, value, when))
@@ -219,7 +234,9 @@ pub(crate) fn always_zero(
         return;
     };
     let t = &tname.name;
-    for (_, stmt, kind, name, _, _) in ast_deductions(file).filter(|d| d.0 > first) {
+    // The other members of a group that takes the whole pool share it.
+    let later = ast_deductions(file).filter(|d| d.0 > first && d.1.span != tstmt.span);
+    for (_, stmt, kind, name, _, _) in later {
         let (kw, n) = (kind.keyword(), &name.name);
         out.push(
             Diagnostic::warning(
@@ -283,6 +300,7 @@ pub(crate) fn unallocated(file: &ast::File) -> Option<Diagnostic> {
     // it is always 0 (`warn::always_zero`, in lint.rs).
     let takes_all = |s: &ast::Stmt| {
         matches!(&s.kind, StmtKind::Deduction { value, when: None, .. }
+            | StmtKind::Group { value, when: None, .. }
             if takes_whole_pool(value))
     };
     if file.stmts.iter().any(takes_all) {
@@ -292,6 +310,12 @@ pub(crate) fn unallocated(file: &ast::File) -> Option<Diagnostic> {
         StmtKind::Deduction {
             name, value, when, ..
         } => Some((s, name, value, when)),
+        StmtKind::Group {
+            members,
+            value,
+            when,
+            ..
+        } => members.last().map(|m| (s, &m.name, value, when)),
         _ => None,
     });
     match last {

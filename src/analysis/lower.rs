@@ -41,6 +41,8 @@ pub(super) struct Lowered {
     pub(super) whens: Vec<Option<CExpr>>,
     pub(super) ctables: Vec<Option<Table>>,
     pub(super) price_ty: Option<Currency>,
+    /// Each group share's weights (`None` for equal parts or an error).
+    pub(super) group_weights: Vec<Option<Vec<CExpr>>>,
 }
 
 impl<'a> Checker<'a> {
@@ -54,6 +56,7 @@ impl<'a> Checker<'a> {
             whens: vec![None; n_defs],
             ctables: vec![None; self.tables.len()],
             price_ty: None,
+            group_weights: vec![None; self.groups.len()],
         };
         for node in order {
             match *node {
@@ -73,6 +76,10 @@ impl<'a> Checker<'a> {
 
     /// One definition: its formula and `when`, and the kind it must have.
     fn lower_def(&mut self, i: usize, l: &mut Lowered) {
+        if let Some((first, false)) = self.group_role(i) {
+            self.lower_follower(first, i, l);
+            return;
+        }
         let (kind, expr, when) = {
             let d = &self.defs[i];
             (d.kind, d.expr, d.when)
@@ -105,6 +112,7 @@ impl<'a> Checker<'a> {
             }
             l.tys[i] = Some(ty);
             l.cexprs[i] = Some(ce);
+            self.lower_weights(i, deduction, l);
         }
     }
 

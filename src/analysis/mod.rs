@@ -14,6 +14,7 @@ pub mod lint;
 
 mod brackets;
 mod graph;
+mod groups;
 mod kinds;
 mod lower;
 mod names;
@@ -96,6 +97,7 @@ fn assemble(
                     label: def.label.map(|s| s.value.clone()),
                     when: l.whens[i].take(),
                     when_span: def.when.map(|w| w.span),
+                    group: def.group,
                 });
                 SlotKind::Deduction(k)
             }
@@ -123,6 +125,7 @@ fn assemble(
             Node::Table(_) => None,
         })
         .collect();
+    let groups = c.assemble_groups(&mut l)?;
     let mut tables = Vec::with_capacity(l.ctables.len());
     for t in l.ctables {
         tables.push(t?);
@@ -134,6 +137,7 @@ fn assemble(
         price,
         slots,
         deductions,
+        groups,
         tables,
         brackets: std::mem::take(&mut c.cbrackets)
             .into_iter()

@@ -27,6 +27,20 @@ pub(super) struct Def<'a> {
     pub(super) stmt: &'a ast::Stmt,
     pub(super) ded_kind: Option<DeductionKind>,
     pub(super) label: Option<&'a ast::Str>,
+    /// The group share it is a member of (an index into `Checker::groups`).
+    pub(super) group: Option<usize>,
+}
+
+/// A group share as declared.
+pub(super) struct GroupDef<'a> {
+    /// The statement.
+    pub(super) stmt: &'a ast::Stmt,
+    /// The members that were declared (their names accepted), in order.
+    pub(super) members: Vec<usize>,
+    /// The weights as written, one per member; empty for equal parts.
+    pub(super) weights: Vec<&'a Expr>,
+    /// The group's label.
+    pub(super) label: Option<&'a ast::Str>,
 }
 
 pub(super) struct TableDef<'a> {
@@ -60,6 +74,8 @@ pub(super) struct Checker<'a> {
     pub(super) brackets: Vec<BracketsDef<'a>>,
     pub(super) cbrackets: Vec<Option<crate::program::Brackets>>,
     pub(super) broken: Vec<String>,
+    /// The group shares (`super::groups`).
+    pub(super) groups: Vec<GroupDef<'a>>,
 }
 
 /// Graph nodes: defs `0..D`, pools `D..D+P`, tables after.
@@ -92,6 +108,7 @@ impl<'a> Checker<'a> {
             brackets: Vec::new(),
             cbrackets: Vec::new(),
             broken,
+            groups: Vec::new(),
         }
     }
 
@@ -134,7 +151,7 @@ impl<'a> Checker<'a> {
                     } else {
                         DefKind::Input
                     };
-                    self.define(name, kind, value, None, stmt, None, None);
+                    let _ = self.define(name, kind, value, None, stmt, None, None);
                 }
                 StmtKind::Cell { name, value } => {
                     let kind = if name.name == "price" {
@@ -143,7 +160,7 @@ impl<'a> Checker<'a> {
                     } else {
                         DefKind::Cell
                     };
-                    self.define(name, kind, value, None, stmt, None, None);
+                    let _ = self.define(name, kind, value, None, stmt, None, None);
                 }
                 StmtKind::Deduction {
                     kind,
@@ -166,7 +183,7 @@ impl<'a> Checker<'a> {
                     }
                     let k = out.n_deductions;
                     out.n_deductions += 1;
-                    self.define(
+                    let _ = self.define(
                         name,
                         DefKind::Deduction(k),
                         value,
@@ -176,6 +193,13 @@ impl<'a> Checker<'a> {
                         label.as_ref(),
                     );
                 }
+                StmtKind::Group {
+                    members,
+                    label,
+                    value,
+                    when,
+                    ..
+                } => self.declare_group(stmt, members, label.as_ref(), value, when.as_ref(), &mut out.n_deductions),
                 StmtKind::Table { name, rows } => {
                     if self.check_name(name) {
                         let idx = self.tables.len();
@@ -333,8 +357,9 @@ impl<'a> Checker<'a> {
         true
     }
 
+    /// Declares a definition; its index, or `None` when its name is refused.
     #[allow(clippy::too_many_arguments)]
-    fn define(
+    pub(super) fn define(
         &mut self,
         name: &'a ast::Ident,
         kind: DefKind,
@@ -343,9 +368,9 @@ impl<'a> Checker<'a> {
         stmt: &'a ast::Stmt,
         ded_kind: Option<DeductionKind>,
         label: Option<&'a ast::Str>,
-    ) {
+    ) -> Option<usize> {
         if !self.check_name(name) {
-            return;
+            return None;
         }
         let idx = self.defs.len();
         self.defs.push(Def {
@@ -356,8 +381,10 @@ impl<'a> Checker<'a> {
             stmt,
             ded_kind,
             label,
+            group: None,
         });
         self.names.insert(&name.name, NameRef::Def(idx));
+        Some(idx)
     }
 
     pub(super) fn unknown_name(&mut self, name: &str, span: Span) {

@@ -208,6 +208,28 @@ fn stmt_units(s: &Stmt, src: &str, units: &mut Vec<Unit>) {
             u.align = Align::Deduction;
             units.push(u);
         }
+        StmtKind::Group {
+            members,
+            label,
+            value,
+            when,
+            ..
+        } => {
+            let mut head = crate::syntax::print::group_head(members, src);
+            if let Some(l) = label {
+                head.push(' ');
+                head.push_str(&quote(&l.value));
+            }
+            let mut rest = format!("= {}", expr(value));
+            if let Some(w) = when {
+                rest.push_str(" when ");
+                rest.push_str(&expr(w));
+            }
+            let mut u = Unit::new(s.span, head);
+            u.rest = rest;
+            u.align = Align::Deduction;
+            units.push(u);
+        }
         StmtKind::Require { cond, message } => {
             let mut text = format!("require {}", expr(cond));
             if let Some(m) = message {

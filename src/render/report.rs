@@ -92,6 +92,23 @@ pub fn percent(amount: Decimal, of: Decimal) -> String {
     }
 }
 
+/// The label column of deduction `k`: a member of a labelled group share
+/// shows the group's label first, `Co-producers › Bruno` (the JSON keeps
+/// each member's own label).
+fn table_label(p: &Program, k: usize, own: Option<&str>) -> String {
+    let group = p
+        .deductions
+        .get(k)
+        .and_then(|d| d.group)
+        .and_then(|g| p.groups.get(g))
+        .and_then(|g| g.label.as_deref());
+    match (group, own) {
+        (Some(g), Some(o)) => format!("{g} › {o}"),
+        (Some(g), None) => g.to_string(),
+        (None, o) => o.unwrap_or("").to_string(),
+    }
+}
+
 /// The breakdown as an aligned table. `failures` holds a text for each
 /// requirement that does not hold (the values involved).
 pub fn table(p: &Program, out: &Outcome, failures: &[Option<String>]) -> String {
@@ -102,11 +119,12 @@ pub fn table(p: &Program, out: &Outcome, failures: &[Option<String>]) -> String 
     let ls = lines(p, out);
     let rows: Vec<[String; 6]> = ls
         .iter()
-        .map(|l| {
+        .enumerate()
+        .map(|(k, l)| {
             [
                 l.kind.to_string(),
                 l.name.to_string(),
-                l.label.unwrap_or("").to_string(),
+                table_label(p, k, l.label),
                 format!("{} {c}", format_amount(l.amount, c)),
                 percent(l.amount, total),
                 format_amount(l.remaining, c),

@@ -178,6 +178,32 @@ fn entries(stmts: &[Stmt], src: &str) -> Vec<Entry> {
                     formula,
                 }
             }
+            StmtKind::Group {
+                members,
+                label,
+                value,
+                when,
+                ..
+            } => {
+                let head = crate::syntax::print::group_head(members, src);
+                let mut formula = head.trim_start_matches("share ").to_string();
+                if let Some(l) = label {
+                    formula.push(' ');
+                    formula.push_str(&quoted(&l.value));
+                }
+                formula.push_str(" = ");
+                formula.push_str(&e(value));
+                if let Some(w) = when {
+                    formula.push_str(" when ");
+                    formula.push_str(&e(w));
+                }
+                let names: Vec<&str> = members.iter().map(|m| m.name.name.as_str()).collect();
+                Entry {
+                    kind: "share",
+                    name: Some(format!("({})", names.join(", "))),
+                    formula,
+                }
+            }
             StmtKind::Table { name, rows } | StmtKind::Brackets { name, rows } => {
                 let rows: Vec<String> = rows
                     .iter()

@@ -86,6 +86,28 @@ impl Names {
         let mut symbols: Vec<Symbol> = Vec::new();
         let mut index: std::collections::HashMap<String, usize> = Default::default();
         for stmt in &file.stmts {
+            // A group share's members are shares, each a symbol.
+            if let StmtKind::Group { members, .. } = &stmt.kind {
+                for name in members.iter().map(|m| &m.name) {
+                    let kind = SymbolKind::Share;
+                    if index.contains_key(&name.name) {
+                        continue;
+                    }
+                    let ty = program
+                        .and_then(|p| p.slot(&name.name).and_then(|i| p.slots.get(i)))
+                        .map(|s| s.ty);
+                    index.insert(name.name.clone(), symbols.len());
+                    symbols.push(Symbol {
+                        name: name.name.clone(),
+                        kind,
+                        ty,
+                        definition: name.span,
+                        statement: stmt.span,
+                        references: Vec::new(),
+                    });
+                }
+                continue;
+            }
             let (name, kind) = match &stmt.kind {
                 StmtKind::Input { name, .. } => (name, SymbolKind::Input),
                 StmtKind::Cell { name, .. } if name.name == "price" => (name, SymbolKind::Price),
@@ -187,6 +209,22 @@ fn for_each_expr<'a>(kind: &'a StmtKind, f: &mut impl FnMut(&'a Expr)) {
             f(value);
             if let Some(w) = when {
                 f(w);
+            }
+        }
+        StmtKind::Group {
+            members,
+            value,
+            when,
+            ..
+        } => {
+            f(value);
+            if let Some(w) = when {
+                f(w);
+            }
+            for m in members {
+                if let Some(w) = &m.weight {
+                    f(w);
+                }
             }
         }
         StmtKind::Table { rows, .. } | StmtKind::Brackets { rows, .. } => {

@@ -240,6 +240,9 @@ impl Explainer<'_> {
         let Some(d) = p.deductions.get(k) else {
             return Node::note("(unknown deduction)");
         };
+        if let Some(g) = d.group {
+            return self.group_member(slot, k, g, head, line, value);
+        }
         let label = d
             .label
             .as_ref()
@@ -291,6 +294,148 @@ impl Explainer<'_> {
                 .push(Node::note("the condition is false, so the amount is 0")),
         }
         let c = p.currency;
+        let before = self.out.pools.get(k).copied().unwrap_or_default();
+        let after = self.out.pools.get(k + 1).copied().unwrap_or_default();
+        n.children.push(Node::note(format!(
+            "pool: {} {c} before, {} {c} after",
+            format_amount(before, c),
+            format_amount(after, c)
+        )));
+        n
+    }
+
+    /// A member of a group share: the group's condition and amount (the
+    /// first member's formula), the member's weight over the sum of the
+    /// weights, the quotient rounded toward zero and its remainder, and
+    /// whether a minor unit left over went to it.
+    fn group_member(
+        &mut self,
+        slot: SlotId,
+        k: usize,
+        g: usize,
+        head: String,
+        line: usize,
+        value: Option<Value>,
+    ) -> Node {
+        let p = self.p;
+        let (Some(group), Some(d)) = (p.groups.get(g), p.deductions.get(k)) else {
+            return Node::note("(unknown group)");
+        };
+        let m = group.members.iter().position(|&x| x == k).unwrap_or(0);
+        let first = group
+            .members
+            .first()
+            .and_then(|&f| p.deductions.get(f))
+            .map_or(slot, |f| f.slot);
+        let label = d
+            .label
+            .as_ref()
+            .map(|l| format!(" \"{l}\""))
+            .unwrap_or_default();
+        let glabel = group
+            .label
+            .as_ref()
+            .map(|l| format!(" \"{l}\""))
+            .unwrap_or_default();
+        let mut n = Node::new(
+            format!(
+                "{head}  [share{label}, member {} of {} of the group {}{glabel}, line {line}]",
+                m + 1,
+                group.members.len(),
+                group.name
+            ),
+            About::Slot(slot),
+            value,
+        );
+        let when_text = p.deductions.get(group.members[0]).and_then(|f| f.when_span);
+        if let Some(w) = self.trace.when(first) {
+            let v = w.node().value;
+            let shown = when_text.map_or_else(|| self.text(w.node().span), |s| self.text(s));
+            let mut wn = Node::new(format!("when {shown} is {v}"), About::When(first), Some(v));
+            wn.children = self.formula_children(Some(w));
+            n.children.push(wn);
+        }
+        let c = p.currency;
+        let Some(gt) = self.trace.group(g) else {
+            n.children.push(Node::note(
+                "the condition is false, so the group and each member get 0",
+            ));
+            return n;
+        };
+        if let Some(f) = self.trace.formula(first) {
+            let step = match self.trace.raw(first) {
+                Some(Value::Money(r, _)) if r != gt.amount => format!(
+                    ", rounded {}: {} → {} {c}",
+                    p.rounding.name(),
+                    r.normalize(),
+                    format_amount(gt.amount, c)
+                ),
+                _ => String::new(),
+            };
+            let mut fnode = self.node(f);
+            fnode.text = format!("the group's amount: {}{step}", fnode.text);
+            n.children.push(fnode);
+        }
+        let total = gt
+            .weights
+            .iter()
+            .try_fold(rust_decimal::Decimal::ZERO, |a, w| a.checked_add(*w));
+        let total = total.map_or_else(
+            || "(too large to show)".to_string(),
+            |t| t.normalize().to_string(),
+        );
+        let w = gt.weights.get(m).copied().unwrap_or_default();
+        match self.trace.weight(g, m) {
+            Some(wt) => {
+                let mut wn = self.node(wt);
+                wn.text = format!("weight: {}", wn.text);
+                n.children.push(wn);
+            }
+            None => n.children.push(Node::note("weight: 1 (equal parts)")),
+        }
+        let weights: Vec<String> = gt
+            .weights
+            .iter()
+            .map(|w| w.normalize().to_string())
+            .collect();
+        if let Some(part) = gt.parts.get(m) {
+            let unit = rust_decimal::Decimal::new(1, c.minor_unit());
+            let (num, den) = reduce(part.remainder_num, part.remainder_den);
+            let rem = if num == 0 {
+                "no remainder".to_string()
+            } else {
+                format!("remainder {num}/{den} of {} {c}", format_amount(unit, c))
+            };
+            n.children.push(Node::note(format!(
+                "its part: {} / {} (the weights {}) × {} {c} = {} {c} rounded toward zero, {rem}",
+                w.normalize(),
+                total,
+                weights.join(" + "),
+                format_amount(gt.amount, c),
+                format_amount(part.floor, c),
+            )));
+            let given = gt
+                .parts
+                .iter()
+                .try_fold(rust_decimal::Decimal::ZERO, |a, p| a.checked_add(p.floor));
+            let left = given
+                .and_then(|g| gt.amount.checked_sub(g))
+                .unwrap_or_default();
+            n.children.push(Node::note(if part.extra {
+                format!(
+                    "+ {} {c}: one of the {} {c} left over, which go to the largest remainders (ties in the order written)",
+                    format_amount(unit, c),
+                    format_amount(left, c)
+                )
+            } else if left.is_zero() {
+                "nothing was left over to hand out".to_string()
+            } else {
+                format!(
+                    "no leftover unit: the {} {c} left over went to larger remainders (or, on a tie, to members written before)",
+                    format_amount(left, c)
+                )
+            }));
+        }
         let before = self.out.pools.get(k).copied().unwrap_or_default();
         let after = self.out.pools.get(k + 1).copied().unwrap_or_default();
         n.children.push(Node::note(format!(
@@ -489,6 +634,18 @@ impl Explainer<'_> {
             .filter(|c| c.node().what != TWhat::Const)
             .map(|c| self.node(c))
             .collect()
+    }
+}
+
+/// `n / d` in lowest terms.
+fn reduce(n: u128, d: u128) -> (u128, u128) {
+    let (mut a, mut b) = (n, d);
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    match (n.checked_div(a), d.checked_div(a)) {
+        (Some(n), Some(d)) => (n, d),
+        _ => (n, d),
     }
 }
 

@@ -232,6 +232,13 @@ fn exceeds_pool(p: &Program, file: &ast::File, before: Option<usize>, out: &mut 
         if d.when.is_some() || before.is_some_and(|t| k > t) {
             continue;
         }
+        // A group share's other members read the first, whose formula is
+        // the group's amount.
+        if d.group
+            .is_some_and(|g| p.groups.get(g).and_then(|g| g.members.first()) != Some(&k))
+        {
+            continue;
+        }
         let Some(slot) = p.slots.get(d.slot) else {
             continue;
         };

@@ -107,6 +107,20 @@ pub enum StmtKind {
         /// Its condition.
         when: Option<Expr>,
     },
+    /// `share (a, b "B": W, …) ["LABEL"] = EXPR [when COND]`: one share
+    /// divided among its members (each a share of its own).
+    Group {
+        /// The `share` keyword's span.
+        keyword: Span,
+        /// The members, in the order written.
+        members: Vec<GroupMember>,
+        /// The group's label.
+        label: Option<Str>,
+        /// The group's amount.
+        value: Expr,
+        /// Its condition.
+        when: Option<Expr>,
+    },
     /// `table NAME { KEY => VALUE … }`
     Table {
         /// The table's name.
@@ -137,6 +151,19 @@ pub enum StmtKind {
         /// Its `given` and `expect` lines.
         items: Vec<ExampleItem>,
     },
+}
+
+/// A member of a group share: `NAME ["LABEL"] [: WEIGHT]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupMember {
+    /// Its name (a share's).
+    pub name: Ident,
+    /// Its label.
+    pub label: Option<Str>,
+    /// Its weight (a number ≥ 0); `None` when not written.
+    pub weight: Option<Expr>,
+    /// The whole member, as written.
+    pub span: Span,
 }
 
 /// A row of a table.
@@ -422,6 +449,32 @@ impl Stmt {
             } => {
                 *keyword = f(*keyword);
                 name.span = f(name.span);
+                if let Some(l) = label {
+                    l.span = f(l.span);
+                }
+                value.map_spans(f);
+                if let Some(w) = when {
+                    w.map_spans(f);
+                }
+            }
+            StmtKind::Group {
+                keyword,
+                members,
+                label,
+                value,
+                when,
+            } => {
+                *keyword = f(*keyword);
+                for m in members {
+                    m.span = f(m.span);
+                    m.name.span = f(m.name.span);
+                    if let Some(l) = &mut m.label {
+                        l.span = f(l.span);
+                    }
+                    if let Some(w) = &mut m.weight {
+                        w.map_spans(f);
+                    }
+                }
                 if let Some(l) = label {
                     l.span = f(l.span);
                 }

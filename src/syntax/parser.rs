@@ -470,6 +470,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         tok_arrow => "`=>`",
         tok_dotdot => "`..`",
         tok_comma => "`,`",
+        tok_colon => "`:`",
+        group_member | group_weight => "a member of the group (`name [\"LABEL\"] [: WEIGHT]`)",
         tok_lparen => "`(`",
         tok_rparen => "`)`",
         kw_when => "`when`",
@@ -482,7 +484,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         table_row | range_key => "a table row (`KEY => VALUE`)",
         brackets_row => "a band (`LOW..HIGH => RATE`)",
         brackets_stmt | kw_brackets => "a statement",
-        agreement_stmt | rounding_stmt | input_stmt | deduction_stmt | table_stmt
+        agreement_stmt | rounding_stmt | input_stmt | deduction_stmt | group_stmt | table_stmt
         | require_stmt | example_stmt | cell_stmt | kw_agreement | kw_rounding | kw_input
         | kw_fee | kw_share | kw_table | kw_require | kw_example => "a statement",
         EOI => "the end of the input",
@@ -933,6 +935,7 @@ fn children(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
                 | Rule::tok_rbrace
                 | Rule::tok_arrow
                 | Rule::tok_comma
+                | Rule::tok_colon
                 | Rule::tok_lparen
                 | Rule::tok_rparen
                 | Rule::tok_dotdot
@@ -1084,6 +1087,47 @@ fn build_stmt(pair: Pair<Rule>, off: usize) -> Result<Stmt, Diagnostic> {
                 kind,
                 keyword,
                 name,
+                label,
+                value,
+                when,
+            }
+        }
+        Rule::group_stmt => {
+            let keyword = span_of(&c.next("keyword")?, off);
+            let mut members = Vec::new();
+            while c.peek_rule() == Some(Rule::group_member) {
+                let m = c.next("member")?;
+                let mspan = span_of(&m, off);
+                let mut mc = Cursor::new(m, off);
+                let name = mc.ident()?;
+                let label = mc.opt_string();
+                let weight = match mc.it.next() {
+                    Some(w) => {
+                        let mut wc = Cursor::new(w, off);
+                        Some(wc.expr()?)
+                    }
+                    None => None,
+                };
+                members.push(GroupMember {
+                    name,
+                    label,
+                    weight,
+                    span: mspan,
+                });
+            }
+            let label = c.opt_string();
+            let value = c.expr()?;
+            let when = match c.it.next() {
+                Some(w) => {
+                    let mut wc = Cursor::new(w, off);
+                    wc.next("when")?;
+                    Some(wc.expr()?)
+                }
+                None => None,
+            };
+            StmtKind::Group {
+                keyword,
+                members,
                 label,
                 value,
                 when,

@@ -147,3 +147,48 @@ impl Printer<'_> {
         }
     }
 }
+
+/// The head of a group share in the canonical layout: `share (bruno "Bruno":
+/// 2, dora "Dora": 1)` (the group's label, `=` and amount follow).
+///
+/// ```
+/// let src = "price = 1.00 USD\nshare (a \"A\":2,b: 1) = remaining\n";
+/// let (file, _) = splitdsl::syntax::parse(src);
+/// let splitdsl::syntax::ast::StmtKind::Group { members, .. } = &file.stmts[1].kind else { panic!() };
+/// assert_eq!(splitdsl::syntax::print::group_head(members, src), "share (a \"A\": 2, b: 1)");
+/// ```
+pub fn group_head(members: &[crate::syntax::ast::GroupMember], src: &str) -> String {
+    let parts: Vec<String> = members
+        .iter()
+        .map(|m| {
+            let mut s = m.name.name.clone();
+            if let Some(l) = &m.label {
+                s.push(' ');
+                s.push_str(&quote(&l.value));
+            }
+            if let Some(w) = &m.weight {
+                s.push_str(": ");
+                s.push_str(&expr_text(w, src));
+            }
+            s
+        })
+        .collect();
+    format!("share ({})", parts.join(", "))
+}
+
+/// A string literal with `"`, `\`, newline and tab escaped.
+fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}

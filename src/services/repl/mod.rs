@@ -749,6 +749,14 @@ impl Session {
                     .iter()
                     .find_map(|s| formula_span(s, name))
                 else {
+                    if let Some(group) = group_of(&st.agreement.ast.stmts, name) {
+                        return Err(usage(
+                            input,
+                            *name_span,
+                            &format!("`{name}` is a member of the share group {group}: its part follows the group's amount and weights"),
+                            "change the group's amount by typing its statement again, or an input its amount or weights use",
+                        ));
+                    }
                     return Err(usage(
                         input,
                         *name_span,
@@ -1013,6 +1021,11 @@ fn placement(
             }
             StmtKind::Cell { name, .. } => Some((name.name.clone(), "cell")),
             StmtKind::Deduction { kind, name, .. } => Some((name.name.clone(), kind.keyword())),
+            // A group share is known by its members, `(a, b, c)`.
+            StmtKind::Group { members, .. } => {
+                let names: Vec<&str> = members.iter().map(|m| m.name.name.as_str()).collect();
+                Some((format!("({})", names.join(", ")), "share group"))
+            }
             StmtKind::Table { name, .. } => Some((name.name.clone(), "table")),
             StmtKind::Brackets { name, .. } => Some((name.name.clone(), "brackets")),
             _ => None,
@@ -1078,6 +1091,17 @@ fn placement(
         _ => Action::SetRounding,
     };
     (None, from, what)
+}
+
+/// The group share `name` is a member of, as `(a, b, c)`.
+fn group_of(stmts: &[Stmt], name: &str) -> Option<String> {
+    stmts.iter().find_map(|s| match &s.kind {
+        StmtKind::Group { members, .. } if members.iter().any(|m| m.name.name == name) => {
+            let names: Vec<&str> = members.iter().map(|m| m.name.name.as_str()).collect();
+            Some(format!("({})", names.join(", ")))
+        }
+        _ => None,
+    })
 }
 
 /// The span of the formula of the statement defining `name`.
