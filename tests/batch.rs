@@ -1136,9 +1136,15 @@ mod other_formats {
             };
             let mut sink = VecSink::default();
             let mut rejects: Vec<Reject> = Vec::new();
-            let settlement =
-                settle_records(&a, &a.raw_inputs(), source, &mut sink, threads, &mut rejects)
-                    .unwrap_or_else(|f| panic!("fatal: {:?}", f.diagnostic()));
+            let settlement = settle_records(
+                &a,
+                &a.raw_inputs(),
+                source,
+                &mut sink,
+                threads,
+                &mut rejects,
+            )
+            .unwrap_or_else(|f| panic!("fatal: {:?}", f.diagnostic()));
 
             // The same rows, in the same order, with the same amounts.
             let mut r = csv::Reader::from_reader(out.as_bytes());

@@ -178,19 +178,18 @@ fn ledger(
     } else {
         path.display().to_string()
     };
-    let cant =
-        |what: String| {
-            let src = Source {
-                name: sales_name.clone(),
-                text: String::new(),
-            };
-            print_diagnostics(
-                &src,
-                &[Diagnostic::error(crate::codes::BATCH_IO, what)
-                    .help("give a CSV or JSON Lines file")],
-            );
-            1
+    let cant = |what: String| {
+        let src = Source {
+            name: sales_name.clone(),
+            text: String::new(),
         };
+        print_diagnostics(
+            &src,
+            &[Diagnostic::error(crate::codes::BATCH_IO, what)
+                .help("give a CSV or JSON Lines file")],
+        );
+        1
+    };
     let input: Box<dyn Read> = if is_stdin {
         Box::new(std::io::stdin())
     } else if path.is_dir() {

@@ -3,11 +3,11 @@
 //! stdin is not a terminal (no prompt, no colour: answers on stdout,
 //! diagnostics on stderr).
 
-use crate::repl::render::{help_text, show, COMMANDS};
-use crate::repl::{is_incomplete, Session};
 use crate::analysis::KEYWORDS;
 use crate::diag::Style;
 use crate::program::Builtin;
+use crate::repl::render::{help_text, show, COMMANDS};
+use crate::repl::{is_incomplete, Session};
 use rustyline::completion::{Completer, FilenameCompleter, Pair};
 use rustyline::error::ReadlineError;
 use rustyline::highlight::{CmdKind, Highlighter};

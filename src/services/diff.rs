@@ -147,6 +147,14 @@ fn entries(stmts: &[Stmt], src: &str) -> Vec<Entry> {
                 name: Some(name.name.clone()),
                 formula: e(value),
             },
+            StmtKind::Running { name, value, per } => Entry {
+                kind: "running",
+                name: Some(name.name.clone()),
+                formula: match per {
+                    Some(c) => format!("sum of {} per {}", e(value), c.name),
+                    None => format!("sum of {}", e(value)),
+                },
+            },
             StmtKind::Cell { name, value } => Entry {
                 kind: if name.name == "price" {
                     "price"
@@ -561,8 +569,12 @@ pub fn sale(
     new: &Agreement,
     new_inputs: &Inputs,
 ) -> Result<SaleDiff, (Side, Diagnostic)> {
-    let oo = old.evaluate_outcome(old_inputs).map_err(|d| (Side::Old, d))?;
-    let no = new.evaluate_outcome(new_inputs).map_err(|d| (Side::New, d))?;
+    let oo = old
+        .evaluate_outcome(old_inputs)
+        .map_err(|d| (Side::Old, d))?;
+    let no = new
+        .evaluate_outcome(new_inputs)
+        .map_err(|d| (Side::New, d))?;
     let (op, np) = (&old.program, &new.program);
     let money = |c: Currency| {
         move |amount: Decimal| Money {
@@ -611,7 +623,10 @@ pub fn sale(
         }
     }
     Ok(SaleDiff {
-        price: (om(crate::summary::price(&oo)), nm(crate::summary::price(&no))),
+        price: (
+            om(crate::summary::price(&oo)),
+            nm(crate::summary::price(&no)),
+        ),
         parties,
         requirements,
     })

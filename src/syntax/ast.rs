@@ -128,6 +128,15 @@ pub enum StmtKind {
         /// Its `given` and `expect` lines.
         items: Vec<ExampleItem>,
     },
+    /// `running NAME = sum of EXPR [per COLUMN]`
+    Running {
+        /// The running total's name.
+        name: Ident,
+        /// What each earlier sale adds to it.
+        value: Expr,
+        /// The ledger column whose value groups the sales, if any.
+        per: Option<Ident>,
+    },
 }
 
 /// A row of a table.
@@ -449,6 +458,13 @@ impl Stmt {
                     i.span = f(i.span);
                     i.name.span = f(i.name.span);
                     i.value.map_spans(f);
+                }
+            }
+            StmtKind::Running { name, value, per } => {
+                name.span = f(name.span);
+                value.map_spans(f);
+                if let Some(c) = per {
+                    c.span = f(c.span);
                 }
             }
         }

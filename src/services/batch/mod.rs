@@ -19,6 +19,7 @@ pub mod field;
 pub mod ids;
 pub mod quote;
 pub mod reader;
+pub mod running;
 pub mod settle;
 pub mod sink;
 pub mod source;
@@ -323,7 +324,13 @@ where
         Ok(())
     };
 
-    let threads = threads.max(1);
+    // Running totals: each row's value depends on the rows before it, so one
+    // settler settles every row in file order (see `running`).
+    let threads = if p.running.is_empty() {
+        threads.max(1)
+    } else {
+        1
+    };
     let mut statement = Statement::new(p);
     // Ids are checked in input order, as batches are read, before they are settled.
     let mut index = ids::IdIndex::new();

@@ -6,6 +6,7 @@
 
 use super::field::{check_value, parse_cell, trim, units, FieldError, Numbers};
 use super::reader::Dup;
+use super::running::Totals;
 use super::sink::{Against, OutputColumns, Passed, Reject, SettledRow};
 use super::source::{Cell, Record, RecordError};
 use super::statement::{Kind, Statement};
@@ -49,6 +50,8 @@ pub struct Layout {
     pub kind: Option<usize>,
     /// Notes about the header (a column that looks like a misspelt input).
     pub warnings: Vec<Diagnostic>,
+    /// The `per` column of each running total (`Program::running`), if any.
+    pub per: Vec<Option<usize>>,
 }
 
 /// A header problem: the run cannot start.
@@ -107,6 +110,27 @@ impl Layout {
                     .primary(span(i), "again here")
                     .secondary(span(j), "first here")
                     .help("give every column its own name"),
+                );
+            }
+            if let Some(r) = p
+                .running
+                .iter()
+                .find(|r| p.slots.get(r.slot).is_some_and(|s| &s.name == name))
+            {
+                let line = crate::span::line_col(
+                    &agreement.source.text,
+                    p.slots.get(r.slot).map_or(0, |s| s.name_span.start),
+                )
+                .0;
+                return fail(
+                    Diagnostic::error(
+                        crate::codes::BATCH_RUNNING_COLUMN,
+                        format!(
+                            "the column `{name}` has the name of a running total (line {line} of the agreement), which is computed from the earlier rows"
+                        ),
+                    )
+                    .primary(span(i), "this column")
+                    .help(format!("rename the column, e.g. `ledger_{name}`, or drop it")),
                 );
             }
             let role = if name == "kind" {
@@ -244,7 +268,36 @@ impl Layout {
                     .position(|n| n.to_ascii_lowercase().ends_with("_id"))
             });
         let kind = roles.iter().position(|r| *r == Role::Kind);
+        let mut per = Vec::with_capacity(p.running.len());
+        for r in &p.running {
+            let Some((column, at)) = &r.per else {
+                per.push(None);
+                continue;
+            };
+            match names.iter().position(|n| n == column) {
+                Some(c) => per.push(Some(c)),
+                None => {
+                    let line = crate::span::line_col(&agreement.source.text, at.start).0;
+                    let total = p.slots.get(r.slot).map_or("", |s| s.name.as_str());
+                    let help = match did_you_mean(column, names.iter().map(String::as_str)) {
+                        Some(n) => format!("did you mean the column `{n}`? name it `{column}`"),
+                        None => format!("add a `{column}` column to the ledger"),
+                    };
+                    return fail(
+                        Diagnostic::error(
+                            crate::codes::BATCH_MISSING_PER_COLUMN,
+                            format!(
+                                "the running total `{total}` is kept per `{column}` (line {line} of the agreement), but the ledger has no `{column}` column"
+                            ),
+                        )
+                        .primary(Span::new(0, spans.last().map_or(0, |s| s.1)), "the header")
+                        .help(help),
+                    );
+                }
+            }
+        }
         Ok(Layout {
+            per,
             numbers,
             names,
             roles,
@@ -316,6 +369,9 @@ pub struct Settler<'a> {
     passed: Vec<Passed>,
     /// The totals of the rows this settler settled.
     pub statement: Statement,
+    /// The running totals, if the agreement has any (then one settler
+    /// settles every row, in file order).
+    running: Totals,
 }
 
 enum RowError {
@@ -348,6 +404,7 @@ impl<'a> Settler<'a> {
             dp: p.currency.minor_unit(),
             passed,
             statement: Statement::new(p),
+            running: Totals::new(p, &layout.per, base),
         }
     }
 
@@ -373,6 +430,7 @@ impl<'a> Settler<'a> {
             self.statement.rejected += 1;
             return Err(Box::new(self.reject(rec, RowError::Plain(d))));
         }
+        self.running.commit();
         Ok(SettledRow {
             line: rec.line,
             kind,
@@ -520,6 +578,9 @@ impl<'a> Settler<'a> {
             }
         }
         let p = &self.agreement.program;
+        if !self.running.is_empty() {
+            self.running.set_inputs(p, cells, &mut self.inputs);
+        }
         p.evaluate_into(&self.inputs, &mut self.outcome)
             .map_err(RowError::Agreement)?;
         if !self.outcome.all_hold() {
@@ -553,6 +614,11 @@ impl<'a> Settler<'a> {
         let un = units(self.outcome.unallocated(), self.dp)
             .ok_or_else(|| internal("the unallocated rest"))?;
         self.amounts.push(sign * un);
+        if !self.running.is_empty() {
+            self.running
+                .contribute(p, &self.outcome, kind != Kind::Sale)
+                .map_err(RowError::Agreement)?;
+        }
         Ok(kind)
     }
 
