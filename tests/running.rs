@@ -379,3 +379,31 @@ fn money_is_exact() {
     assert_eq!(last, "S10000,0.10,0.05,0.05,0.00");
     assert!(out.contains("\nS9999,0.10,0.00,0.10,0.00\n"));
 }
+
+#[test]
+fn the_repl_completes_sets_solves_sweeps_and_edits_running_totals() {
+    use splitdsl::repl::Session;
+    let mut s = Session::from_text("tier.split", TIER).unwrap();
+    assert!(s.names().iter().any(|n| n == "lifetime"));
+    assert_eq!(s.handle("lifetime").output.trim(), "0.00 USD");
+    let w = s.handle("what if lifetime = 950.00").output;
+    assert!(w.contains("10.00") && w.contains("3.00"), "{w}");
+    s.handle("set lifetime = 950.00 USD");
+    assert_eq!(s.handle("platform").output.trim(), "3.00 USD");
+    s.handle("reset");
+    let solved = s
+        .handle("solve lifetime so that platform = 3.00 USD")
+        .output;
+    assert!(solved.contains("gives platform = 3.00 USD"), "{solved}");
+    let sweep = s
+        .handle("sweep lifetime from 800.00 USD to 1000.00 USD step 100.00 USD")
+        .output;
+    assert!(sweep.contains("10.00") && sweep.contains("3.00"), "{sweep}");
+    let added = s.handle("running count = sum of 1 per seller").output;
+    assert!(added.contains("added running total `count`"), "{added}");
+    let replaced = s.handle("running count = sum of 2").output;
+    assert!(
+        replaced.contains("replaced running total `count`"),
+        "{replaced}"
+    );
+}

@@ -1013,6 +1013,7 @@ fn placement(
             StmtKind::Cell { name, .. } => Some((name.name.clone(), "cell")),
             StmtKind::Deduction { kind, name, .. } => Some((name.name.clone(), kind.keyword())),
             StmtKind::Table { name, .. } => Some((name.name.clone(), "table")),
+            StmtKind::Running { name, .. } => Some((name.name.clone(), "running total")),
             _ => None,
         }
     };
