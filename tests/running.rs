@@ -407,3 +407,36 @@ fn the_repl_completes_sets_solves_sweeps_and_edits_running_totals() {
         "{replaced}"
     );
 }
+
+#[test]
+fn json_shows_the_running_total_and_a_json_lines_ledger_groups_by_its_per_key() {
+    let a = agreement(TIER);
+    let mut inputs = a.raw_inputs();
+    a.set_from_text(&mut inputs, "lifetime=950.00 USD").unwrap();
+    let out = a.evaluate_outcome(&inputs).unwrap();
+    let json = splitdsl::report::json(&a.program, &out);
+    assert!(json.contains("\"lifetime\""), "{json}");
+    assert!(json.contains("\"950.00\""), "{json}");
+    let ledger = "{\"sale_id\":\"A\",\"seller\":\"x\",\"price\":\"900.00\"}\n\
+                  {\"sale_id\":\"B\",\"seller\":\"y\",\"price\":\"900.00\"}\n\
+                  {\"sale_id\":\"C\",\"seller\":\"x\",\"price\":\"200.00\"}\n";
+    let mut out = Vec::new();
+    let mut rejects: Vec<Reject> = Vec::new();
+    settle(
+        &a,
+        &a.raw_inputs(),
+        ledger.as_bytes(),
+        &mut out,
+        OutFormat::Jsonl,
+        2,
+        &mut rejects,
+    )
+    .unwrap_or_else(|f| panic!("{:?}", f.diagnostic()));
+    let out = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    // x: 900 then 900 + 200 > 1000: 3% of 200 = 6.00; y is its own key: 10%.
+    assert!(lines[0].contains("\"platform\":\"90.00\""), "{out}");
+    assert!(lines[1].contains("\"platform\":\"90.00\""), "{out}");
+    assert!(lines[2].contains("\"platform\":\"6.00\""), "{out}");
+}
