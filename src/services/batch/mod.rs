@@ -324,17 +324,15 @@ where
         Ok(())
     };
 
+    let requested = threads.max(1);
     // Running totals: each row's value depends on the rows before it, so one
-    // settler settles every row in file order (see `running`).
-    let threads = if p.running.is_empty() {
-        threads.max(1)
-    } else {
-        1
-    };
+    // settler settles every row in file order (see `running`); with more
+    // threads, reading and writing still run beside it.
+    let threads = if p.running.is_empty() { requested } else { 1 };
     let mut statement = Statement::new(p);
     // Ids are checked in input order, as batches are read, before they are settled.
     let mut index = ids::IdIndex::new();
-    if threads == 1 {
+    if requested == 1 {
         let mut settler = Settler::new(agreement, &layout, base);
         let mut cells = Cells::default();
         let mut chunk = Chunk {
