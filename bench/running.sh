@@ -30,9 +30,10 @@ sed 's/^running lifetime = sum of price per seller$/input lifetime = 0.00 USD/' 
 grep -q '^input lifetime' "$PLAIN"
 
 run() { # NAME AGREEMENT THREADS
-  local out="$BENCH_DIR/out-$1-$3.csv"
-  /usr/bin/time -f "$1 threads=$3: %e s wall, %M KiB peak RSS" \
-    "$BIN" run "$2" --sales "$LEDGER" --out "$out" --threads "$3" > /dev/null
+  local out="$BENCH_DIR/out-$1-$3.csv" t="$BENCH_DIR/time-$1-$3"
+  /usr/bin/time -o "$t" -f "$1 threads=$3: %e s wall, %M KiB peak RSS" \
+    "$BIN" run "$2" --sales "$LEDGER" --out "$out" --threads "$3" > /dev/null 2>&1
+  cat "$t"
 }
 for t in 1 2; do
   run plain "$PLAIN" "$t"
