@@ -6,7 +6,7 @@
 
 use super::field::{check_value, parse_cell, trim, units, FieldError, Numbers};
 use super::reader::Dup;
-use super::running::Totals;
+use super::running::{Mode, Speculation, Totals};
 use super::sink::{Against, OutputColumns, Passed, Reject, SettledRow};
 use super::source::{Cell, Record, RecordError};
 use super::statement::{Kind, Statement};
@@ -385,6 +385,16 @@ enum RowError {
 impl<'a> Settler<'a> {
     /// A settler for `agreement`'s rows laid out as `layout`; `base` holds the `--set` overrides.
     pub fn new(agreement: &'a Agreement, layout: &'a Layout, base: &Inputs) -> Self {
+        Self::with_mode(agreement, layout, base, Mode::State)
+    }
+
+    /// [`Settler::new`], taking running totals' values as `mode` says.
+    pub fn with_mode(
+        agreement: &'a Agreement,
+        layout: &'a Layout,
+        base: &Inputs,
+        mode: Mode,
+    ) -> Self {
         let p = &agreement.program;
         let passed = layout
             .pass
@@ -404,7 +414,7 @@ impl<'a> Settler<'a> {
             dp: p.currency.minor_unit(),
             passed,
             statement: Statement::new(p),
-            running: Totals::new(p, &layout.per, base),
+            running: Totals::new(p, &layout.per, base, mode),
         }
     }
 
@@ -415,6 +425,10 @@ impl<'a> Settler<'a> {
         rec: &Record<'r>,
         dup: Option<&Dup>,
     ) -> Result<SettledRow<'r>, Box<Reject>> {
+        let running = !self.running.is_empty();
+        if running {
+            self.running.next_row();
+        }
         let settled = match dup {
             Some(dup) => Err(self.duplicate(dup)),
             None => self.settle_record(rec),
@@ -423,14 +437,22 @@ impl<'a> Settler<'a> {
             Ok(kind) => kind,
             Err(e) => {
                 self.statement.rejected += 1;
+                if running {
+                    self.running.settled(false);
+                }
                 return Err(Box::new(self.reject(rec, e)));
             }
         };
         if let Err(d) = self.statement.add(kind, &self.amounts) {
             self.statement.rejected += 1;
+            if running {
+                self.running.settled(false);
+            }
             return Err(Box::new(self.reject(rec, RowError::Plain(d))));
         }
-        self.running.commit();
+        if running {
+            self.running.settled(true);
+        }
         Ok(SettledRow {
             line: rec.line,
             kind,
@@ -477,7 +499,97 @@ impl<'a> Settler<'a> {
         RowError::Field(self.layout.id.unwrap_or(0), f)
     }
 
+    /// Takes the speculation of the next block (see [`super::running`]).
+    pub fn load(&mut self, spec: Speculation) {
+        self.running.load(spec);
+    }
+
+    /// Gives back the block's speculation, and whether a row of the block
+    /// settled otherwise than it assumed.
+    pub fn unload(&mut self) -> (Speculation, bool) {
+        let mismatch = self.running.mismatch();
+        (self.running.unload(), mismatch)
+    }
+
+    /// Speculates one record for the reading thread (`dup`: its id was
+    /// already seen): its running values assuming every row whose EXPR
+    /// evaluates settles, added to `spec`.
+    pub fn speculate(&mut self, rec: &Record<'_>, dup: bool, spec: &mut Speculation) {
+        self.running.next_row();
+        let pre_ok = !dup
+            && match self.read_inputs(rec) {
+                Ok(kind) => self
+                    .running
+                    .pre(
+                        &self.agreement.program,
+                        rec.cells,
+                        &self.inputs,
+                        &mut self.outcome,
+                        kind != Kind::Sale,
+                    )
+                    .is_ok(),
+                Err(_) => false,
+            };
+        self.running.speculate(pre_ok, spec);
+    }
+
     fn settle_record(&mut self, rec: &Record<'_>) -> Result<Kind, RowError> {
+        let kind = self.read_inputs(rec)?;
+        let cells = rec.cells;
+        let price = self.agreement.program.price;
+        let p = &self.agreement.program;
+        if !self.running.is_empty() {
+            self.running
+                .pre(
+                    p,
+                    cells,
+                    &self.inputs,
+                    &mut self.outcome,
+                    kind != Kind::Sale,
+                )
+                .map_err(RowError::Agreement)?;
+            self.running
+                .set_inputs(p, &mut self.inputs)
+                .map_err(RowError::Agreement)?;
+        }
+        p.evaluate_into(&self.inputs, &mut self.outcome)
+            .map_err(RowError::Agreement)?;
+        if !self.outcome.all_hold() {
+            let (_, diags) = requirement_failures(p, &self.outcome, &self.agreement.source.text);
+            if let Some(d) = diags.into_iter().next() {
+                return Err(RowError::Agreement(d));
+            }
+        }
+        // The amounts in minor units: price, each deduction, the unallocated rest.
+        self.amounts.clear();
+        let sign = if kind == Kind::Sale { 1 } else { -1 };
+        let internal = |what: &str| {
+            RowError::Plain(Diagnostic::error(
+                crate::codes::INTERNAL,
+                format!("internal error: {what} is not in whole minor units"),
+            ))
+        };
+        let price_units = match self.outcome.value(price) {
+            Some(Value::Money(d, _)) => units(d, self.dp).ok_or_else(|| internal("the price"))?,
+            _ => return Err(internal("the price")),
+        };
+        self.amounts.push(sign * price_units);
+        for d in &p.deductions {
+            let u = match self.outcome.value(d.slot) {
+                Some(Value::Money(a, _)) => units(a, self.dp),
+                _ => None,
+            }
+            .ok_or_else(|| internal("a deduction"))?;
+            self.amounts.push(sign * u);
+        }
+        let un = units(self.outcome.unallocated(), self.dp)
+            .ok_or_else(|| internal("the unallocated rest"))?;
+        self.amounts.push(sign * un);
+        Ok(kind)
+    }
+
+    /// Reads the record's cells into the inputs: the row's kind, or why not.
+    fn read_inputs(&mut self, rec: &Record<'_>) -> Result<Kind, RowError> {
         if let Some(e) = rec.error {
             return Err(RowError::Source(e.clone()));
         }
@@ -576,48 +688,6 @@ impl<'a> Settler<'a> {
                     self.inputs.set(slot, v);
                 }
             }
-        }
-        let p = &self.agreement.program;
-        if !self.running.is_empty() {
-            self.running.set_inputs(p, cells, &mut self.inputs);
-        }
-        p.evaluate_into(&self.inputs, &mut self.outcome)
-            .map_err(RowError::Agreement)?;
-        if !self.outcome.all_hold() {
-            let (_, diags) = requirement_failures(p, &self.outcome, &self.agreement.source.text);
-            if let Some(d) = diags.into_iter().next() {
-                return Err(RowError::Agreement(d));
-            }
-        }
-        // The amounts in minor units: price, each deduction, the unallocated rest.
-        self.amounts.clear();
-        let sign = if kind == Kind::Sale { 1 } else { -1 };
-        let internal = |what: &str| {
-            RowError::Plain(Diagnostic::error(
-                crate::codes::INTERNAL,
-                format!("internal error: {what} is not in whole minor units"),
-            ))
-        };
-        let price_units = match self.outcome.value(price) {
-            Some(Value::Money(d, _)) => units(d, self.dp).ok_or_else(|| internal("the price"))?,
-            _ => return Err(internal("the price")),
-        };
-        self.amounts.push(sign * price_units);
-        for d in &p.deductions {
-            let u = match self.outcome.value(d.slot) {
-                Some(Value::Money(a, _)) => units(a, self.dp),
-                _ => None,
-            }
-            .ok_or_else(|| internal("a deduction"))?;
-            self.amounts.push(sign * u);
-        }
-        let un = units(self.outcome.unallocated(), self.dp)
-            .ok_or_else(|| internal("the unallocated rest"))?;
-        self.amounts.push(sign * un);
-        if !self.running.is_empty() {
-            self.running
-                .contribute(p, &self.outcome, kind != Kind::Sale)
-                .map_err(RowError::Agreement)?;
         }
         Ok(kind)
     }
