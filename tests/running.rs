@@ -440,3 +440,43 @@ fn json_shows_the_running_total_and_a_json_lines_ledger_groups_by_its_per_key() 
     assert!(lines[1].contains("\"platform\":\"90.00\""), "{out}");
     assert!(lines[2].contains("\"platform\":\"6.00\""), "{out}");
 }
+
+/// Many blocks and no row refused: the workers' speculation holds
+/// throughout; then a refused row late in the file, after which the writer
+/// settles again.
+#[test]
+fn speculative_threads_match_the_fold_with_and_without_refused_rows() {
+    let a = agreement(TIER);
+    let sellers = ["ana", "bo", "cy", "di", "ed", "flo", "gus"];
+    let mut rows: Vec<Row> = (0..60_000i64)
+        .map(|i| {
+            let seller = sellers[(i * 5 % 7) as usize].to_string();
+            (format!("S{i}"), seller, 1 + (i * 7919) % 9_000, "sale")
+        })
+        .collect();
+    for i in (0..60_000i64).step_by(17) {
+        let (id, seller, cents, _) = rows[i as usize].clone();
+        rows.push((id, seller, cents, "refund"));
+    }
+    let clean = ledger(&rows);
+    let want = reference(&a, &rows);
+    for threads in [1, 2, 3, 8] {
+        let (out, rejects) = run(&a, &[], &clean, threads);
+        assert!(rejects.is_empty());
+        assert_eq!(body(&out), want, "{threads} threads");
+    }
+    // A refused row (the `require`) and an unreadable one, late: counted by
+    // the speculation, not by the settlement.
+    rows.insert(50_000, ("X1".into(), "zed".into(), 150_000, "sale"));
+    rows.insert(50_001, ("X2".into(), "bo".into(), -1, "sale"));
+    // zed's next sale, blocks later: 10% (nothing counted before it).
+    rows.insert(58_000, ("X3".into(), "zed".into(), 10_000, "sale"));
+    let text = ledger(&rows);
+    let want = reference(&a, &rows);
+    for threads in [1, 2, 3, 8] {
+        let (out, rejects) = run(&a, &[], &text, threads);
+        assert_eq!(rejects.len(), 2, "{threads} threads");
+        assert_eq!(body(&out), want, "{threads} threads");
+        assert!(out.contains("\nX3,zed,sale,100.00,10.00,90.00,0.00\n"));
+    }
+}
