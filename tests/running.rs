@@ -465,10 +465,10 @@ fn speculative_threads_match_the_fold_with_and_without_refused_rows() {
         assert!(rejects.is_empty());
         assert_eq!(body(&out), want, "{threads} threads");
     }
-    // A refused row (the `require`) and an unreadable one, late: counted by
-    // the speculation, not by the settlement.
-    rows.insert(50_000, ("X1".into(), "zed".into(), 150_000, "sale"));
-    rows.insert(50_001, ("X2".into(), "bo".into(), -1, "sale"));
+    // A refused row (the `require`) and an unreadable one: counted by the
+    // speculation, not by the settlement; blocks later, a row of the same key.
+    rows.insert(20_000, ("X1".into(), "zed".into(), 150_000, "sale"));
+    rows.insert(20_001, ("X2".into(), "bo".into(), -1, "sale"));
     // zed's next sale, blocks later: 10% (nothing counted before it).
     rows.insert(58_000, ("X3".into(), "zed".into(), 10_000, "sale"));
     let text = ledger(&rows);

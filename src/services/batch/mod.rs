@@ -454,10 +454,10 @@ struct SpecChunk<B, P> {
 /// Settles an agreement with running totals on `threads` workers (see
 /// [`running`]): the reading thread speculates each row's running values
 /// (every row whose EXPR evaluates counts), the workers settle blocks with
-/// them and say whether a row settled otherwise, and the writer keeps the
-/// blocks in input order until one did; from then on it settles each block
-/// again itself with the corrected values. The output is the same as one
-/// settler's in file order.
+/// them and say whether a row settled otherwise, and the writer takes the
+/// blocks in input order, settling again itself (with corrected values) a
+/// block where a row did or whose rows' keys were corrected. The output is
+/// the same as one settler's in file order.
 #[allow(clippy::too_many_arguments)]
 fn settle_speculating<S, K, E>(
     agreement: &Agreement,
@@ -549,18 +549,24 @@ where
             }
             Ok(())
         });
-        // The writer: blocks in input order; from the first that settled
-        // otherwise than speculated, each settled again here.
+        // The writer: blocks in input order; one that settled otherwise than
+        // speculated, or holds a row whose values were corrected, is settled
+        // again here.
         let mut own = Settler::with_mode(agreement, layout, base, Mode::Corrected);
         let mut cells = Cells::default();
-        let mut diverged = false;
         let mut statement = Statement::new(p);
         let mut outcome = Ok(());
         let mut seq = 0usize;
         while let Some(rx) = result_rxs.get(seq % threads) {
             let Ok(mut r) = rx.recv() else { break };
             seq += 1;
-            if !diverged && !r.mismatch {
+            let mut touched = false;
+            if !r.mismatch && own.any_correction() {
+                S::read(&r.batch, &mut cells, |rec| {
+                    touched = touched || own.corrected(rec.cells);
+                });
+            }
+            if !r.mismatch && !touched {
                 if let Err(d) = statement.merge(&r.statement) {
                     outcome = Err(Fatal::Other(d));
                     break;
@@ -571,7 +577,6 @@ where
                 }
                 continue;
             }
-            diverged = true;
             own.load(r.spec);
             let mut chunk = Chunk {
                 part: K::part(format, S::size(&r.batch)),

@@ -317,6 +317,46 @@ impl Totals {
         }
     }
 
+    /// [`Mode::Corrected`]: whether the row whose cells are `cells` has a
+    /// correction (its speculated values are off); false when there is none.
+    pub fn corrected(&mut self, cells: &Cells) -> bool {
+        for t in &mut self.totals {
+            match t.column {
+                None => {
+                    if !t.sums.all.is_zero() {
+                        return true;
+                    }
+                }
+                Some(c) => {
+                    if t.sums.by_key.is_empty() {
+                        continue;
+                    }
+                    t.key.clear();
+                    match cells.cell(c) {
+                        Some(Cell::Text(b) | Cell::Json(b)) => t.key.extend_from_slice(trim(b)),
+                        Some(Cell::Value(v)) => t.key.extend_from_slice(v.to_string().as_bytes()),
+                        None => {}
+                    }
+                    if t.sums
+                        .by_key
+                        .get(t.key.as_slice())
+                        .is_some_and(|d| !d.is_zero())
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+        false
+    }
+
+    /// Whether a correction was ever made ([`Mode::Corrected`]).
+    pub fn any_correction(&self) -> bool {
+        self.totals
+            .iter()
+            .any(|t| !t.sums.all.is_zero() || !t.sums.by_key.is_empty())
+    }
+
     /// How many distinct `per` values are kept, over every running total.
     pub fn keys(&self) -> usize {
         self.totals.iter().map(|t| t.sums.by_key.len()).sum()

@@ -8,7 +8,7 @@ use super::field::{check_value, parse_cell, trim, units, FieldError, Numbers};
 use super::reader::Dup;
 use super::running::{Mode, Speculation, Totals};
 use super::sink::{Against, OutputColumns, Passed, Reject, SettledRow};
-use super::source::{Cell, Record, RecordError};
+use super::source::{Cell, Cells, Record, RecordError};
 use super::statement::{Kind, Statement};
 use crate::agreement::Agreement;
 use crate::diag::{did_you_mean, Diagnostic};
@@ -509,6 +509,17 @@ impl<'a> Settler<'a> {
     pub fn unload(&mut self) -> (Speculation, bool) {
         let mismatch = self.running.mismatch();
         (self.running.unload(), mismatch)
+    }
+
+    /// Whether the record whose cells are `cells` has a corrected running
+    /// value (see [`super::running`]); false for most rows.
+    pub fn corrected(&mut self, cells: &Cells) -> bool {
+        self.running.corrected(cells)
+    }
+
+    /// Whether a running value was ever corrected.
+    pub fn any_correction(&self) -> bool {
+        self.running.any_correction()
     }
 
     /// Speculates one record for the reading thread (`dup`: its id was
