@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Deterministic generator of a sales ledger for the splitdsl benchmarks.
 
-Usage: gen_ledger.py N OUT.csv [--seed SEED]
+Usage: gen_ledger.py N OUT.csv [--seed SEED] [--sellers K]
 
 Writes a CSV with the header `sale_id,date,price` and N data rows:
   * row 1 is the reference sale of the Hotmart worked example:
@@ -10,7 +10,11 @@ Writes a CSV with the header `sale_id,date,price` and N data rows:
   * rows 2..N are S0000001, S0000002, ... with an ISO date in 2025 and a
     price between 1.00 and 2000.00 with exactly two decimals.
 
-The same N and seed always give the same bytes (default seed 20250101).
+With --sellers K the header is `sale_id,date,seller,price` and each row has a
+seller `V00000` .. `V{K-1}` drawn uniformly (for running totals `per seller`);
+without it the output is exactly as before.
+
+The same N, seed and K always give the same bytes (default seed 20250101).
 """
 
 import argparse
@@ -28,6 +32,7 @@ def main(argv):
     ap.add_argument("n", type=int, help="number of data rows (>= 1; the first is S0000000 at 100.00)")
     ap.add_argument("out", help="output CSV path ('-' for stdout)")
     ap.add_argument("--seed", type=int, default=20250101, help="RNG seed (default 20250101)")
+    ap.add_argument("--sellers", type=int, default=0, help="add a `seller` column with K sellers")
     args = ap.parse_args(argv)
     if args.n < 1:
         ap.error("N must be at least 1")
@@ -44,20 +49,31 @@ def main(argv):
     ndates = len(dates)
     span = MAX_CENTS - MIN_CENTS + 1
     rand = rng.random
+    k = args.sellers
+    if k < 0 or k > 100_000:
+        ap.error("--sellers must be between 1 and 100000")
 
     out = sys.stdout if args.out == "-" else open(args.out, "w", encoding="ascii", newline="")
     try:
         write = out.write
-        write("sale_id,date,price\n")
-        write("S0000000,2025-01-01,100.00\n")
+        if k:
+            write("sale_id,date,seller,price\n")
+            write("S0000000,2025-01-01,V00000,100.00\n")
+        else:
+            write("sale_id,date,price\n")
+            write("S0000000,2025-01-01,100.00\n")
         i = 1
         while i < args.n:
             end = min(i + CHUNK, args.n)
             lines = []
             append = lines.append
-            for k in range(i, end):
+            for r in range(i, end):
                 cents = MIN_CENTS + int(rand() * span)
-                append(f"S{k:07d},{dates[int(rand() * ndates)]},{cents // 100}.{cents % 100:02d}\n")
+                date = dates[int(rand() * ndates)]
+                if k:
+                    append(f"S{r:07d},{date},V{int(rand() * k):05d},{cents // 100}.{cents % 100:02d}\n")
+                else:
+                    append(f"S{r:07d},{date},{cents // 100}.{cents % 100:02d}\n")
             write("".join(lines))
             i = end
     finally:

@@ -272,6 +272,12 @@ registry! {
         "The rounding mode is set twice.";
     ROUNDING_UNKNOWN = "splitdsl::rounding::unknown",
         "The rounding modes are half_up, half_even, half_down, up, down, floor and ceiling.";
+    RUNNING_KIND = "splitdsl::running::kind",
+        "A running total adds up money or plain numbers: `running NAME = sum of EXPR` needs EXPR to be one of them.";
+    RUNNING_READS_DEDUCTION = "splitdsl::running::reads_deduction",
+        "What a running total adds up (`sum of EXPR`) is read from each sale's inputs and cells before it is settled, so it cannot use a fee, a share or `remaining`, directly or through a cell.";
+    RUNNING_READS_RUNNING = "splitdsl::running::reads_running",
+        "What a running total adds up (`sum of EXPR`) cannot use a running total, directly or through a cell: each sale's contribution must be known before any running total is, so that a ledger settles in parallel.";
     SYNTAX_BAD_DATE = "splitdsl::syntax::bad_date",
         "A date literal names a day that does not exist (`2025-02-30`), or has a year of more than four digits (dates run from 0000-01-01 to 9999-12-31).";
     SYNTAX_CHAINED_COMPARISON = "splitdsl::syntax::chained_comparison",
@@ -377,6 +383,8 @@ registry! {
         "The ledger has a `kind` column (sale, refund, chargeback) and the agreement also has a value named `kind`.";
     BATCH_MISSING_COLUMN = "splitdsl::batch::missing_column",
         "A row has fewer fields than the header (or, in JSON Lines, lacks a key of the first line).";
+    BATCH_MISSING_PER_COLUMN = "splitdsl::batch::missing_per_column",
+        "A running total is kept `per` a ledger column, and the ledger has no column of that name.";
     BATCH_NEAR_INPUT = "splitdsl::batch::near_input",
         "A ledger column passes through unread, but its name is close to an input's: a misspelt column?";
     BATCH_NEGATIVE_PRICE = "splitdsl::batch::negative_price",
@@ -391,6 +399,8 @@ registry! {
         "A money cell holds a percentage (`50%`): a percentage is a share of something, not an amount, so it is not read as 0.50.";
     BATCH_READ = "splitdsl::batch::read",
         "Reading the ledger failed, or a record is too long (an unclosed quote?).";
+    BATCH_RUNNING_COLUMN = "splitdsl::batch::running_column",
+        "A ledger column has the name of a running total: the running total is computed from the earlier rows, so a column cannot set it. Rename the column (or drop it).";
     BATCH_THOUSANDS_SEPARATOR = "splitdsl::batch::thousands_separator",
         "A number cell has thousands separators (`1,000.00`, `1.000,00`), or a point that may be one (`1.000` in a `;`-separated ledger with decimal commas). Write the number without them: `1000.00` (or `1000,00` with `;`).";
     BATCH_TOO_PRECISE = "splitdsl::batch::too_precise",

@@ -473,6 +473,19 @@ impl Program {
         self.run_all(&mut st)
     }
 
+    /// Evaluates only `e` for one sale (into `out`, reset first): the cells
+    /// and inputs' defaults it needs, nothing else. `e` must not read a
+    /// deduction or a pool (a running total's EXPR, checked).
+    pub fn eval_lazy(&self, e: &CExpr, inputs: &Inputs, out: &mut Outcome) -> R<Value> {
+        out.reset(self);
+        let mut st = Live {
+            inputs,
+            out,
+            rec: None,
+        };
+        self.ev(e, &mut st)
+    }
+
     /// Evaluates one sale and records what the evaluator did, for
     /// `explain`. The [`Outcome`] is the one [`Program::evaluate`] gives.
     pub fn evaluate_traced(&self, inputs: &Inputs) -> R<(Outcome, Trace)> {

@@ -314,6 +314,20 @@ pub struct Example {
     pub expects: Vec<(SlotId, CExpr, Span)>,
 }
 
+/// A `running NAME = sum of EXPR [per COLUMN]`: for one sale its slot is an
+/// input whose default is zero; a ledger sets it on each row to the sum of
+/// `expr` over the earlier rows that settled (with the same `per` cell).
+#[derive(Clone, Debug)]
+pub struct Running {
+    /// Its slot (an input of `expr`'s kind, money or a number).
+    pub slot: SlotId,
+    /// What each sale adds; reads only inputs and cells, never a running
+    /// total, a deduction or `remaining` (checked).
+    pub expr: CExpr,
+    /// The ledger column whose value groups the sales, and where it is written.
+    pub per: Option<(String, Span)>,
+}
+
 /// A node of the dependency graph, in evaluation order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Step {
@@ -349,6 +363,8 @@ pub struct Program {
     pub requirements: Vec<Requirement>,
     /// Examples, in file order.
     pub examples: Vec<Example>,
+    /// Running totals, in file order (their slots are inputs).
+    pub running: Vec<Running>,
     /// Evaluation order: every slot and pool after what it depends on.
     pub order: Vec<Step>,
     /// For each slot, the slots whose values it reads directly (through
@@ -363,6 +379,11 @@ impl Program {
     /// The slot called `name`.
     pub fn slot(&self, name: &str) -> Option<SlotId> {
         self.slots.iter().position(|s| s.name == name)
+    }
+
+    /// The running total whose slot is `slot`, if it is one.
+    pub fn running_of(&self, slot: SlotId) -> Option<&Running> {
+        self.running.iter().find(|r| r.slot == slot)
     }
 
     /// The type of `name`'s value, if any.

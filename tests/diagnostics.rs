@@ -65,6 +65,20 @@ const SHOP: &str =
 /// Each trigger and the code it must emit.
 const TRIGGERS: &[(&str, Trigger)] = &[
     (
+        "splitdsl::batch::missing_per_column",
+        Trigger::Ledger(
+            "input price = 1.00 USD\nrunning lifetime = sum of price per seller\nshare rest = remaining\n",
+            "sale_id,price\nS1,1.00\n",
+        ),
+    ),
+    (
+        "splitdsl::batch::running_column",
+        Trigger::Ledger(
+            "input price = 1.00 USD\nrunning lifetime = sum of price\nshare rest = remaining\n",
+            "sale_id,price,lifetime\nS1,1.00,5.00\n",
+        ),
+    ),
+    (
         "splitdsl::input::other_agreement",
         Trigger::ApiOtherAgreement,
     ),

@@ -374,6 +374,7 @@ impl Checker<'_> {
                     }
                 }
             }
+            DefKind::Running => self.check_running_kind(i, expr, ty),
             _ => {}
         }
     }

@@ -187,7 +187,12 @@ impl<'a> Checker<'a> {
                     continue;
                 };
                 let given = item.kind == ItemKind::Given;
-                if given && !matches!(self.defs[i].kind, DefKind::Input | DefKind::Price) {
+                if given
+                    && !matches!(
+                        self.defs[i].kind,
+                        DefKind::Input | DefKind::Price | DefKind::Running
+                    )
+                {
                     let what = self.describe_def(i);
                     self.err(
                         Diagnostic::error(

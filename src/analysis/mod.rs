@@ -18,6 +18,7 @@ mod groups;
 mod kinds;
 mod lower;
 mod names;
+mod running;
 
 use crate::diag::Diagnostic;
 use crate::program::{Deduction, Program, Slot, SlotKind, Step};
@@ -57,6 +58,9 @@ fn run<'a>(c: &mut Checker<'a>, file: &'a ast::File) -> Option<Program> {
     c.compile_brackets();
     let price_def = c.price_def();
     let g = c.graph(decl.n_deductions, price_def);
+    if !g.cyclic {
+        c.check_running_reads(&g);
+    }
     let l = c.lower_defs(&g.order);
     let requirements = c.lower_requirements(&decl.requires, &l);
     let examples = c.lower_examples(&decl.examples, &l);
@@ -84,6 +88,7 @@ fn assemble(
     let mut deductions = Vec::with_capacity(decl.n_deductions);
     let mut deps = Vec::with_capacity(n_defs);
     let mut reads_pool = Vec::with_capacity(n_defs);
+    let mut running = Vec::new();
     // `seen[id] == i + 1` marks a node visited for slot `i`: no clearing between slots.
     let mut seen = vec![0usize; g.edges.len()];
     for (i, def) in c.defs.iter().enumerate() {
@@ -100,6 +105,23 @@ fn assemble(
                     group: def.group,
                 });
                 SlotKind::Deduction(k)
+            }
+            DefKind::Running => {
+                // For one sale, an input defaulting to zero; EXPR is the ledger's.
+                let ty = l.tys[i]?;
+                let (r, zero) = c.running_entry(i, l.cexprs[i].take()?, ty);
+                running.push(r);
+                slots.push(Slot {
+                    name: def.name.name.clone(),
+                    kind: SlotKind::Input,
+                    ty,
+                    name_span: def.name.span,
+                    stmt_span: def.stmt.span,
+                    expr: zero,
+                });
+                reads_pool.push(false);
+                deps.push(Vec::new());
+                continue;
             }
         };
         slots.push(Slot {
@@ -144,6 +166,7 @@ fn assemble(
             .collect::<Option<Vec<_>>>()?,
         requirements,
         examples,
+        running,
         order: steps,
         deps,
         reads_pool,

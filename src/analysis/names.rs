@@ -16,6 +16,9 @@ pub(super) enum DefKind {
     Price,
     Cell,
     Deduction(usize),
+    /// `running NAME = sum of EXPR`: the def's expression is EXPR; for one
+    /// sale it is an input defaulting to zero (see `running.rs`).
+    Running,
 }
 
 /// A definition of a value (not a table).
@@ -214,6 +217,20 @@ impl<'a> Checker<'a> {
                         self.names.insert(&name.name, NameRef::Brackets(idx));
                     }
                 }
+                StmtKind::Running { name, value, .. } => {
+                    if name.name == "price" {
+                        self.err(
+                            Diagnostic::error(
+                                crate::codes::NAME_RESERVED,
+                                "`price` is the sale's gross amount and cannot name a running total",
+                            )
+                            .primary(name.span, "reserved name")
+                            .help("choose another name"),
+                        );
+                        continue;
+                    }
+                    self.define(name, DefKind::Running, value, None, stmt, None, None);
+                }
                 StmtKind::Require { cond, message } => out.requires.push((cond, message)),
                 StmtKind::Example { name, items } => out.examples.push((stmt, name, items)),
             }
@@ -276,6 +293,7 @@ impl<'a> Checker<'a> {
         match self.defs[i].kind {
             DefKind::Input | DefKind::Price => "an input",
             DefKind::Cell => "a cell",
+            DefKind::Running => "a running total",
             DefKind::Deduction(_) => match self.defs[i].ded_kind {
                 Some(DeductionKind::Fee) => "a fee",
                 _ => "a share",

@@ -185,6 +185,14 @@ fn stmt_units(s: &Stmt, src: &str, units: &mut Vec<Unit>) {
                 format!("{} = {}", name.name, expr(value)),
             ));
         }
+        StmtKind::Running { name, value, per } => {
+            let mut text = format!("running {} = sum of {}", name.name, expr(value));
+            if let Some(c) = per {
+                text.push_str(" per ");
+                text.push_str(&c.name);
+            }
+            units.push(Unit::new(s.span, text));
+        }
         StmtKind::Deduction {
             kind,
             name,

@@ -145,6 +145,14 @@ fn entries(stmts: &[Stmt], src: &str) -> Vec<Entry> {
                 name: Some(name.name.clone()),
                 formula: e(value),
             },
+            StmtKind::Running { name, value, per } => Entry {
+                kind: "running",
+                name: Some(name.name.clone()),
+                formula: match per {
+                    Some(c) => format!("sum of {} per {}", e(value), c.name),
+                    None => format!("sum of {}", e(value)),
+                },
+            },
             StmtKind::Cell { name, value } => Entry {
                 kind: if name.name == "price" {
                     "price"

@@ -109,7 +109,9 @@ impl Names {
                 continue;
             }
             let (name, kind) = match &stmt.kind {
-                StmtKind::Input { name, .. } => (name, SymbolKind::Input),
+                StmtKind::Input { name, .. } | StmtKind::Running { name, .. } => {
+                    (name, SymbolKind::Input)
+                }
                 StmtKind::Cell { name, .. } if name.name == "price" => (name, SymbolKind::Price),
                 StmtKind::Cell { name, .. } => (name, SymbolKind::Cell),
                 StmtKind::Deduction {
@@ -204,7 +206,9 @@ impl Names {
 /// Calls `f` on every expression a statement holds.
 fn for_each_expr<'a>(kind: &'a StmtKind, f: &mut impl FnMut(&'a Expr)) {
     match kind {
-        StmtKind::Input { value, .. } | StmtKind::Cell { value, .. } => f(value),
+        StmtKind::Input { value, .. }
+        | StmtKind::Cell { value, .. }
+        | StmtKind::Running { value, .. } => f(value),
         StmtKind::Deduction { value, when, .. } => {
             f(value);
             if let Some(w) = when {

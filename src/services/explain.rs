@@ -190,6 +190,22 @@ impl Explainer<'_> {
         self.seen[slot] = true;
         let line = self.line(s.stmt_span);
         let formula_text = self.text(s.expr.span);
+        if let Some(r) = p.running_of(slot) {
+            // A running total: zero for one sale unless set; a ledger sums EXPR.
+            let per = r
+                .per
+                .as_ref()
+                .map_or(String::new(), |(c, _)| format!(" per {c}"));
+            let how = match self.inputs.get(slot) {
+                Some(v) => format!("set to {v}"),
+                None => "0 for one sale".to_string(),
+            };
+            return Node::new(
+                format!("{head}  [running total, {how}; line {line}: sum of {formula_text}{per} in a ledger]"),
+                About::Slot(slot),
+                value,
+            );
+        }
         match s.kind {
             SlotKind::Input => {
                 if let Some(v) = self.inputs.get(slot) {

@@ -151,6 +151,15 @@ pub enum StmtKind {
         /// Its `given` and `expect` lines.
         items: Vec<ExampleItem>,
     },
+    /// `running NAME = sum of EXPR [per COLUMN]`
+    Running {
+        /// The running total's name.
+        name: Ident,
+        /// What each earlier sale adds to it.
+        value: Expr,
+        /// The ledger column whose value groups the sales, if any.
+        per: Option<Ident>,
+    },
 }
 
 /// A member of a group share: `NAME ["LABEL"] [: WEIGHT]`.
@@ -511,6 +520,13 @@ impl Stmt {
                     i.span = f(i.span);
                     i.name.span = f(i.name.span);
                     i.value.map_spans(f);
+                }
+            }
+            StmtKind::Running { name, value, per } => {
+                name.span = f(name.span);
+                value.map_spans(f);
+                if let Some(c) = per {
+                    c.span = f(c.span);
                 }
             }
         }

@@ -5,6 +5,7 @@
 pub mod ast;
 mod parser;
 pub mod print;
+mod running;
 
 pub use parser::{looks_like_statement, parse, parse_expr, scan_comments, KEYWORDS, VALUE_KEYWORDS};
 // The nesting limit: the tests (through `internals`) build input at it.

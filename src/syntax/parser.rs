@@ -363,7 +363,9 @@ pub fn looks_like_statement(line: &str) -> bool {
         return true;
     }
     let after = t[word.len()..].trim_start();
-    if word == "brackets" && brackets_head(after) {
+    if (word == "brackets" && brackets_head(after))
+        || (word == "running" && crate::syntax::running::starts_running(after))
+    {
         return true;
     }
     after.starts_with('=') && !after.starts_with("==") && !after.starts_with("=>")
@@ -485,7 +487,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         brackets_row => "a band (`LOW..HIGH => RATE`)",
         brackets_stmt | kw_brackets => "a statement",
         agreement_stmt | rounding_stmt | input_stmt | deduction_stmt | group_stmt | table_stmt
-        | require_stmt | example_stmt | cell_stmt | kw_agreement | kw_rounding | kw_input
+        | require_stmt | example_stmt | running_stmt | cell_stmt | kw_agreement | kw_rounding | kw_input
         | kw_fee | kw_share | kw_table | kw_require | kw_example => "a statement",
         EOI => "the end of the input",
         _ => return None,
@@ -1056,6 +1058,22 @@ fn build_stmt(pair: Pair<Rule>, off: usize) -> Result<Stmt, Diagnostic> {
                 name,
                 value: c.expr()?,
             }
+        }
+        Rule::running_stmt => {
+            c.next("keyword")?;
+            let name = c.ident()?;
+            c.next("sum")?;
+            c.next("of")?;
+            let value = c.expr()?;
+            let per = match c.it.next() {
+                Some(p) => {
+                    let mut pc = Cursor::new(p, off);
+                    pc.next("per")?;
+                    Some(pc.ident()?)
+                }
+                None => None,
+            };
+            StmtKind::Running { name, value, per }
         }
         Rule::cell_stmt => {
             let name = c.ident()?;

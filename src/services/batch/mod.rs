@@ -19,6 +19,7 @@ pub mod field;
 pub mod ids;
 pub mod quote;
 pub mod reader;
+pub mod running;
 pub mod settle;
 pub mod sink;
 pub mod source;
@@ -30,6 +31,7 @@ use crate::diag::{render, render_at, Diagnostic, Style};
 use crate::eval::Inputs;
 use reader::Dup;
 pub use reader::{detect_delimiter, Delimiter, LedgerReader};
+use running::{Mode, Speculation};
 pub use settle::{Layout, Settler};
 pub use sink::{Against, OutputColumns, RecordSink, Reject, SettledRow};
 pub use source::{
@@ -327,7 +329,11 @@ where
     let mut statement = Statement::new(p);
     // Ids are checked in input order, as batches are read, before they are settled.
     let mut index = ids::IdIndex::new();
-    if threads == 1 {
+    if !p.running.is_empty() && threads > 1 {
+        statement = settle_speculating::<S, K, _>(
+            agreement, base, source, sink, &layout, format, threads, &mut index, &mut emit,
+        )?;
+    } else if threads == 1 {
         let mut settler = Settler::new(agreement, &layout, base);
         let mut cells = Cells::default();
         let mut chunk = Chunk {
@@ -432,6 +438,167 @@ where
     Ok(Settlement {
         statement,
         reconciliation,
+    })
+}
+
+/// What a worker hands back for one block of an agreement with running totals.
+struct SpecChunk<B, P> {
+    chunk: Chunk<P>,
+    statement: Statement,
+    batch: B,
+    dups: Vec<Dup>,
+    spec: Speculation,
+    mismatch: bool,
+}
+
+/// Settles an agreement with running totals on `threads` workers (see
+/// [`running`]): the reading thread speculates each row's running values
+/// (every row whose EXPR evaluates counts), the workers settle blocks with
+/// them and say whether a row settled otherwise, and the writer takes the
+/// blocks in input order, settling again itself (with corrected values) a
+/// block where a row did or whose rows' keys were corrected. The output is
+/// the same as one settler's in file order.
+#[allow(clippy::too_many_arguments)]
+fn settle_speculating<S, K, E>(
+    agreement: &Agreement,
+    base: &Inputs,
+    mut source: S,
+    sink: &mut K,
+    layout: &Layout,
+    format: &K::Format,
+    threads: usize,
+    index: &mut ids::IdIndex,
+    emit: &mut E,
+) -> Result<Statement, Fatal>
+where
+    S: RecordSource + Send,
+    K: RecordSink,
+    E: FnMut(&mut K, &mut Chunk<K::Part>) -> Result<(), Fatal>,
+{
+    let p = &agreement.program;
+    let internal = || {
+        Fatal::Other(Diagnostic::error(
+            crate::codes::INTERNAL,
+            "internal error: a settlement thread failed; please report this",
+        ))
+    };
+    std::thread::scope(|s| -> Result<Statement, Fatal> {
+        let mut batch_txs = Vec::with_capacity(threads);
+        let mut result_rxs = Vec::with_capacity(threads);
+        let mut workers = Vec::with_capacity(threads);
+        for _ in 0..threads {
+            let (btx, brx) = sync_channel::<(S::Batch, Vec<Dup>, Speculation)>(2);
+            let (rtx, rrx) = sync_channel::<SpecChunk<S::Batch, K::Part>>(2);
+            batch_txs.push(btx);
+            result_rxs.push(rrx);
+            workers.push(s.spawn(move || {
+                let mut settler = Settler::with_mode(agreement, layout, base, Mode::Given);
+                let mut cells = Cells::default();
+                for (batch, dups, spec) in brx {
+                    settler.load(spec);
+                    let mut chunk = Chunk {
+                        part: K::part(format, S::size(&batch)),
+                        rejects: Vec::new(),
+                        bytes: 0,
+                        records: 0,
+                    };
+                    settle_batch::<S, K>(
+                        &mut settler,
+                        &batch,
+                        &dups,
+                        &mut cells,
+                        format,
+                        &mut chunk,
+                    );
+                    let (spec, mismatch) = settler.unload();
+                    let statement = std::mem::replace(&mut settler.statement, Statement::new(p));
+                    let back = SpecChunk {
+                        chunk,
+                        statement,
+                        batch,
+                        dups,
+                        spec,
+                        mismatch,
+                    };
+                    if rtx.send(back).is_err() {
+                        break;
+                    }
+                }
+            }));
+        }
+        let feeder = s.spawn(move || -> Result<(), ReadError> {
+            // The speculation: every row whose EXPR evaluates counts.
+            let mut settler = Settler::new(agreement, layout, base);
+            let mut cells = Cells::default();
+            let mut k = 0usize;
+            while let Some(batch) = source.next_batch()? {
+                let dups = index.scan::<S>(&batch, layout);
+                let mut spec = Speculation::default();
+                let mut d = dups.iter().peekable();
+                S::read(&batch, &mut cells, |rec| {
+                    let dup = d.next_if(|x| x.line == rec.line).is_some();
+                    settler.speculate(&rec, dup, &mut spec);
+                });
+                let Some(tx) = batch_txs.get(k % batch_txs.len()) else {
+                    return Ok(());
+                };
+                if tx.send((batch, dups, spec)).is_err() {
+                    return Ok(()); // the writer stopped
+                }
+                k += 1;
+            }
+            Ok(())
+        });
+        // The writer: blocks in input order; one that settled otherwise than
+        // speculated, or holds a row whose values were corrected, is settled
+        // again here.
+        let mut own = Settler::with_mode(agreement, layout, base, Mode::Corrected);
+        let mut cells = Cells::default();
+        let mut statement = Statement::new(p);
+        let mut outcome = Ok(());
+        let mut seq = 0usize;
+        while let Some(rx) = result_rxs.get(seq % threads) {
+            let Ok(mut r) = rx.recv() else { break };
+            seq += 1;
+            let mut touched = false;
+            if !r.mismatch && own.any_correction() {
+                S::read(&r.batch, &mut cells, |rec| {
+                    touched = touched || own.corrected(rec.cells);
+                });
+            }
+            if !r.mismatch && !touched {
+                if let Err(d) = statement.merge(&r.statement) {
+                    outcome = Err(Fatal::Other(d));
+                    break;
+                }
+                if let Err(e) = emit(sink, &mut r.chunk) {
+                    outcome = Err(e);
+                    break;
+                }
+                continue;
+            }
+            own.load(r.spec);
+            let mut chunk = Chunk {
+                part: K::part(format, S::size(&r.batch)),
+                rejects: Vec::new(),
+                bytes: 0,
+                records: 0,
+            };
+            settle_batch::<S, K>(&mut own, &r.batch, &r.dups, &mut cells, format, &mut chunk);
+            if let Err(e) = emit(sink, &mut chunk) {
+                outcome = Err(e);
+                break;
+            }
+        }
+        drop(result_rxs);
+        let read = feeder.join().map_err(|_| internal())?;
+        for w in workers {
+            w.join().map_err(|_| internal())?;
+        }
+        outcome?;
+        read.map_err(Fatal::Read)?;
+        statement.merge(&own.statement).map_err(Fatal::Other)?;
+        Ok(statement)
     })
 }
 

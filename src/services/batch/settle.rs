@@ -6,8 +6,9 @@
 
 use super::field::{check_value, parse_cell, trim, units, FieldError, Numbers};
 use super::reader::Dup;
+use super::running::{Mode, Speculation, Totals};
 use super::sink::{Against, OutputColumns, Passed, Reject, SettledRow};
-use super::source::{Cell, Record, RecordError};
+use super::source::{Cell, Cells, Record, RecordError};
 use super::statement::{Kind, Statement};
 use crate::agreement::Agreement;
 use crate::diag::{did_you_mean, Diagnostic};
@@ -49,6 +50,8 @@ pub struct Layout {
     pub kind: Option<usize>,
     /// Notes about the header (a column that looks like a misspelt input).
     pub warnings: Vec<Diagnostic>,
+    /// The `per` column of each running total (`Program::running`), if any.
+    pub per: Vec<Option<usize>>,
 }
 
 /// A header problem: the run cannot start.
@@ -107,6 +110,27 @@ impl Layout {
                     .primary(span(i), "again here")
                     .secondary(span(j), "first here")
                     .help("give every column its own name"),
+                );
+            }
+            if let Some(r) = p
+                .running
+                .iter()
+                .find(|r| p.slots.get(r.slot).is_some_and(|s| &s.name == name))
+            {
+                let line = crate::span::line_col(
+                    &agreement.source.text,
+                    p.slots.get(r.slot).map_or(0, |s| s.name_span.start),
+                )
+                .0;
+                return fail(
+                    Diagnostic::error(
+                        crate::codes::BATCH_RUNNING_COLUMN,
+                        format!(
+                            "the column `{name}` has the name of a running total (line {line} of the agreement), which is computed from the earlier rows"
+                        ),
+                    )
+                    .primary(span(i), "this column")
+                    .help(format!("rename the column, e.g. `ledger_{name}`, or drop it")),
                 );
             }
             let role = if name == "kind" {
@@ -244,7 +268,36 @@ impl Layout {
                     .position(|n| n.to_ascii_lowercase().ends_with("_id"))
             });
         let kind = roles.iter().position(|r| *r == Role::Kind);
+        let mut per = Vec::with_capacity(p.running.len());
+        for r in &p.running {
+            let Some((column, at)) = &r.per else {
+                per.push(None);
+                continue;
+            };
+            match names.iter().position(|n| n == column) {
+                Some(c) => per.push(Some(c)),
+                None => {
+                    let line = crate::span::line_col(&agreement.source.text, at.start).0;
+                    let total = p.slots.get(r.slot).map_or("", |s| s.name.as_str());
+                    let help = match did_you_mean(column, names.iter().map(String::as_str)) {
+                        Some(n) => format!("did you mean the column `{n}`? name it `{column}`"),
+                        None => format!("add a `{column}` column to the ledger"),
+                    };
+                    return fail(
+                        Diagnostic::error(
+                            crate::codes::BATCH_MISSING_PER_COLUMN,
+                            format!(
+                                "the running total `{total}` is kept per `{column}` (line {line} of the agreement), but the ledger has no `{column}` column"
+                            ),
+                        )
+                        .primary(Span::new(0, spans.last().map_or(0, |s| s.1)), "the header")
+                        .help(help),
+                    );
+                }
+            }
+        }
         Ok(Layout {
+            per,
             numbers,
             names,
             roles,
@@ -316,6 +369,9 @@ pub struct Settler<'a> {
     passed: Vec<Passed>,
     /// The totals of the rows this settler settled.
     pub statement: Statement,
+    /// The running totals, if the agreement has any (then one settler
+    /// settles every row, in file order).
+    running: Totals,
 }
 
 enum RowError {
@@ -329,6 +385,16 @@ enum RowError {
 impl<'a> Settler<'a> {
     /// A settler for `agreement`'s rows laid out as `layout`; `base` holds the `--set` overrides.
     pub fn new(agreement: &'a Agreement, layout: &'a Layout, base: &Inputs) -> Self {
+        Self::with_mode(agreement, layout, base, Mode::State)
+    }
+
+    /// [`Settler::new`], taking running totals' values as `mode` says.
+    pub fn with_mode(
+        agreement: &'a Agreement,
+        layout: &'a Layout,
+        base: &Inputs,
+        mode: Mode,
+    ) -> Self {
         let p = &agreement.program;
         let passed = layout
             .pass
@@ -348,6 +414,7 @@ impl<'a> Settler<'a> {
             dp: p.currency.minor_unit(),
             passed,
             statement: Statement::new(p),
+            running: Totals::new(p, &layout.per, base, mode),
         }
     }
 
@@ -358,6 +425,10 @@ impl<'a> Settler<'a> {
         rec: &Record<'r>,
         dup: Option<&Dup>,
     ) -> Result<SettledRow<'r>, Box<Reject>> {
+        let running = !self.running.is_empty();
+        if running {
+            self.running.next_row();
+        }
         let settled = match dup {
             Some(dup) => Err(self.duplicate(dup)),
             None => self.settle_record(rec),
@@ -366,12 +437,21 @@ impl<'a> Settler<'a> {
             Ok(kind) => kind,
             Err(e) => {
                 self.statement.rejected += 1;
+                if running {
+                    self.running.settled(false);
+                }
                 return Err(Box::new(self.reject(rec, e)));
             }
         };
         if let Err(d) = self.statement.add(kind, &self.amounts) {
             self.statement.rejected += 1;
+            if running {
+                self.running.settled(false);
+            }
             return Err(Box::new(self.reject(rec, RowError::Plain(d))));
+        }
+        if running {
+            self.running.settled(true);
         }
         Ok(SettledRow {
             line: rec.line,
@@ -419,7 +499,108 @@ impl<'a> Settler<'a> {
         RowError::Field(self.layout.id.unwrap_or(0), f)
     }
 
+    /// Takes the speculation of the next block (see [`super::running`]).
+    pub fn load(&mut self, spec: Speculation) {
+        self.running.load(spec);
+    }
+
+    /// Gives back the block's speculation, and whether a row of the block
+    /// settled otherwise than it assumed.
+    pub fn unload(&mut self) -> (Speculation, bool) {
+        let mismatch = self.running.mismatch();
+        (self.running.unload(), mismatch)
+    }
+
+    /// Whether the record whose cells are `cells` has a corrected running
+    /// value (see [`super::running`]); false for most rows.
+    pub fn corrected(&mut self, cells: &Cells) -> bool {
+        self.running.corrected(cells)
+    }
+
+    /// Whether a running value was ever corrected.
+    pub fn any_correction(&self) -> bool {
+        self.running.any_correction()
+    }
+
+    /// Speculates one record for the reading thread (`dup`: its id was
+    /// already seen): its running values assuming every row whose EXPR
+    /// evaluates settles, added to `spec`.
+    pub fn speculate(&mut self, rec: &Record<'_>, dup: bool, spec: &mut Speculation) {
+        self.running.next_row();
+        let pre_ok = !dup
+            && match self.read_inputs(rec) {
+                Ok(kind) => self
+                    .running
+                    .pre(
+                        &self.agreement.program,
+                        rec.cells,
+                        &self.inputs,
+                        &mut self.outcome,
+                        kind != Kind::Sale,
+                    )
+                    .is_ok(),
+                Err(_) => false,
+            };
+        self.running.speculate(pre_ok, spec);
+    }
+
     fn settle_record(&mut self, rec: &Record<'_>) -> Result<Kind, RowError> {
+        let kind = self.read_inputs(rec)?;
+        let cells = rec.cells;
+        let price = self.agreement.program.price;
+        let p = &self.agreement.program;
+        if !self.running.is_empty() {
+            self.running
+                .pre(
+                    p,
+                    cells,
+                    &self.inputs,
+                    &mut self.outcome,
+                    kind != Kind::Sale,
+                )
+                .map_err(RowError::Agreement)?;
+            self.running
+                .set_inputs(p, &mut self.inputs)
+                .map_err(RowError::Agreement)?;
+        }
+        p.evaluate_into(&self.inputs, &mut self.outcome)
+            .map_err(RowError::Agreement)?;
+        if !self.outcome.all_hold() {
+            let (_, diags) = requirement_failures(p, &self.outcome, &self.agreement.source.text);
+            if let Some(d) = diags.into_iter().next() {
+                return Err(RowError::Agreement(d));
+            }
+        }
+        // The amounts in minor units: price, each deduction, the unallocated rest.
+        self.amounts.clear();
+        let sign = if kind == Kind::Sale { 1 } else { -1 };
+        let internal = |what: &str| {
+            RowError::Plain(Diagnostic::error(
+                crate::codes::INTERNAL,
+                format!("internal error: {what} is not in whole minor units"),
+            ))
+        };
+        let price_units = match self.outcome.value(price) {
+            Some(Value::Money(d, _)) => units(d, self.dp).ok_or_else(|| internal("the price"))?,
+            _ => return Err(internal("the price")),
+        };
+        self.amounts.push(sign * price_units);
+        for d in &p.deductions {
+            let u = match self.outcome.value(d.slot) {
+                Some(Value::Money(a, _)) => units(a, self.dp),
+                _ => None,
+            }
+            .ok_or_else(|| internal("a deduction"))?;
+            self.amounts.push(sign * u);
+        }
+        let un = units(self.outcome.unallocated(), self.dp)
+            .ok_or_else(|| internal("the unallocated rest"))?;
+        self.amounts.push(sign * un);
+        Ok(kind)
+    }
+
+    /// Reads the record's cells into the inputs: the row's kind, or why not.
+    fn read_inputs(&mut self, rec: &Record<'_>) -> Result<Kind, RowError> {
         if let Some(e) = rec.error {
             return Err(RowError::Source(e.clone()));
         }
@@ -519,40 +700,6 @@ impl<'a> Settler<'a> {
                 }
             }
         }
-        let p = &self.agreement.program;
-        p.evaluate_into(&self.inputs, &mut self.outcome)
-            .map_err(RowError::Agreement)?;
-        if !self.outcome.all_hold() {
-            let (_, diags) = requirement_failures(p, &self.outcome, &self.agreement.source.text);
-            if let Some(d) = diags.into_iter().next() {
-                return Err(RowError::Agreement(d));
-            }
-        }
-        // The amounts in minor units: price, each deduction, the unallocated rest.
-        self.amounts.clear();
-        let sign = if kind == Kind::Sale { 1 } else { -1 };
-        let internal = |what: &str| {
-            RowError::Plain(Diagnostic::error(
-                crate::codes::INTERNAL,
-                format!("internal error: {what} is not in whole minor units"),
-            ))
-        };
-        let price_units = match self.outcome.value(price) {
-            Some(Value::Money(d, _)) => units(d, self.dp).ok_or_else(|| internal("the price"))?,
-            _ => return Err(internal("the price")),
-        };
-        self.amounts.push(sign * price_units);
-        for d in &p.deductions {
-            let u = match self.outcome.value(d.slot) {
-                Some(Value::Money(a, _)) => units(a, self.dp),
-                _ => None,
-            }
-            .ok_or_else(|| internal("a deduction"))?;
-            self.amounts.push(sign * u);
-        }
-        let un = units(self.outcome.unallocated(), self.dp)
-            .ok_or_else(|| internal("the unallocated rest"))?;
-        self.amounts.push(sign * un);
         Ok(kind)
     }
 

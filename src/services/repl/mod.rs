@@ -1028,6 +1028,7 @@ fn placement(
             }
             StmtKind::Table { name, .. } => Some((name.name.clone(), "table")),
             StmtKind::Brackets { name, .. } => Some((name.name.clone(), "brackets")),
+            StmtKind::Running { name, .. } => Some((name.name.clone(), "running total")),
             _ => None,
         }
     };
