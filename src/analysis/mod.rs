@@ -28,6 +28,8 @@ use graph::Graph;
 use lower::Lowered;
 use names::{Checker, Declared, DefKind, Node};
 
+// The REPL's completion and highlighting (the command line).
+#[cfg(feature = "cli")]
 pub use crate::syntax::KEYWORDS;
 pub use lower::compile_constant;
 

@@ -114,7 +114,8 @@ internal! {
 }
 
 internal! {
-    /// The derivation of `slot` as text (see `tree`).
+    /// The derivation of `slot` as text (see `tree`; the tests' and benches').
+    #[cfg_attr(not(feature = "internals"), allow(dead_code))]
     fn explain(agreement: &Agreement, inputs: &Inputs, slot: SlotId) -> Result<String, Diagnostic> {
         tree(agreement, inputs, slot).map(|n| n.render())
     }
