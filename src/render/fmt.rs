@@ -235,7 +235,9 @@ fn stmt_units(s: &Stmt, src: &str, units: &mut Vec<Unit>) {
             }
             let mut u = Unit::new(s.span, head);
             u.rest = rest;
-            u.align = Align::Deduction;
+            // Not aligned: a group's head is long and would push its
+            // neighbours' `=` far to the right.
+            u.align = Align::None;
             units.push(u);
         }
         StmtKind::Require { cond, message } => {
