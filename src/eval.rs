@@ -907,6 +907,7 @@ impl Program {
         })
     }
 
+    #[inline(always)]
     fn ev_node<S: Store>(&self, e: &CExpr, st: &mut S) -> R<(Value, TWhat)> {
         let op = |v| Ok((v, TWhat::Op));
         match &e.kind {
