@@ -292,6 +292,8 @@ registry! {
         "A range of bools has no meaning in a table key.";
     TABLE_EMPTY = "splitdsl::table::empty",
         "A table needs at least one row.";
+    TABLE_NO_KEY_KIND = "splitdsl::table::no_key_kind",
+        "Every key of a table is the open range `..`: no key says what kind of value the table is looked up with. Give one range a bound (`0.00 USD..`).";
     TABLE_KEY_KIND = "splitdsl::table::key_kind",
         "The keys of one table must all be of one kind.";
     TABLE_KEY_MISMATCH = "splitdsl::table::key_mismatch",

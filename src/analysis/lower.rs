@@ -363,9 +363,26 @@ impl<'a> Checker<'a> {
         if !ok {
             return None;
         }
+        let Some((key_ty, _)) = key_ty else {
+            // Every key is `..`: nothing says what the table is looked up with.
+            if value_ty.is_some() {
+                self.err(
+                    Diagnostic::error(
+                        crate::codes::TABLE_NO_KEY_KIND,
+                        format!(
+                            "every key of table `{}` is an open range `..`, so no key says what it is looked up with",
+                            def_name.name
+                        ),
+                    )
+                    .primary(span, "no key with a bound")
+                    .help("give a range a bound, e.g. `0.00 USD.. => 1%`, or use the value itself instead of a table"),
+                );
+            }
+            return None;
+        };
         Some(Table {
             name: def_name.name.clone(),
-            key_ty: key_ty?.0,
+            key_ty,
             value_ty: value_ty?.0,
             rows: crow,
             span,

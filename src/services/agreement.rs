@@ -196,6 +196,13 @@ impl Agreement {
         mut diags: Vec<Diagnostic>,
     ) -> Result<Agreement, Box<Failure>> {
         crate::diag::sort_by_position(&mut diags);
+        if program.is_none() && !diags.iter().any(Diagnostic::is_error) {
+            // A safety net: a failed compile always says why.
+            diags.push(Diagnostic::error(
+                crate::codes::INTERNAL,
+                "internal error: the agreement could not be compiled, though no error was found",
+            ));
+        }
         match program {
             Some(program) if !diags.iter().any(Diagnostic::is_error) => Ok(Agreement {
                 source,
