@@ -236,6 +236,29 @@ fn every_kind_of_bad_row_is_reported_with_its_line_and_the_good_rows_settle() {
 }
 
 #[test]
+fn a_metal_or_fund_code_is_not_a_payment_currency_and_gets_no_look_alike_hint() {
+    // `XAU` is ISO 4217 (gold): the old message called it no ISO code and
+    // hinted `XAF`, another currency — a hint that would change the money.
+    let a = agreement(HOTMART);
+    let (_, rejects, _) = run(&a, "sale_id,price\nS1,100.00 XAU\nS2,100.00 UDS\n", 1);
+    let d = &rejects[0].diagnostic;
+    assert_eq!(d.code.as_str(), "splitdsl::batch::unknown_currency");
+    assert!(
+        d.message.contains("not a currency of payment"),
+        "{}",
+        d.message
+    );
+    assert!(
+        !d.help.as_deref().unwrap_or("").contains("did you mean"),
+        "{:?}",
+        d.help
+    );
+    // A typo still gets its hint.
+    let h = rejects[1].diagnostic.help.as_deref().unwrap_or("");
+    assert!(h.contains("did you mean `USD`"), "{h}");
+}
+
+#[test]
 fn a_failed_require_rejects_the_row_with_its_message() {
     let a = agreement(
         "price = 100.00 USD\ninput bonus = 0.00 USD\nshare partner = 80% of price + bonus\nshare producer = remaining\n\

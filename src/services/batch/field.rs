@@ -562,6 +562,15 @@ fn money_with_code(
     };
     let code = String::from_utf8_lossy(code).to_ascii_uppercase();
     let Some(c) = Currency::from_code(&code) else {
+        if let Some(what) = Currency::not_for_payment(&code) {
+            // A real ISO 4217 code (gold, a fund, a test code): no
+            // look-alike hint, which would change the money.
+            return Err(FieldError::new(
+                crate::codes::BATCH_UNKNOWN_CURRENCY,
+                format!("`{code}` is not a currency of payment ({what})"),
+                format!("`{column}` is in {want}; write e.g. `100.00 {want}` or just `100.00`"),
+            ));
+        }
         let help = match did_you_mean(&code, Currency::all_codes()) {
             Some(s) => format!("did you mean `{s}`? `{column}` is in {want}"),
             None => format!("`{column}` is in {want}; write e.g. `100.00 {want}` or just `100.00`"),
