@@ -123,7 +123,10 @@ impl Outcome {
         self.requirements.clear();
         self.failed.clear();
         self.group_parts.clear();
-        self.group_parts.resize(p.deductions.len(), Decimal::ZERO);
+        // One part a deduction, only when there are groups (an outcome is
+        // copied at every REPL probe: no 16 bytes a share for nothing).
+        let parts = if p.groups.is_empty() { 0 } else { p.deductions.len() };
+        self.group_parts.resize(parts, Decimal::ZERO);
         self.group_amounts.clear();
         self.group_amounts.resize(p.groups.len(), Decimal::ZERO);
     }
