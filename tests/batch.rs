@@ -40,9 +40,10 @@ fn run_with(
     format: OutFormat,
     threads: usize,
 ) -> (String, Vec<Reject>, Settlement) {
-    let mut inputs = a.raw_inputs();
+    let mut inputs = a.inputs();
     for s in sets {
-        a.set_from_text(&mut inputs, s).unwrap();
+        let (name, value) = s.split_once('=').unwrap();
+        inputs.set(name.trim(), value.trim()).unwrap();
     }
     let mut out = Vec::new();
     let mut rejects = Vec::new();
@@ -376,7 +377,7 @@ fn header_problems_stop_the_run() {
         let mut out = Vec::new();
         let r = settle(
             &a,
-            &a.raw_inputs(),
+            &a.inputs(),
             ledger.as_bytes(),
             &mut out,
             OutFormat::Csv,
@@ -456,7 +457,7 @@ fn more_bad_cells_and_header_warnings() {
     let mut out = Vec::new();
     let s = settle(
         &a,
-        &a.raw_inputs(),
+        &a.inputs(),
         ledger.as_bytes(),
         &mut out,
         OutFormat::Csv,
@@ -489,7 +490,7 @@ fn more_bad_cells_and_header_warnings() {
     let kind = agreement("price = 1.00 USD\ninput kind = 1\nshare p = remaining\n");
     let r = settle(
         &kind,
-        &kind.raw_inputs(),
+        &kind.inputs(),
         &b"price,kind\n1,sale\n"[..],
         Vec::new(),
         OutFormat::Csv,
@@ -515,9 +516,10 @@ fn codes(rejects: &[Reject]) -> Vec<(u64, Option<&str>, &str)> {
 }
 
 fn fatal_code(a: &Agreement, sets: &[&str], ledger: &str) -> (&'static str, String) {
-    let mut inputs = a.raw_inputs();
+    let mut inputs = a.inputs();
     for s in sets {
-        a.set_from_text(&mut inputs, s).unwrap();
+        let (name, value) = s.split_once('=').unwrap();
+        inputs.set(name.trim(), value.trim()).unwrap();
     }
     let mut out = Vec::new();
     let r = settle(
@@ -573,7 +575,7 @@ fn a_forced_delimiter_wins_over_the_detection() {
         let mut rejects = Vec::new();
         let r = settle_with(
             &a,
-            &a.raw_inputs(),
+            &a.inputs(),
             ledger.as_bytes(),
             &mut out,
             &Options {
@@ -1159,15 +1161,9 @@ mod other_formats {
             };
             let mut sink = VecSink::default();
             let mut rejects: Vec<Reject> = Vec::new();
-            let settlement = settle_records(
-                &a,
-                &a.raw_inputs(),
-                source,
-                &mut sink,
-                threads,
-                &mut rejects,
-            )
-            .unwrap_or_else(|f| panic!("fatal: {:?}", f.diagnostic()));
+            let settlement =
+                settle_records(&a, &a.inputs(), source, &mut sink, threads, &mut rejects)
+                    .unwrap_or_else(|f| panic!("fatal: {:?}", f.diagnostic()));
 
             // The same rows, in the same order, with the same amounts.
             let mut r = csv::Reader::from_reader(out.as_bytes());
@@ -1203,4 +1199,26 @@ mod other_formats {
             assert_eq!(sink.finished, Some(settlement.statement.settled()));
         }
     }
+}
+
+#[test]
+fn inputs_made_for_another_agreement_are_refused_before_reading() {
+    // The public settlement takes the API's checked inputs; inputs of one
+    // agreement never settle another's ledger.
+    let a = agreement(HOTMART);
+    let b = agreement(HOTMART);
+    let mut out = Vec::new();
+    let mut rejects: Vec<Reject> = Vec::new();
+    let r = settle(
+        &a,
+        &b.inputs(),
+        "sale_id,price\nS1,100.00\n".as_bytes(),
+        &mut out,
+        OutFormat::Csv,
+        1,
+        &mut rejects,
+    );
+    let (d, _) = r.expect_err("refused").diagnostic();
+    assert_eq!(d.code.as_str(), "splitdsl::input::other_agreement");
+    assert!(out.is_empty());
 }

@@ -277,7 +277,7 @@ fn settle_codes(
     let mut codes = Codes::default();
     let r = splitdsl::batch::settle(
         &a,
-        &a.raw_inputs(),
+        &a.inputs(),
         input,
         output,
         splitdsl::batch::OutFormat::Csv,

@@ -568,7 +568,7 @@ fn a_key_missing_on_one_side() {
     let mut old_rejects: Vec<splitdsl::batch::Reject> = Vec::new();
     let s = splitdsl::batch::settle(
         &old,
-        &old.raw_inputs(),
+        &old.inputs(),
         ledger.as_bytes(),
         std::io::sink(),
         splitdsl::batch::OutFormat::Csv,

@@ -226,7 +226,7 @@ fn ledger_columns_for_every_member() {
     let ledger = "sale_id,price\nS1,110.00\nS2,110.11\n";
     let s = settle(
         &a,
-        &a.raw_inputs(),
+        &a.inputs(),
         ledger.as_bytes(),
         &mut out,
         OutFormat::Csv,

@@ -163,7 +163,7 @@ fn every_ledger_row_settles() {
     let mut rejects = Vec::new();
     let settlement = settle(
         &a,
-        &a.raw_inputs(),
+        &a.inputs(),
         ledger.as_bytes(),
         &mut out,
         OutFormat::Csv,

@@ -28,9 +28,10 @@ fn agreement(text: &str) -> Agreement {
 
 /// Settles `ledger`: (output CSV, rejects).
 fn run(a: &Agreement, sets: &[&str], ledger: &str, threads: usize) -> (String, Vec<Reject>) {
-    let mut inputs = a.raw_inputs();
+    let mut inputs = a.inputs();
     for s in sets {
-        a.set_from_text(&mut inputs, s).unwrap();
+        let (name, value) = s.split_once('=').unwrap();
+        inputs.set(name.trim(), value.trim()).unwrap();
     }
     let mut out = Vec::new();
     let mut rejects = Vec::new();
@@ -53,7 +54,7 @@ fn fatal(a: &Agreement, ledger: &str) -> String {
     let mut rejects: Vec<Reject> = Vec::new();
     match settle(
         a,
-        &a.raw_inputs(),
+        &a.inputs(),
         ledger.as_bytes(),
         &mut out,
         OutFormat::Csv,
@@ -424,7 +425,7 @@ fn json_shows_the_running_total_and_a_json_lines_ledger_groups_by_its_per_key() 
     let mut rejects: Vec<Reject> = Vec::new();
     settle(
         &a,
-        &a.raw_inputs(),
+        &a.inputs(),
         ledger.as_bytes(),
         &mut out,
         OutFormat::Jsonl,

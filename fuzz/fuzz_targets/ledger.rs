@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
     for format in [OutFormat::Csv, OutFormat::Jsonl] {
         let mut out = Vec::new();
         let mut rejects: Vec<Reject> = Vec::new();
-        match settle(a, &a.raw_inputs(), data, &mut out, format, 1, &mut rejects) {
+        match settle(a, &a.inputs(), data, &mut out, format, 1, &mut rejects) {
             Ok(s) => {
                 // No cent is lost over the whole ledger either.
                 assert!(s.reconciliation.holds, "the totals do not reconcile");

@@ -5,7 +5,7 @@
 use super::load::{load_with_overrides, print_diagnostics};
 use crate::agreement::{Agreement, Source};
 use crate::batch::quote;
-use crate::batch::{render_reject, settle_with, Delimiter, Observer, Options, OutFormat, Reject};
+use crate::batch::{render_reject, Delimiter, Observer, Options, OutFormat, Reject};
 use crate::diag::{render, Diagnostic, Style};
 use crate::output::Output;
 use std::fs::File;
@@ -255,7 +255,7 @@ pub fn run(file: &Path, set: &[String], out_format: OutFormat, args: &BatchArgs)
         threads,
         delimiter: args.delimiter,
     };
-    let result = settle_with(
+    let result = crate::batch::settle_with_raw(
         &agreement,
         &inputs,
         input,

@@ -326,6 +326,18 @@ fn input_error(text: &str, d: Diagnostic) -> Error {
     )
 }
 
+impl<'a> Inputs<'a> {
+    /// The evaluator's inputs (for the services that take these).
+    pub(crate) fn values(&self) -> &EvalInputs {
+        &self.values
+    }
+
+    /// The agreement these inputs were made for.
+    pub(crate) fn agreement(&self) -> &'a Agreement {
+        self.agreement
+    }
+}
+
 impl Inputs<'_> {
     /// Sets the input `name` to `value`, an expression that uses no name
     /// (`"197.00 USD"`, `"12"`, `"10% of 50.00 USD"`, `"2025-01-31"`). A

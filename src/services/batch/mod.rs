@@ -131,7 +131,7 @@ pub struct Settlement {
 /// `output` in input order with `threads` workers.
 pub fn settle<R: Read + Send, W: Write>(
     agreement: &Agreement,
-    base: &Inputs,
+    base: &crate::api::Inputs<'_>,
     input: R,
     output: W,
     format: OutFormat,
@@ -149,6 +149,37 @@ pub fn settle<R: Read + Send, W: Write>(
 /// [`settle()`], with every option.
 pub fn settle_with<R: Read + Send, W: Write>(
     agreement: &Agreement,
+    base: &crate::api::Inputs<'_>,
+    input: R,
+    output: W,
+    options: &Options,
+    observer: &mut dyn Observer,
+) -> Result<Settlement, Fatal> {
+    same_agreement(agreement, base)?;
+    settle_with_raw(agreement, base.values(), input, output, options, observer)
+}
+
+/// The inputs were made for `agreement` (not for another one).
+fn same_agreement(agreement: &Agreement, base: &crate::api::Inputs<'_>) -> Result<(), Fatal> {
+    if base.agreement().id == agreement.id {
+        return Ok(());
+    }
+    Err(Fatal::Other(
+        Diagnostic::error(
+            crate::codes::INPUT_OTHER_AGREEMENT,
+            format!(
+                "these inputs were made for `{}`, not for `{}`",
+                base.agreement().source.name,
+                agreement.source.name
+            ),
+        )
+        .help("make the inputs with `agreement.inputs()` of the agreement that settles"),
+    ))
+}
+
+/// [`settle_with`] with the evaluator's inputs (the command line's).
+pub(crate) fn settle_with_raw<R: Read + Send, W: Write>(
+    agreement: &Agreement,
     base: &Inputs,
     input: R,
     output: W,
@@ -157,7 +188,7 @@ pub fn settle_with<R: Read + Send, W: Write>(
 ) -> Result<Settlement, Fatal> {
     let source = LedgerReader::new(input, agreement, options.delimiter);
     let mut sink = LedgerWriter::new(output, options.format);
-    settle_records(
+    settle_records_raw(
         agreement,
         base,
         source,
@@ -218,7 +249,6 @@ fn settle_batch<S: RecordSource, K: RecordSink>(
 ///     RecordSink, RecordSource, Reject, SettledRow,
 /// };
 /// use splitdsl::value::{Currency, Value};
-/// use splitdsl::eval::Inputs;
 /// use rust_decimal::Decimal;
 ///
 /// /// Sales in memory: (id, price in cents), one batch.
@@ -270,13 +300,30 @@ fn settle_batch<S: RecordSource, K: RecordSink>(
 /// let sales = Sales(Some(vec![("S1".into(), 10000), ("S2".into(), 20000)]));
 /// let mut producer = Producer::default();
 /// let mut rejects: Vec<Reject> = Vec::new();
-/// let base = Inputs::new(&agreement.program);
+/// let base = agreement.inputs();
 /// let done = settle_records(&agreement, &base, sales, &mut producer, 1, &mut rejects).unwrap();
 /// assert_eq!(producer.0[0], Decimal::new(5242, 2)); // 52.42 of a 100.00 sale
 /// assert_eq!(done.statement.sales, 2);
 /// assert!(rejects.is_empty() && done.reconciliation.holds);
 /// ```
 pub fn settle_records<S, K>(
+    agreement: &Agreement,
+    base: &crate::api::Inputs<'_>,
+    source: S,
+    sink: &mut K,
+    threads: usize,
+    observer: &mut dyn Observer,
+) -> Result<Settlement, Fatal>
+where
+    S: RecordSource + Send,
+    K: RecordSink,
+{
+    same_agreement(agreement, base)?;
+    settle_records_raw(agreement, base.values(), source, sink, threads, observer)
+}
+
+/// [`settle_records`] with the evaluator's inputs.
+pub(crate) fn settle_records_raw<S, K>(
     agreement: &Agreement,
     base: &Inputs,
     mut source: S,
