@@ -803,27 +803,8 @@ impl Program {
             .help("a deduction takes money from the pool; use `max(…, 0.00 USD)` to keep it at zero or more"));
         }
         if amount > before {
-            return Err(Diagnostic::error(
-                crate::codes::EVAL_EXCEEDS_POOL,
-                format!(
-                    "the {what} `{}` is {}, more than the {} left in the pool",
-                    slot.name,
-                    Value::Money(amount, c),
-                    Value::Money(before, c)
-                ),
-            )
-            .primary(
-                slot.stmt_span,
-                format!(
-                    "{} here, but only {} left",
-                    Value::Money(amount, c),
-                    format_amount(before, c)
-                ),
-            )
-            .help(format!(
-                "cap it at the pool with `min(…, remaining)`, or lower the deductions before `{}`",
-                slot.name
-            )));
+            let subject = format!("{what} `{}`", slot.name);
+            return Err(exceeds_pool(&subject, &slot.name, slot.stmt_span, amount, before, c));
         }
         out.pools[k] = before
             .checked_sub(amount)
@@ -1338,34 +1319,54 @@ impl Program {
         let Some(g) = self.deductions.get(k).and_then(|d| d.group) else {
             return Ok(());
         };
-        let group = &self.groups[g];
+        let Some(group) = self.groups.get(g) else {
+            return Ok(());
+        };
         let amount = out.group_amount(g).unwrap_or_default();
-        let c = self.currency;
         if amount > before {
-            return Err(Diagnostic::error(
-                crate::codes::EVAL_EXCEEDS_POOL,
-                format!(
-                    "the share group `{}` is {}, more than the {} left in the pool",
-                    group.name,
-                    Value::Money(amount, c),
-                    Value::Money(before, c)
-                ),
-            )
-            .primary(
+            let subject = format!("share group `{}`", group.name);
+            return Err(exceeds_pool(
+                &subject,
+                &group.name,
                 group.span,
-                format!(
-                    "{} here, but only {} left",
-                    Value::Money(amount, c),
-                    format_amount(before, c)
-                ),
-            )
-            .help(format!(
-                "cap it at the pool with `min(…, remaining)`, or lower the deductions before `{}`",
-                group.name
-            )));
+                amount,
+                before,
+                self.currency,
+            ));
         }
         Ok(())
     }
+}
+
+/// A fee, share or share group (`subject`, written at `span`) of `amount`
+/// with only `before` left in the pool.
+fn exceeds_pool(
+    subject: &str,
+    name: &str,
+    span: Span,
+    amount: Decimal,
+    before: Decimal,
+    c: Currency,
+) -> Diagnostic {
+    Diagnostic::error(
+        crate::codes::EVAL_EXCEEDS_POOL,
+        format!(
+            "the {subject} is {}, more than the {} left in the pool",
+            Value::Money(amount, c),
+            Value::Money(before, c)
+        ),
+    )
+    .primary(
+        span,
+        format!(
+            "{} here, but only {} left",
+            Value::Money(amount, c),
+            format_amount(before, c)
+        ),
+    )
+    .help(format!(
+        "cap it at the pool with `min(…, remaining)`, or lower the deductions before `{name}`"
+    ))
 }
 
 /// The operands of every comparison under `node` (through `and`, `or`,

@@ -509,19 +509,4 @@ fn column(src: &str, at: usize) -> usize {
 
 // ---------------------------------------------------------------- expressions
 
-/// A string literal with `"`, `\`, newline and tab escaped.
-fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+use crate::syntax::print::quote;

@@ -106,22 +106,7 @@ impl Statements {
     }
 }
 
-/// A string literal as the formatter writes it.
-fn quoted(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+use crate::syntax::print::quote as quoted;
 
 /// The entries of a file, in order.
 fn entries(stmts: &[Stmt], src: &str) -> Vec<Entry> {

@@ -1003,6 +1003,18 @@ impl<'i> Cursor<'i> {
         build_deep(p, self.off)
     }
 
+    /// A `when COND` clause, if the statement has one (its last part).
+    fn opt_when(&mut self) -> Result<Option<Expr>, Diagnostic> {
+        match self.it.next() {
+            Some(w) => {
+                let mut wc = Cursor::new(w, self.off);
+                wc.next("when")?;
+                Ok(Some(wc.expr()?))
+            }
+            None => Ok(None),
+        }
+    }
+
     fn opt_string(&mut self) -> Option<Str> {
         if self.peek_rule() == Some(Rule::string) {
             self.it.next().map(|p| build_string(&p, self.off))
@@ -1093,14 +1105,7 @@ fn build_stmt(pair: Pair<Rule>, off: usize) -> Result<Stmt, Diagnostic> {
             let name = c.ident()?;
             let label = c.opt_string();
             let value = c.expr()?;
-            let when = match c.it.next() {
-                Some(w) => {
-                    let mut wc = Cursor::new(w, off);
-                    wc.next("when")?;
-                    Some(wc.expr()?)
-                }
-                None => None,
-            };
+            let when = c.opt_when()?;
             StmtKind::Deduction {
                 kind,
                 keyword,
@@ -1135,14 +1140,7 @@ fn build_stmt(pair: Pair<Rule>, off: usize) -> Result<Stmt, Diagnostic> {
             }
             let label = c.opt_string();
             let value = c.expr()?;
-            let when = match c.it.next() {
-                Some(w) => {
-                    let mut wc = Cursor::new(w, off);
-                    wc.next("when")?;
-                    Some(wc.expr()?)
-                }
-                None => None,
-            };
+            let when = c.opt_when()?;
             StmtKind::Group {
                 keyword,
                 members,

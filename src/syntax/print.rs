@@ -176,8 +176,9 @@ pub fn group_head(members: &[crate::syntax::ast::GroupMember], src: &str) -> Str
     format!("share ({})", parts.join(", "))
 }
 
-/// A string literal with `"`, `\`, newline and tab escaped.
-fn quote(s: &str) -> String {
+/// A string literal with `"`, `\`, newline and tab escaped (the formatter's,
+/// `diff`'s and this printer's).
+pub(crate) fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

@@ -206,6 +206,18 @@ struct Chunk<P> {
     records: u64,
 }
 
+impl<P> Chunk<P> {
+    /// An empty chunk around the sink's `part`.
+    fn new(part: P) -> Chunk<P> {
+        Chunk {
+            part,
+            rejects: Vec::new(),
+            bytes: 0,
+            records: 0,
+        }
+    }
+}
+
 /// Settles one batch into `chunk`.
 fn settle_batch<S: RecordSource, K: RecordSink>(
     settler: &mut Settler<'_>,
@@ -383,12 +395,7 @@ where
     } else if threads == 1 {
         let mut settler = Settler::new(agreement, &layout, base);
         let mut cells = Cells::default();
-        let mut chunk = Chunk {
-            part: K::part(format, 0),
-            rejects: Vec::new(),
-            bytes: 0,
-            records: 0,
-        };
+        let mut chunk = Chunk::new(K::part(format, 0));
         while let Some(batch) = source.next_batch().map_err(Fatal::Read)? {
             let dups = index.scan::<S>(&batch, &layout);
             chunk.rejects.clear();
