@@ -202,9 +202,19 @@ local ok, err = pcall(function()
       and vim.deep_equal(enabled, { 'splitdsl' }),
     vim.inspect({ how11, configured, enabled }))
 
-  for _, c in ipairs(clients) do
+  -- Shut the servers down cleanly (shutdown, then exit) before quitting.
+  local all = (vim.lsp.get_clients or vim.lsp.get_active_clients)()
+  for _, c in ipairs(all) do
     c.stop()
   end
+  vim.wait(5000, function()
+    for _, c in ipairs(all) do
+      if not c.is_stopped() then
+        return false
+      end
+    end
+    return true
+  end, 20)
 end)
 check('no error', ok, err)
 io.stdout:write(('%d passed, %d failed\n'):format(passed, failures))

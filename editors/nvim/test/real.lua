@@ -1,0 +1,106 @@
+-- editors/nvim against the real server (run by test/run.sh when `splitdsl lsp` exists):
+-- open examples/hotmart.split with this folder's setup(), and read back from the server the
+-- amounts the issue promises beside the lines (10.40, 31.36, 5.82, 52.42) as inlay hints,
+-- and a diagnostic for a file with an error. Exits 0 when every check passes, 1 otherwise.
+local failures, passed = 0, 0
+local function check(name, ok, detail)
+  if ok then
+    passed = passed + 1
+    io.stdout:write('ok   ' .. name .. '\n')
+  else
+    failures = failures + 1
+    io.stdout:write('FAIL ' .. name .. (detail and (': ' .. tostring(detail)) or '') .. '\n')
+  end
+end
+
+local function clients_of(bufnr)
+  if vim.lsp.get_clients then
+    return vim.lsp.get_clients({ bufnr = bufnr })
+  end
+  local out = {}
+  for _, c in pairs(vim.lsp.buf_get_clients(bufnr)) do
+    table.insert(out, c)
+  end
+  return out
+end
+
+local ok, err = pcall(function()
+  require('splitdsl').setup()
+  local example = os.getenv('SPLITDSL_EXAMPLE')
+  vim.cmd('edit ' .. vim.fn.fnameescape(example))
+  local buf = vim.api.nvim_get_current_buf()
+  local client
+  local ready = vim.wait(20000, function()
+    local cs = clients_of(buf)
+    if #cs == 1 and cs[1].initialized ~= false and cs[1].server_capabilities ~= nil then
+      client = cs[1]
+      return true
+    end
+    return false
+  end, 50)
+  check('the server started and initialized', ready)
+  if not ready then
+    return
+  end
+  local labels, response = {}, nil
+  local answered = false
+  client.request('textDocument/inlayHint', {
+    textDocument = { uri = vim.uri_from_bufnr(buf) },
+    range = { start = { line = 0, character = 0 }, ['end'] = { line = vim.api.nvim_buf_line_count(buf), character = 0 } },
+  }, function(e, result)
+    response = e or result
+    for _, h in ipairs(result or {}) do
+      local label = h.label
+      if type(label) == 'table' then
+        local parts = {}
+        for _, p in ipairs(label) do
+          table.insert(parts, p.value)
+        end
+        label = table.concat(parts)
+      end
+      labels[h.position.line + 1] = (labels[h.position.line + 1] or '') .. label
+    end
+    answered = true
+  end, buf)
+  vim.wait(20000, function() return answered end, 50)
+  check('inlay hints answered', answered and next(labels) ~= nil, vim.inspect(response))
+  local want = { { 'fee hotmart', '10.40' }, { 'share affiliate', '31.36' }, { 'share coproducer', '5.82' },
+    { 'share producer', '52.42' } }
+  for _, w in ipairs(want) do
+    local lnum
+    for i, line in ipairs(vim.api.nvim_buf_get_lines(buf, 0, -1, false)) do
+      if vim.startswith(line, w[1]) then
+        lnum = i
+      end
+    end
+    local label = lnum and labels[lnum] or nil
+    check(('%s: %s beside line %s (%s)'):format(w[1], w[2], tostring(lnum), tostring(label)),
+      label ~= nil and label:find(w[2], 1, true) ~= nil, label)
+  end
+
+  -- A file with an error: a diagnostic arrives.
+  local bad = vim.fn.tempname() .. '.split'
+  vim.fn.writefile({ 'price = 100.00 USD', 'fee platform = 10% of pricee', 'share producer = remaining' }, bad)
+  vim.cmd('edit ' .. vim.fn.fnameescape(bad))
+  local badbuf = vim.api.nvim_get_current_buf()
+  local got = vim.wait(20000, function() return #vim.diagnostic.get(badbuf) > 0 end, 50)
+  local d = vim.diagnostic.get(badbuf)[1]
+  check('a diagnostic on the misspelt name (line 2)', got and d ~= nil and d.lnum == 1,
+    d and (d.lnum .. ': ' .. d.message) or 'none')
+  -- Shut the servers down cleanly (shutdown, then exit) before quitting.
+  local all = (vim.lsp.get_clients or vim.lsp.get_active_clients)()
+  for _, c in ipairs(all) do
+    c.stop()
+  end
+  vim.wait(5000, function()
+    for _, c in ipairs(all) do
+      if not c.is_stopped() then
+        return false
+      end
+    end
+    return true
+  end, 20)
+end)
+check('no error', ok, err)
+io.stdout:write(('%d passed, %d failed\n'):format(passed, failures))
+vim.cmd(failures == 0 and 'qall!' or 'cquit 1')
