@@ -60,7 +60,10 @@ test('starts `splitdsl lsp` for splitdsl documents, from PATH by default', async
   assert.ok(c.started);
   assert.deepEqual(c.clientOptions.documentSelector.map((d) => d.language), ['splitdsl', 'splitdsl']);
   assert.equal(c.clientOptions.synchronize.fileEvents.glob, '**/*.split');
-  assert.ok(subs.length >= 2);
+  assert.ok(subs.length >= 3);
+  // The command of the server's code lenses exists, and does nothing.
+  assert.equal(typeof t.commands['splitdsl.show'], 'function');
+  assert.equal(t.commands['splitdsl.show'](), undefined);
   await t.ext.deactivate();
   assert.ok(c.stopped);
 });
