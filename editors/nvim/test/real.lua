@@ -78,10 +78,55 @@ local ok, err = pcall(function()
       label ~= nil and label:find(w[2], 1, true) ~= nil, label)
   end
 
+  -- What the user sees: on Neovim < 0.10 setup() draws the hints as end-of-line text.
+  local ns = require('splitdsl').ns
+  local function drawn()
+    local out = {}
+    for _, m in ipairs(vim.api.nvim_buf_get_extmarks(buf, ns, 0, -1, { details = true })) do
+      out[m[2] + 1] = (out[m[2] + 1] or '') .. m[4].virt_text[1][1]
+    end
+    return out
+  end
+  if not (vim.lsp.inlay_hint and vim.lsp.inlay_hint.enable) then
+    local shown = vim.wait(20000, function()
+      local d = drawn()
+      return d[6] ~= nil and d[6]:find('10.40', 1, true) ~= nil
+    end, 50)
+    local d = drawn()
+    check('drawn beside the lines: ' .. table.concat({ tostring(d[6]), tostring(d[9]), tostring(d[10]), tostring(d[11]) }, ' | '),
+      shown and d[9] ~= nil and d[9]:find('31.36', 1, true) ~= nil and d[10] ~= nil and d[10]:find('5.82', 1, true) ~= nil
+        and d[11] ~= nil and d[11]:find('52.42', 1, true) ~= nil)
+    -- An edit: the price doubles, the fee follows (9.9% of 200.00 + 0.50 = 20.30).
+    vim.api.nvim_buf_set_lines(buf, 3, 4, false, { 'price = 200.00 USD' })
+    vim.cmd('doautocmd TextChanged')
+    local moved = vim.wait(20000, function()
+      local e = drawn()
+      return e[6] ~= nil and e[6]:find('20.30', 1, true) ~= nil
+    end, 50)
+    check('after an edit of the price the fee beside line 6 is 20.30: ' .. tostring(drawn()[6]), moved)
+    vim.cmd('silent! undo')
+  end
+
+  -- Code lenses on the example (line 15) and the requirement (line 13), refreshed by setup().
+  local lensed = vim.wait(20000, function()
+    local lines = {}
+    for _, l in ipairs(vim.lsp.codelens.get(buf) or {}) do
+      if l.command and l.command.title:find('✓', 1, true) then
+        lines[l.range.start.line + 1] = true
+      end
+    end
+    return lines[13] and lines[15]
+  end, 50)
+  local titles = {}
+  for _, l in ipairs(vim.lsp.codelens.get(buf) or {}) do
+    table.insert(titles, (l.range.start.line + 1) .. ': ' .. (l.command and l.command.title or '?'))
+  end
+  check('code lenses ✓ on the require and the example: ' .. table.concat(titles, ' | '), lensed)
+
   -- A file with an error: a diagnostic arrives.
   local bad = vim.fn.tempname() .. '.split'
   vim.fn.writefile({ 'price = 100.00 USD', 'fee platform = 10% of pricee', 'share producer = remaining' }, bad)
-  vim.cmd('edit ' .. vim.fn.fnameescape(bad))
+  vim.cmd('edit! ' .. vim.fn.fnameescape(bad))
   local badbuf = vim.api.nvim_get_current_buf()
   local got = vim.wait(20000, function() return #vim.diagnostic.get(badbuf) > 0 end, 50)
   local d = vim.diagnostic.get(badbuf)[1]

@@ -100,6 +100,20 @@ local ok, err = pcall(function()
   check('the root is the repository (the nearest .git)',
     init ~= nil and init.rootUri == vim.uri_from_fname(vim.fn.fnamemodify(os.getenv('SPLITDSL_REPO'), ':p'):gsub('/$', '')),
     vim.inspect(init))
+  -- Neovim < 0.10: the inlay hints drawn as end-of-line text (the stand-in answers one).
+  if not (vim.lsp.inlay_hint and vim.lsp.inlay_hint.enable) then
+    local drawn = vim.wait(5000, function()
+      for _, m in ipairs(vim.api.nvim_buf_get_extmarks(buf, splitdsl.ns, 0, -1, { details = true })) do
+        local vt = m[4].virt_text
+        if m[2] == 0 and vt and vt[1][1] == '→ fake 1.23 USD' then
+          return true
+        end
+      end
+      return false
+    end, 50)
+    check('the server\'s inlay hint drawn at the end of its line', drawn,
+      vim.inspect(vim.api.nvim_buf_get_extmarks(buf, splitdsl.ns, 0, -1, { details = true })))
+  end
   local clients = clients_of(buf)
   check('one client attached, named splitdsl', #clients == 1 and clients[1].name == 'splitdsl',
     #clients == 1 and clients[1].name or #clients)
