@@ -13,6 +13,14 @@ local function check(name, ok, detail)
   end
 end
 
+-- Client methods: `client:m()` from Neovim 0.11 (where `client.m()` is deprecated), `client.m()` before.
+local function call(client, method, ...)
+  if vim.fn.has('nvim-0.11') == 1 then
+    return client[method](client, ...)
+  end
+  return client[method](...)
+end
+
 local function clients_of(bufnr)
   if vim.lsp.get_clients then
     return vim.lsp.get_clients({ bufnr = bufnr })
@@ -44,7 +52,7 @@ local ok, err = pcall(function()
   end
   local labels, response = {}, nil
   local answered = false
-  client.request('textDocument/inlayHint', {
+  call(client, 'request', 'textDocument/inlayHint', {
     textDocument = { uri = vim.uri_from_bufnr(buf) },
     range = { start = { line = 0, character = 0 }, ['end'] = { line = vim.api.nvim_buf_line_count(buf), character = 0 } },
   }, function(e, result)
@@ -78,7 +86,14 @@ local ok, err = pcall(function()
       label ~= nil and label:find(w[2], 1, true) ~= nil, label)
   end
 
-  -- What the user sees: on Neovim < 0.10 setup() draws the hints as end-of-line text.
+  -- What the user sees: on Neovim >= 0.10 the built-in inlay hints are on; before, setup()
+  -- draws the hints as end-of-line text.
+  if vim.lsp.inlay_hint and vim.lsp.inlay_hint.is_enabled then
+    local on = vim.wait(10000, function()
+      return vim.lsp.inlay_hint.is_enabled({ bufnr = buf })
+    end, 50)
+    check('inlay hints enabled in the buffer (vim.lsp.inlay_hint)', on)
+  end
   local ns = require('splitdsl').ns
   local function drawn()
     local out = {}
@@ -135,11 +150,11 @@ local ok, err = pcall(function()
   -- Shut the servers down cleanly (shutdown, then exit) before quitting.
   local all = (vim.lsp.get_clients or vim.lsp.get_active_clients)()
   for _, c in ipairs(all) do
-    c.stop()
+    call(c, 'stop')
   end
   vim.wait(5000, function()
     for _, c in ipairs(all) do
-      if not c.is_stopped() then
+      if not call(c, 'is_stopped') then
         return false
       end
     end

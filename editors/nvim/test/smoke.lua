@@ -29,6 +29,14 @@ local function fake_log()
   return out
 end
 
+-- Client methods: `client:m()` from Neovim 0.11 (where `client.m()` is deprecated), `client.m()` before.
+local function call(client, method, ...)
+  if vim.fn.has('nvim-0.11') == 1 then
+    return client[method](client, ...)
+  end
+  return client[method](...)
+end
+
 local function clients_of(bufnr)
   if vim.lsp.get_clients then
     return vim.lsp.get_clients({ bufnr = bufnr })
@@ -219,11 +227,11 @@ local ok, err = pcall(function()
   -- Shut the servers down cleanly (shutdown, then exit) before quitting.
   local all = (vim.lsp.get_clients or vim.lsp.get_active_clients)()
   for _, c in ipairs(all) do
-    c.stop()
+    call(c, 'stop')
   end
   vim.wait(5000, function()
     for _, c in ipairs(all) do
-      if not c.is_stopped() then
+      if not call(c, 'is_stopped') then
         return false
       end
     end
