@@ -137,6 +137,16 @@ test('the manifest declares the language, the grammar and the settings the clien
   const conf = JSON.parse(fs.readFileSync(path.join(here, lang.configuration), 'utf8'));
   assert.equal(conf.comments.lineComment, '#');
   assert.ok(conf.autoClosingPairs.some((p) => p.open === '"' && p.close === '"'));
+  // VS Code compiles these as JavaScript regular expressions.
+  const word = new RegExp(`^(?:${conf.wordPattern})$`);
+  for (const w of ['hotmart', 'fee_tax', '9.9%', '100.00', '1_000']) assert.match(w, word, w);
+  assert.doesNotMatch('net-price', word);
+  const increase = new RegExp(conf.indentationRules.increaseIndentPattern);
+  const decrease = new RegExp(conf.indentationRules.decreaseIndentPattern);
+  assert.match('example "a { b" {', increase);
+  assert.match('table rate {   # by installments', increase);
+  assert.doesNotMatch('table rate { 1 => 2 }', increase);
+  assert.match('  }', decrease);
   const g = pkg.contributes.grammars.find((x) => x.language === 'splitdsl');
   const grammar = JSON.parse(fs.readFileSync(path.join(here, g.path), 'utf8'));
   assert.equal(grammar.scopeName, g.scopeName);
