@@ -88,7 +88,27 @@ pub(super) fn hover(s: &mut Server, p: lt::HoverParams) -> R<Option<lt::Hover>> 
     let mut span = None;
     if let Some(sym) = doc.name_at(at) {
         span = Some(occurrence_at(sym, at));
-        md.push_str(&symbol_markdown(doc, sym, at));
+        let about = About {
+            kind: sym.kind.word(),
+            name: &sym.name,
+            ty: sym.ty,
+            line: doc.lines().line(sym.definition.start),
+            statement: sym.statement.text(doc.text()).trim(),
+            table: matches!(sym.kind, SymbolKind::Table | SymbolKind::Brackets),
+        };
+        md.push_str(&symbol_markdown(doc, &about, at));
+    } else if let Some(r) = live::recalled_at(doc, at) {
+        // A name whose statement the current error hides: from the last
+        // agreement that checked.
+        let about = About {
+            kind: r.kind,
+            name: &r.name,
+            ty: None,
+            line: r.definition.map_or(0, |d| doc.lines().line(d.start)),
+            statement: &r.statement,
+            table: false,
+        };
+        md.push_str(&symbol_markdown(doc, &about, at));
     }
     // The explanation of each diagnostic under the cursor.
     for d in doc.diagnostics() {
@@ -128,16 +148,29 @@ fn occurrence_at(sym: &Symbol, at: usize) -> Span {
         .unwrap_or(sym.definition)
 }
 
-fn symbol_markdown(doc: &Document, sym: &Symbol, at: usize) -> String {
-    let line = doc.lines().line(sym.definition.start);
-    let mut md = format!("**{}** `{}`", sym.kind.word(), sym.name);
+/// What a hover says about a name.
+struct About<'a> {
+    kind: &'static str,
+    name: &'a str,
+    ty: Option<crate::value::Ty>,
+    /// 1-based, 0 when unknown.
+    line: usize,
+    statement: &'a str,
+    table: bool,
+}
+
+fn symbol_markdown(doc: &Document, sym: &About<'_>, at: usize) -> String {
+    let mut md = format!("**{}** `{}`", sym.kind, sym.name);
     if let Some(ty) = sym.ty {
         md.push_str(&format!(" — {ty}"));
     }
-    md.push_str(&format!(" · line {line}\n\n```split\n"));
-    md.push_str(sym.statement.text(doc.text()).trim());
+    if sym.line > 0 {
+        md.push_str(&format!(" · line {}", sym.line));
+    }
+    md.push_str("\n\n```split\n");
+    md.push_str(sym.statement);
     md.push_str("\n```\n");
-    if matches!(sym.kind, SymbolKind::Table | SymbolKind::Brackets) {
+    if sym.table {
         return md;
     }
     let Some(a) = agreement(doc) else {
@@ -150,7 +183,7 @@ fn symbol_markdown(doc: &Document, sym: &Symbol, at: usize) -> String {
         .and_then(|a| live::example_at(a, at))
         .map(|(i, name)| (i, name.to_string()));
     let stale = doc.agreement().is_none();
-    match live::explain(a, &sym.name, example.as_ref().map(|(i, _)| *i)) {
+    match live::explain(a, sym.name, example.as_ref().map(|(i, _)| *i)) {
         None => {}
         Some(Ok(node)) => {
             let sale = match &example {
@@ -196,7 +229,10 @@ pub(super) fn definition(
 ) -> R<Option<lt::GotoDefinitionResponse>> {
     let (doc, at) = at(s, &p.text_document_position_params)?;
     let uri = p.text_document_position_params.text_document.uri;
-    Ok(doc.definition_at(at).map(|sp| {
+    let found = doc
+        .definition_at(at)
+        .or_else(|| live::recalled_at(doc, at).and_then(|r| r.definition));
+    Ok(found.map(|sp| {
         lt::GotoDefinitionResponse::Scalar(lt::Location::new(uri, range(doc, s.encoding, sp)))
     }))
 }

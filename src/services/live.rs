@@ -253,3 +253,64 @@ pub fn explain(
     let slot = a.program.slot(name)?;
     Some(inputs_of(a, example).and_then(|inputs| crate::explain::tree(a, &inputs, slot)))
 }
+
+/// A name the last agreement that checked defines, read from it while the
+/// current text has an error that removed its statement from the tree.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Recalled {
+    /// The name.
+    pub name: String,
+    /// `price`, `input`, `cell`, `fee` or `share`.
+    pub kind: &'static str,
+    /// The defining statement as it was when it checked.
+    pub statement: String,
+    /// Where the name is defined in the current text: the line that starts
+    /// as the defining line started up to the name (`share coproducer`),
+    /// when there is one.
+    pub definition: Option<Span>,
+}
+
+/// The name under byte `offset` of `doc`'s current text, recalled from the
+/// last agreement that checked (see [`Recalled`]).
+pub fn recalled_at(doc: &crate::document::Document, offset: usize) -> Option<Recalled> {
+    let a = doc.last_good()?;
+    let text = doc.text();
+    let offset = offset.min(text.len());
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let start = text
+        .get(..offset)?
+        .rfind(|c| !ident(c))
+        .map_or(0, |i| i + 1);
+    let end = text
+        .get(offset..)?
+        .find(|c| !ident(c))
+        .map_or(text.len(), |i| offset + i);
+    let word = text.get(start..end)?;
+    let p = &a.program;
+    let slot = p.slot(word)?;
+    let s = p.slots.get(slot)?;
+    let old = &a.source.text;
+    let line_start = old
+        .get(..s.name_span.start)?
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let head = old.get(line_start..s.name_span.end)?;
+    let name_at = s.name_span.start - line_start;
+    let definition = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .find(|&at| text.get(at..).is_some_and(|t| t.starts_with(head)))
+        .map(|at| Span::new(at + name_at, at + head.len()));
+    let kind = match s.kind {
+        SlotKind::Input if slot == p.price => "price",
+        SlotKind::Input => "input",
+        SlotKind::Cell => "cell",
+        SlotKind::Deduction(k) => p.deductions.get(k).map_or("share", |d| d.kind.keyword()),
+    };
+    Some(Recalled {
+        name: word.to_string(),
+        kind,
+        statement: s.stmt_span.text(old).trim().to_string(),
+        definition,
+    })
+}
