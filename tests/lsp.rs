@@ -619,3 +619,23 @@ fn semantic_tokens() {
     );
     insta::assert_snapshot!(shown);
 }
+
+#[test]
+fn code_lens_of_a_failing_requirement_shows_the_values() {
+    let text = HOTMART.replace("producer >= 30% of net", "producer >= 90% of net");
+    let mut c = Client::with(&text);
+    let lenses = c.whole("textDocument/codeLens");
+    let titles: Vec<&str> = lenses
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["command"]["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "✗ require fails: the main producer keeps at least 30% of the net revenue",
+            "✗ fails: producer = 52.42 USD, 90% of net = 80.64 USD"
+        ]
+    );
+}

@@ -494,19 +494,23 @@ pub(super) fn inlay_hints(s: &mut Server, p: lt::InlayHintParams) -> R<Option<Ve
     };
     let from = offset(doc, s.encoding, p.range.start);
     let to = offset(doc, s.encoding, p.range.end);
-    let names = doc.names();
+    let symbols = doc.names().symbols();
+    let by_name: HashMap<&str, &Symbol> = symbols.iter().map(|s| (s.name.as_str(), s)).collect();
+    let mut per_statement: HashMap<usize, usize> = HashMap::new();
+    for sym in symbols {
+        *per_statement.entry(sym.statement.start).or_default() += 1;
+    }
     let mut hints = Vec::new();
     for f in &figures {
-        let Some(sym) = names.get(&f.name) else {
+        let Some(sym) = by_name.get(f.name.as_str()) else {
             continue;
         };
         // A group share's members share one statement: each hint follows
         // its member's name; others follow the statement's line.
-        let grouped = names
-            .symbols()
-            .iter()
-            .filter(|o| o.statement == sym.statement)
-            .count()
+        let grouped = per_statement
+            .get(&sym.statement.start)
+            .copied()
+            .unwrap_or(0)
             > 1;
         let anchor = if grouped {
             sym.definition.end
