@@ -639,3 +639,23 @@ fn code_lens_of_a_failing_requirement_shows_the_values() {
         ]
     );
 }
+
+#[test]
+fn completion_and_hover_after_a_multibyte_character_do_not_panic() {
+    // The cursor right after `é` and after `😀` (UTF-16 columns 9 and 13).
+    let text = "price = 100.00 USD\nx = é pr 😀\nshare p = remaining\n";
+    let mut c = Client::with(text);
+    for col in [5, 6, 9, 10, 11, 12, 13] {
+        let items = c.at("textDocument/completion", 1, col);
+        assert!(items.is_array() || items.is_null(), "{items}");
+        let h = c.at("textDocument/hover", 1, col);
+        assert!(h.get("error").is_none(), "{h}");
+    }
+    let (l, k) = pos(text, "pr 😀", 2);
+    let items = c.at("textDocument/completion", l, k);
+    assert!(items
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["label"] == "price"));
+}

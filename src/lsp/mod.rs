@@ -79,7 +79,10 @@ pub fn serve(conn: Connection) -> Result<(), Failure> {
             }
             Message::Notification(n) => {
                 if n.method == "exit" {
-                    return Ok(());
+                    // `exit` after `shutdown` is taken by `handle_shutdown`:
+                    // here it came without one, which the protocol makes
+                    // exit status 1.
+                    return Err("exit without shutdown".into());
                 }
                 server.notify(n);
             }

@@ -488,9 +488,13 @@ impl Document {
     pub fn completions(&self, offset: usize) -> Vec<&Symbol> {
         let offset = offset.min(self.text.len());
         let before = self.text.get(..offset).unwrap_or("");
+        // After the last character that is not part of a name (it may be
+        // several bytes long: `é`; `i + 1` would cut it).
         let word_start = before
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .map_or(0, |i| i + 1);
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_'))
+            .map_or(0, |(i, c)| i + c.len_utf8());
         let prefix = &before[word_start..];
         let mut out: Vec<&Symbol> = self
             .names

@@ -280,8 +280,10 @@ pub fn recalled_at(doc: &crate::document::Document, offset: usize) -> Option<Rec
     let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
     let start = text
         .get(..offset)?
-        .rfind(|c| !ident(c))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !ident(*c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let end = text
         .get(offset..)?
         .find(|c| !ident(c))
