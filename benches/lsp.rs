@@ -97,11 +97,11 @@ impl Client {
         }
     }
 
-    /// One keystroke: the digit of `0.05%` becomes `new`; the diagnostics
-    /// and then the hints come back.
-    fn keystroke(&mut self, new: &str) -> usize {
+    /// One keystroke: the character `shift` after the digit of `0.05%`
+    /// becomes `new`; the diagnostics and then the hints come back.
+    fn keystroke(&mut self, shift: u32, new: &str) -> usize {
         self.version += 1;
-        let (line, col) = self.digit;
+        let (line, col) = (self.digit.0, self.digit.1 + shift);
         self.notify(
             "textDocument/didChange",
             json!({"textDocument": {"uri": URI, "version": self.version},
@@ -136,7 +136,7 @@ fn main() {
     if let Ok(n) = std::env::var("LSP_BENCH_KEYSTROKES") {
         let n: usize = n.parse().unwrap_or(10);
         for i in 0..n {
-            let hints = client.keystroke(if i % 2 == 0 { "6" } else { "5" });
+            let hints = client.keystroke(0, if i % 2 == 0 { "6" } else { "5" });
             assert_eq!(hints, 1003);
         }
         return;
@@ -145,10 +145,20 @@ fn main() {
     let mut g = c.benchmark_group("lsp keystroke in a 1,000-share agreement");
     g.sample_size(30);
     let mut flip = false;
-    g.bench_function("didChange → publishDiagnostics + inlayHint", |b| {
+    g.bench_function("valid: didChange → publishDiagnostics + inlayHint", |b| {
         b.iter(|| {
             flip = !flip;
-            let hints = client.keystroke(if flip { "6" } else { "5" });
+            let hints = client.keystroke(0, if flip { "6" } else { "5" });
+            assert_eq!(hints, 1003);
+        })
+    });
+    // `of net` ↔ `of met`: every other keystroke an unknown name (the hints
+    // then come from the last agreement that checked).
+    let mut typo = false;
+    g.bench_function("typo: didChange → publishDiagnostics + inlayHint", |b| {
+        b.iter(|| {
+            typo = !typo;
+            let hints = client.keystroke(6, if typo { "m" } else { "n" });
             assert_eq!(hints, 1003);
         })
     });
