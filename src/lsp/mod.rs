@@ -14,7 +14,7 @@ mod tokens;
 
 use crate::document::Document;
 use crate::span::Span;
-use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types as lt;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -158,44 +158,50 @@ pub(crate) struct Server {
     outbox: Vec<Notification>,
 }
 
-/// A request's answer: its result, or an error message with its code.
-type Answer = Result<serde_json::Value, (ErrorCode, String)>;
-
+/// The response to a request: `f`'s result serialized once, or an error.
 fn answer<P: DeserializeOwned, R: Serialize>(
     server: &mut Server,
+    id: RequestId,
     params: serde_json::Value,
     f: impl FnOnce(&mut Server, P) -> Result<R, String>,
-) -> Answer {
-    let p =
-        serde_json::from_value(params).map_err(|e| (ErrorCode::InvalidParams, e.to_string()))?;
-    let r = f(server, p).map_err(|m| (ErrorCode::RequestFailed, m))?;
-    serde_json::to_value(r).map_err(|e| (ErrorCode::InternalError, e.to_string()))
+) -> Response {
+    match serde_json::from_value(params) {
+        Err(e) => Response::new_err(id, ErrorCode::InvalidParams as i32, e.to_string()),
+        Ok(p) => match f(server, p) {
+            Ok(r) => match serde_json::to_value(r) {
+                Ok(v) => Response {
+                    id,
+                    result: Some(v),
+                    error: None,
+                },
+                Err(e) => Response::new_err(id, ErrorCode::InternalError as i32, e.to_string()),
+            },
+            Err(m) => Response::new_err(id, ErrorCode::RequestFailed as i32, m),
+        },
+    }
 }
 
 impl Server {
     fn request(&mut self, req: Request) -> Response {
         use features as f;
-        let p = req.params;
-        let answered: Answer = match req.method.as_str() {
-            "textDocument/hover" => answer(self, p, f::hover),
-            "textDocument/definition" => answer(self, p, f::definition),
-            "textDocument/references" => answer(self, p, f::references),
-            "textDocument/rename" => answer(self, p, f::rename),
-            "textDocument/documentSymbol" => answer(self, p, f::symbols),
-            "textDocument/completion" => answer(self, p, f::completion),
-            "textDocument/formatting" => answer(self, p, f::formatting),
-            "textDocument/inlayHint" => answer(self, p, f::inlay_hints),
-            "textDocument/codeLens" => answer(self, p, f::code_lens),
-            "textDocument/codeAction" => answer(self, p, f::code_actions),
-            "textDocument/semanticTokens/full" => answer(self, p, f::semantic_tokens),
-            _ => Err((
-                ErrorCode::MethodNotFound,
+        let (id, p) = (req.id, req.params);
+        match req.method.as_str() {
+            "textDocument/hover" => answer(self, id, p, f::hover),
+            "textDocument/definition" => answer(self, id, p, f::definition),
+            "textDocument/references" => answer(self, id, p, f::references),
+            "textDocument/rename" => answer(self, id, p, f::rename),
+            "textDocument/documentSymbol" => answer(self, id, p, f::symbols),
+            "textDocument/completion" => answer(self, id, p, f::completion),
+            "textDocument/formatting" => answer(self, id, p, f::formatting),
+            "textDocument/inlayHint" => answer(self, id, p, f::inlay_hints),
+            "textDocument/codeLens" => answer(self, id, p, f::code_lens),
+            "textDocument/codeAction" => answer(self, id, p, f::code_actions),
+            "textDocument/semanticTokens/full" => answer(self, id, p, f::semantic_tokens),
+            _ => Response::new_err(
+                id,
+                ErrorCode::MethodNotFound as i32,
                 format!("splitdsl lsp does not handle {}", req.method),
-            )),
-        };
-        match answered {
-            Ok(v) => Response::new_ok(req.id, v),
-            Err((code, message)) => Response::new_err(req.id, code as i32, message),
+            ),
         }
     }
 
