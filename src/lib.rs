@@ -106,9 +106,16 @@ pub mod value;
 #[doc(hidden)]
 pub mod cli;
 
+/// The editor server, `splitdsl lsp` (not an API).
+#[cfg(feature = "lsp")]
+#[doc(hidden)]
+pub mod lsp;
+
 // The public modules: what an embedder needs beyond the root re-exports.
 pub use render::fmt;
 pub use services::{api, batch, document, examples, explain, repl};
+// An editor's figures beside the text (inlay hints, code lenses, hovers).
+pub use services::live;
 
 internal! { use services::agreement; }
 // Drawn only by the command line (and the tests): not in an embedder's build.

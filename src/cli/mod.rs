@@ -120,6 +120,9 @@ enum Command {
         /// The agreement to load.
         file: Option<PathBuf>,
     },
+    /// The editor server: the Language Server Protocol on stdin/stdout.
+    #[cfg(feature = "lsp")]
+    Lsp,
 }
 
 /// Runs the command line with the process's arguments.
@@ -168,6 +171,8 @@ pub fn main() -> ExitCode {
         Command::Explain { file, name, set } => explain(&file, &name, &set),
         Command::Repl { file } => repl::run(file.as_deref()),
         Command::Diff(args) => diff::run(&args),
+        #[cfg(feature = "lsp")]
+        Command::Lsp => return crate::lsp::run(),
     };
     ExitCode::from(code)
 }

@@ -85,6 +85,12 @@ impl Names {
     pub fn build(file: &ast::File, program: Option<&Program>) -> Names {
         let mut symbols: Vec<Symbol> = Vec::new();
         let mut index: std::collections::HashMap<String, usize> = Default::default();
+        // Each slot's kind of value by name, looked up once per name
+        // (`Program::slot` is a linear search: n² on a 1,000-share file).
+        let mut slot_ty: std::collections::HashMap<&str, Ty> = Default::default();
+        for s in program.map_or(&[][..], |p| &p.slots[..]) {
+            slot_ty.entry(s.name.as_str()).or_insert(s.ty);
+        }
         for stmt in &file.stmts {
             // A group share's members are shares, each a symbol.
             if let StmtKind::Group { members, .. } = &stmt.kind {
@@ -93,9 +99,7 @@ impl Names {
                     if index.contains_key(&name.name) {
                         continue;
                     }
-                    let ty = program
-                        .and_then(|p| p.slot(&name.name).and_then(|i| p.slots.get(i)))
-                        .map(|s| s.ty);
+                    let ty = slot_ty.get(name.name.as_str()).copied();
                     index.insert(name.name.clone(), symbols.len());
                     symbols.push(Symbol {
                         name: name.name.clone(),
@@ -129,9 +133,7 @@ impl Names {
             }
             let ty = match kind {
                 SymbolKind::Table | SymbolKind::Brackets => None,
-                _ => program
-                    .and_then(|p| p.slot(&name.name).and_then(|i| p.slots.get(i)))
-                    .map(|s| s.ty),
+                _ => slot_ty.get(name.name.as_str()).copied(),
             };
             index.insert(name.name.clone(), symbols.len());
             symbols.push(Symbol {
@@ -488,9 +490,13 @@ impl Document {
     pub fn completions(&self, offset: usize) -> Vec<&Symbol> {
         let offset = offset.min(self.text.len());
         let before = self.text.get(..offset).unwrap_or("");
+        // After the last character that is not part of a name (it may be
+        // several bytes long: `é`; `i + 1` would cut it).
         let word_start = before
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .map_or(0, |i| i + 1);
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_'))
+            .map_or(0, |(i, c)| i + c.len_utf8());
         let prefix = &before[word_start..];
         let mut out: Vec<&Symbol> = self
             .names

@@ -18,6 +18,8 @@ pub mod diff;
 pub mod document;
 pub mod examples;
 pub mod explain;
+// The figures an editor shows beside the text (splitdsl lsp).
+pub mod live;
 #[cfg(any(feature = "cli", feature = "internals"))]
 pub mod output;
 pub mod repl;
