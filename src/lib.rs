@@ -106,6 +106,12 @@ pub mod value;
 #[doc(hidden)]
 pub mod cli;
 
+/// The workbook server of `splitdsl serve`, for the command line and its
+/// tests (not an API).
+#[cfg(feature = "serve")]
+#[doc(hidden)]
+pub mod web;
+
 // The public modules: what an embedder needs beyond the root re-exports.
 pub use render::fmt;
 pub use services::{api, batch, document, examples, explain, repl};

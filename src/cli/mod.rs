@@ -120,6 +120,21 @@ enum Command {
         /// The agreement to load.
         file: Option<PathBuf>,
     },
+    /// The workbook: a local page where the agreement behaves like a live spreadsheet.
+    #[cfg(feature = "serve")]
+    Serve {
+        /// The agreement.
+        file: PathBuf,
+        /// The port [default: a free one].
+        #[arg(long)]
+        port: Option<u16>,
+        /// Open the page in the browser.
+        #[arg(long)]
+        open: bool,
+        /// The address to listen on [default: 127.0.0.1]; another one is reachable from other machines.
+        #[arg(long)]
+        host: Option<String>,
+    },
 }
 
 /// Runs the command line with the process's arguments.
@@ -168,6 +183,18 @@ pub fn main() -> ExitCode {
         Command::Explain { file, name, set } => explain(&file, &name, &set),
         Command::Repl { file } => repl::run(file.as_deref()),
         Command::Diff(args) => diff::run(&args),
+        #[cfg(feature = "serve")]
+        Command::Serve {
+            file,
+            port,
+            open,
+            host,
+        } => crate::web::run(&crate::web::Options {
+            file,
+            port,
+            open,
+            host,
+        }),
     };
     ExitCode::from(code)
 }
