@@ -432,9 +432,14 @@ pub async fn explain(State(app): AppState, Json(req): Json<ExplainReq>) -> Respo
 }
 
 /// A REPL session on the agreement with the page's inputs set.
-fn session(a: &Agreement, overrides: &Overrides) -> Result<Session, Response> {
-    let mut s = Session::from_text(&a.source.name, &a.source.text)
-        .map_err(|e| fail(StatusCode::UNPROCESSABLE_ENTITY, e.to_string(), Vec::new()))?;
+fn session(a: &Agreement, overrides: &Overrides) -> Result<Session, Box<Response>> {
+    let mut s = Session::from_text(&a.source.name, &a.source.text).map_err(|e| {
+        Box::new(fail(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            e.to_string(),
+            Vec::new(),
+        ))
+    })?;
     for (name, value) in overrides {
         let is_input = a
             .program
@@ -445,11 +450,11 @@ fn session(a: &Agreement, overrides: &Overrides) -> Result<Session, Response> {
         }
         let reply = s.handle(&format!("set {name} = {value}"));
         if let Some((d, _)) = reply.diagnostics.first() {
-            return Err(fail(
+            return Err(Box::new(fail(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 format!("{name}: {}", d.message),
                 Vec::new(),
-            ));
+            )));
         }
     }
     Ok(s)
@@ -492,7 +497,7 @@ pub async fn solve(State(app): AppState, Json(req): Json<SolveReq>) -> Response 
     };
     let s = match session(a, &req.inputs) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let sol = match s.solve(&req.input, &req.target, &req.goal) {
         Ok(sol) => sol,
@@ -634,7 +639,7 @@ pub async fn table(State(app): AppState, Json(req): Json<TableReq>) -> Response 
     };
     let s = match session(a, &req.inputs) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let r = &req.rows;
     let sweep_rows = |s: &Session| s.sweep(&r.input, &r.from, &r.to, &r.step);
@@ -713,14 +718,16 @@ pub async fn table(State(app): AppState, Json(req): Json<TableReq>) -> Response 
                         } else {
                             match sw.deductions.iter().position(|d| *d == req.result) {
                                 Some(k) => k,
-                                None => return fail(
-                                    StatusCode::UNPROCESSABLE_ENTITY,
-                                    format!(
+                                None => {
+                                    return fail(
+                                        StatusCode::UNPROCESSABLE_ENTITY,
+                                        format!(
                                         "`{}` is not a fee or share; choose one, or `unallocated`",
                                         req.result
                                     ),
-                                    Vec::new(),
-                                ),
+                                        Vec::new(),
+                                    )
+                                }
                             }
                         };
                         index = Some(k);
@@ -852,7 +859,7 @@ pub async fn compare(State(app): AppState, Json(req): Json<CompareReq>) -> Respo
     }
     let base = match session(a, &Overrides::new()) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let base_breakdown = match base.breakdown() {
         Ok(b) => b,
