@@ -52,16 +52,14 @@ impl App {
     /// Looks at the file once: when its bytes changed since last seen,
     /// records them and tells the pages (`disk` event with the version).
     pub fn poll_disk(&self) {
-        let path = self.shared.lock().path.clone();
-        let now = state::stamp(&path);
-        {
-            let wb = self.shared.lock();
-            if now.is_some() && now == wb.disk.stamp {
-                return;
-            }
-        }
-        let disk = Disk::read(&path);
+        // Under the lock: a save in between cannot be reported as a change
+        // (nor an older read recorded over it).
         let mut wb = self.shared.lock();
+        let now = state::stamp(&wb.path);
+        if now.is_some() && now == wb.disk.stamp {
+            return;
+        }
+        let disk = Disk::read(&wb.path);
         if disk.version != wb.disk.version {
             let version = disk.version.clone();
             wb.disk = disk;

@@ -4,7 +4,7 @@ import { join } from "node:path";
 
 const ex = copyExample("hotmart.split");
 const server = await startServer(ex.file);
-const b = await launch({ width: 1440, height: 940 });
+const b = await launch({ width: 1500, height: 1000 });
 try {
   const page = b.page;
   await page.goto(server.url);

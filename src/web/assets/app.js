@@ -312,6 +312,7 @@ async function acceptDefault(input, literal) {
   diff.replaceChildren(...r.data.diff.split("\n").map((l) =>
     el("span", { class: l.startsWith("+") && !l.startsWith("+++") ? "add" : l.startsWith("-") && !l.startsWith("---") ? "del" : "" }, l + "\n")));
   const dlg = $("diff-dialog");
+  $("diff-note").textContent = dirty() ? "Your other unsaved edits are saved with it." : "";
   dlg.showModal();
   $("diff-confirm").onclick = async () => {
     dlg.close();
