@@ -24,4 +24,4 @@ fi
 cargo build --locked --bin splitdsl
 target_dir=$(cargo metadata --locked --format-version 1 --no-deps \
   | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-SPLITDSL_BIN="$target_dir/debug/splitdsl" node --test tests/web/workbook.test.mjs
+SPLITDSL_BIN="$target_dir/debug/splitdsl" node --test tests/web/workbook.test.mjs tests/web/kinds.test.mjs
