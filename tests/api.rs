@@ -412,7 +412,7 @@ fn only_the_api_modules_are_public() {
         public,
         [
             "api", "batch", "cli", "diag", "document", "examples", "explain", "fmt", "repl",
-            "span", "value"
+            "span", "value", "web"
         ]
     );
     for hidden in ["analysis", "eval", "program", "syntax"] {
