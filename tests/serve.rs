@@ -612,3 +612,50 @@ async fn a_change_on_disk_is_an_event() {
     let file: Value = serde_json::from_slice(&file).unwrap();
     assert!(event.contains(file["version"].as_str().unwrap()), "{event}");
 }
+
+/// One HTTP/1.1 GET over a real socket; the status line.
+fn raw_get(addr: &str, host: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out.lines().next().unwrap_or("").to_string()
+}
+
+#[test]
+fn the_binary_binds_the_loopback_on_a_free_port_and_checks_host() {
+    use std::io::{BufRead, BufReader};
+    let f = Fixture::hotmart();
+    let bin = assert_cmd::cargo::cargo_bin("splitdsl");
+    let mut child = std::process::Command::new(bin)
+        .args(["serve", f.file.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.split_whitespace().last().unwrap().to_string();
+    let addr = url
+        .strip_prefix("http://127.0.0.1:")
+        .map(|p| format!("127.0.0.1:{}", p.trim_end_matches('/')));
+    let result = std::panic::catch_unwind(|| {
+        let addr = addr.clone().expect("a URL on 127.0.0.1");
+        assert_ne!(addr, "127.0.0.1:0");
+        let ok = raw_get(&addr, &addr, "/");
+        assert!(ok.contains(" 200 "), "{addr}: {ok:?}");
+        assert!(raw_get(&addr, "evil.example", "/api/file").contains(" 403 "));
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    result.unwrap();
+}

@@ -207,8 +207,14 @@ async fn serve(opts: &Options) -> u8 {
             let _ = tokio::task::spawn_blocking(move || w.poll_disk()).await;
         }
     });
-    println!("workbook for {} at {url}", opts.file.display());
-    println!("(Ctrl-C stops the server)");
+    {
+        // Never a panic when stdout is closed (the server goes on).
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "workbook for {} at {url}", opts.file.display());
+        let _ = writeln!(out, "(Ctrl-C stops the server)");
+        let _ = out.flush();
+    }
     if opts.open {
         open_browser(&url);
     }
