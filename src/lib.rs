@@ -110,6 +110,11 @@ pub mod cli;
 #[cfg(feature = "lsp")]
 #[doc(hidden)]
 pub mod lsp;
+/// The workbook server of `splitdsl serve`, for the command line and its
+/// tests (not an API).
+#[cfg(feature = "serve")]
+#[doc(hidden)]
+pub mod web;
 
 // The public modules: what an embedder needs beyond the root re-exports.
 pub use render::fmt;

@@ -123,6 +123,21 @@ enum Command {
     /// The editor server: the Language Server Protocol on stdin/stdout.
     #[cfg(feature = "lsp")]
     Lsp,
+    /// The workbook: a local page where the agreement behaves like a live spreadsheet.
+    #[cfg(feature = "serve")]
+    Serve {
+        /// The agreement.
+        file: PathBuf,
+        /// The port [default: a free one].
+        #[arg(long)]
+        port: Option<u16>,
+        /// Open the page in the browser.
+        #[arg(long)]
+        open: bool,
+        /// The address to listen on [default: 127.0.0.1]; another one is reachable from other machines.
+        #[arg(long)]
+        host: Option<String>,
+    },
 }
 
 /// Runs the command line with the process's arguments.
@@ -173,6 +188,18 @@ pub fn main() -> ExitCode {
         Command::Diff(args) => diff::run(&args),
         #[cfg(feature = "lsp")]
         Command::Lsp => return crate::lsp::run(),
+        #[cfg(feature = "serve")]
+        Command::Serve {
+            file,
+            port,
+            open,
+            host,
+        } => crate::web::run(&crate::web::Options {
+            file,
+            port,
+            open,
+            host,
+        }),
     };
     ExitCode::from(code)
 }
