@@ -46,7 +46,7 @@ type Reg = u32;
 const MAX_SCALE: u32 = 28;
 
 /// The scale a number input is read at (more decimals: the sale falls back).
-const NUMBER_INPUT_SCALE: u32 = 6;
+const NUMBER_INPUT_SCALE: u32 = 4;
 
 /// How a value is rounded to a step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -554,7 +554,7 @@ impl Fixed {
                                     CKind::Const(v) => Some(*v),
                                     _ => None,
                                 };
-                                // Read at the minor unit (a number: at 6
+                                // Read at the minor unit (a number: at 4
                                 // decimals), or the default's scale if larger.
                                 let written = match default {
                                     Some(Value::Money(d, _) | Value::Number(d)) => d.scale(),
@@ -565,6 +565,7 @@ impl Fixed {
                                         Kind::Money(cur, cur.minor_unit().max(written))
                                     }
                                     Ty::Number => Kind::Number(NUMBER_INPUT_SCALE.max(written)),
+                                    Ty::Bool => Kind::Bool,
                                     _ => return Err(No),
                                 };
                                 let reg = c.reg()?;
@@ -865,6 +866,7 @@ fn input_units(v: Value, kind: Kind) -> Option<i64> {
     let (d, s) = match (v, kind) {
         (Value::Money(d, c), Kind::Money(k, s)) if c == k => (d, s),
         (Value::Number(d), Kind::Number(s)) => (d, s),
+        (Value::Bool(b), Kind::Bool) => return Some(i64::from(b)),
         _ => return None,
     };
     let m = i64::try_from(d.mantissa()).ok()?;
