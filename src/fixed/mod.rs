@@ -129,10 +129,6 @@ fn div_round(m: i64, d: i64, mode: Mode) -> i64 {
 /// One instruction: `dst` gets a function of registers.
 #[derive(Clone, Copy, Debug)]
 enum Ins {
-    /// `dst = m`.
-    Const(Reg, i64),
-    /// `dst = pool before deduction k`.
-    Pool(Reg, usize),
     /// `dst = a × f` (rescaling up; `f` a power of ten).
     Scale(Reg, Reg, i64),
     /// `dst = a + b`.
@@ -230,7 +226,10 @@ pub struct Fixed {
     code: Vec<Ins>,
     steps: Vec<FStep>,
     requirements: Vec<Code>,
-    regs: usize,
+    /// The registers' values before a sale (the constants).
+    init: Vec<i64>,
+    /// The register of the pool before each deduction (the last: the rest).
+    pools: Vec<Reg>,
     /// The price's register and kind.
     price: (Reg, Kind),
     /// The deductions' registers (rounded amounts in minor units), in order.
@@ -240,11 +239,10 @@ pub struct Fixed {
     slots: usize,
 }
 
-/// A run's registers and pools, reused from sale to sale.
+/// A run's registers, reused from sale to sale.
 #[derive(Clone, Debug, Default)]
 pub struct State {
     regs: Vec<i64>,
-    pools: Vec<i64>,
     /// Whether `out.values` holds only what the last fixed run wrote.
     clean: bool,
 }
@@ -257,7 +255,13 @@ type C<T> = Result<T, No>;
 struct Compiler<'p> {
     p: &'p Program,
     code: Vec<Ins>,
-    regs: u32,
+    /// Each register's value before a sale runs: the constants' values
+    /// (no instruction writes a constant's register), zero elsewhere.
+    init: Vec<i64>,
+    /// Which registers hold constants.
+    constant: Vec<bool>,
+    /// The register of the pool before each deduction (the last: the rest).
+    pools: Vec<Reg>,
     /// Each slot's register and kind, once compiled.
     slot: Vec<Option<(Reg, Kind)>>,
 }
@@ -268,8 +272,17 @@ fn pow10(k: u32) -> C<i64> {
 
 impl Compiler<'_> {
     fn reg(&mut self) -> C<Reg> {
-        let r = self.regs;
-        self.regs = self.regs.checked_add(1).ok_or(No)?;
+        let r = Reg::try_from(self.init.len()).map_err(|_| No)?;
+        self.init.push(0);
+        self.constant.push(false);
+        Ok(r)
+    }
+
+    /// A register holding `m` before any sale runs.
+    fn constant_reg(&mut self, m: i64) -> C<Reg> {
+        let r = self.reg()?;
+        self.init[r as usize] = m;
+        self.constant[r as usize] = true;
         Ok(r)
     }
 
@@ -286,8 +299,13 @@ impl Compiler<'_> {
         if have > s || s > MAX_SCALE {
             return Err(No);
         }
-        let dst = self.reg()?;
         let f = pow10(s - have)?;
+        if self.constant.get(r as usize) == Some(&true) {
+            // A constant is rescaled once, here.
+            let m = self.init[r as usize].checked_mul(f).ok_or(No)?;
+            return self.constant_reg(m);
+        }
+        let dst = self.reg()?;
         self.emit(Ins::Scale(dst, r, f));
         Ok(dst)
     }
@@ -308,9 +326,7 @@ impl Compiler<'_> {
             _ => return Err(No),
         };
         let m = i64::try_from(m).map_err(|_| No)?;
-        let r = self.reg()?;
-        self.emit(Ins::Const(r, m));
-        Ok((r, kind))
+        Ok((self.constant_reg(m)?, kind))
     }
 
     fn expr(&mut self, e: &CExpr) -> C<(Reg, Kind)> {
@@ -321,11 +337,10 @@ impl Compiler<'_> {
         Ok(match &e.kind {
             CKind::Const(v) => self.constant(*v)?,
             CKind::Slot(i) => self.slot.get(*i).copied().flatten().ok_or(No)?,
-            CKind::Remaining(k) => {
-                let r = self.reg()?;
-                self.emit(Ins::Pool(r, *k));
-                (r, Kind::Money(self.p.currency, self.p.currency.minor_unit()))
-            }
+            CKind::Remaining(k) => (
+                *self.pools.get(*k).ok_or(No)?,
+                Kind::Money(self.p.currency, self.p.currency.minor_unit()),
+            ),
             CKind::Neg(a) => {
                 let (a, k) = self.expr(a)?;
                 if k == Kind::Bool {
@@ -535,7 +550,9 @@ impl Fixed {
         let mut c = Compiler {
             p,
             code: Vec::new(),
-            regs: 0,
+            init: Vec::new(),
+            constant: Vec::new(),
+            pools: Vec::new(),
             slot: vec![None; p.slots.len()],
         };
         let dp = p.currency.minor_unit();
@@ -543,6 +560,10 @@ impl Fixed {
         let mut steps = Vec::with_capacity(p.order.len());
         let mut amounts = vec![0; p.deductions.len()];
         let result: C<()> = (|| {
+            for _ in 0..=p.deductions.len() {
+                let r = c.reg()?;
+                c.pools.push(r);
+            }
             for step in &p.order {
                 match *step {
                     Step::Pool(k) => steps.push(FStep::Pool(k)),
@@ -609,9 +630,10 @@ impl Fixed {
                                 let reg =
                                     c.round((code.out, code.kind), dp, Mode::of(p.rounding))?;
                                 // `round` may give the formula's own register
-                                // (already at the minor unit): copy it into
-                                // its own so the step can set zero there.
-                                let reg = if reg == code.out {
+                                // (already at the minor unit, perhaps a
+                                // constant): with a `when`, copy it into its
+                                // own, which a false `when` sets to zero.
+                                let reg = if reg == code.out && when.is_some() {
                                     let r = c.reg()?;
                                     c.emit(Ins::Scale(r, code.out, 1));
                                     r
@@ -647,7 +669,8 @@ impl Fixed {
             code: c.code,
             steps,
             requirements,
-            regs: c.regs as usize,
+            init: c.init,
+            pools: c.pools,
             price,
             amounts,
             dp,
@@ -668,8 +691,10 @@ impl Fixed {
         out: &mut Outcome,
         units: &mut Vec<i128>,
     ) -> bool {
-        st.regs.resize(self.regs, 0);
-        st.pools.clear();
+        if st.regs.len() != self.init.len() {
+            st.regs.clear();
+            st.regs.extend_from_slice(&self.init);
+        }
         if !st.clean || out.values.len() != self.slots {
             out.values.clear();
             out.values.resize(self.slots, None);
@@ -737,18 +762,21 @@ impl Fixed {
                     if p < 0 {
                         return false;
                     }
-                    st.pools.push(p);
+                    st.regs[self.pools[0] as usize] = p;
                 }
                 FStep::Pool(k) => {
-                    let (Some(&before), Some(&r)) = (st.pools.last(), self.amounts.get(k - 1))
-                    else {
+                    let (Some(&r), Some(&from), Some(&to)) = (
+                        self.amounts.get(k - 1),
+                        self.pools.get(k - 1),
+                        self.pools.get(k),
+                    ) else {
                         return false;
                     };
-                    let a = st.regs[r as usize];
+                    let (a, before) = (st.regs[r as usize], st.regs[from as usize]);
                     if a < 0 || a > before {
                         return false;
                     }
-                    st.pools.push(before - a);
+                    st.regs[to as usize] = before - a;
                 }
             }
         }
@@ -759,16 +787,13 @@ impl Fixed {
             }
             out.requirements.push(true);
         }
-        let (Some(&first), Some(&last)) = (st.pools.first(), st.pools.last()) else {
+        let (Some(&first), Some(&last)) = (self.pools.first(), self.pools.last()) else {
             return false;
         };
-        if st.pools.len() != self.amounts.len() + 1 {
-            return false;
-        }
         units.clear();
-        units.push(i128::from(first));
+        units.push(i128::from(st.regs[first as usize]));
         units.extend(self.amounts.iter().map(|&r| i128::from(st.regs[r as usize])));
-        units.push(i128::from(last));
+        units.push(i128::from(st.regs[last as usize]));
         true
     }
 
@@ -779,14 +804,8 @@ impl Fixed {
             return false;
         };
         let r = &mut st.regs;
-        let pools = &st.pools;
         for i in ins {
             match *i {
-                Ins::Const(d, m) => r[d as usize] = m,
-                Ins::Pool(d, k) => match pools.get(k) {
-                    Some(&p) => r[d as usize] = p,
-                    None => return false,
-                },
                 Ins::Scale(d, a, f) => match r[a as usize].checked_mul(f) {
                     Some(x) => r[d as usize] = x,
                     None => return false,
