@@ -570,6 +570,10 @@ impl<'a> Settler<'a> {
         }
         let sign = if kind == Kind::Sale { 1 } else { -1 };
         if let Some((fixed, state)) = &mut self.fixed {
+            if !self.running.is_empty() {
+                // `pre` evaluated the running totals' EXPR into the outcome.
+                state.touched();
+            }
             if fixed.run(&self.inputs, state, &mut self.outcome, &mut self.amounts) {
                 if sign < 0 {
                     self.amounts.iter_mut().for_each(|a| *a = -*a);
