@@ -92,6 +92,8 @@ internal! {
 }
 pub mod diag;
 internal! { mod eval; }
+// The fixed-point form of a program, for ledgers (issue 18).
+internal! { mod fixed; }
 internal! { mod program; }
 mod render;
 mod services;

@@ -43,6 +43,8 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     ("evaluation", &["eval"]),
+    // The fixed-point form of a program (issue 18): falls back to `eval`.
+    ("fixed-point evaluation", &["fixed"]),
     (
         "services",
         &[

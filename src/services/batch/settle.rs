@@ -372,6 +372,10 @@ pub struct Settler<'a> {
     /// The running totals, if the agreement has any (then one settler
     /// settles every row, in file order).
     running: Totals,
+    /// The program in fixed point, when it has that form (issue 18): a
+    /// sale it settles skips the decimal evaluator; one it gives up on
+    /// goes through it.
+    fixed: Option<(crate::fixed::Fixed, crate::fixed::State)>,
 }
 
 enum RowError {
@@ -415,6 +419,7 @@ impl<'a> Settler<'a> {
             passed,
             statement: Statement::new(p),
             running: Totals::new(p, &layout.per, base, mode),
+            fixed: crate::fixed::Fixed::compile(p).map(|f| (f, crate::fixed::State::default())),
         }
     }
 
@@ -563,6 +568,20 @@ impl<'a> Settler<'a> {
                 .set_inputs(p, &mut self.inputs)
                 .map_err(RowError::Agreement)?;
         }
+        let sign = if kind == Kind::Sale { 1 } else { -1 };
+        if let Some((fixed, state)) = &mut self.fixed {
+            if !self.running.is_empty() {
+                // `pre` evaluated the running totals' EXPR into the outcome.
+                state.touched();
+            }
+            if fixed.run(&self.inputs, state, &mut self.outcome, &mut self.amounts) {
+                if sign < 0 {
+                    self.amounts.iter_mut().for_each(|a| *a = -*a);
+                }
+                return Ok(kind);
+            }
+            state.touched();
+        }
         p.evaluate_into(&self.inputs, &mut self.outcome)
             .map_err(RowError::Agreement)?;
         if !self.outcome.all_hold() {
@@ -573,7 +592,6 @@ impl<'a> Settler<'a> {
         }
         // The amounts in minor units: price, each deduction, the unallocated rest.
         self.amounts.clear();
-        let sign = if kind == Kind::Sale { 1 } else { -1 };
         let internal = |what: &str| {
             RowError::Plain(Diagnostic::error(
                 crate::codes::INTERNAL,
