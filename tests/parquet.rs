@@ -459,6 +459,52 @@ fn a_column_of_another_type_is_refused() {
     assert!(r.stderr.contains("`tags`"), "{}", r.stderr);
 }
 
+/// The Parquet files `tests/diagnostics.rs` settles to see the two Parquet
+/// codes: `float_price.parquet` (a DOUBLE price) and `list_column.parquet`
+/// (a LIST column). `UPDATE_FIXTURES=1` writes them again.
+#[test]
+fn diagnostic_fixtures_are_current() {
+    let price = Schema::new(vec![
+        Field::new("sale_id", DataType::Utf8, false),
+        Field::new("price", DataType::Float64, false),
+    ]);
+    let float = RecordBatch::try_new(
+        Arc::new(price),
+        vec![
+            strings(Strings::Utf8, &["S1"]),
+            Arc::new(Float64Array::from(vec![100.0])),
+        ],
+    )
+    .unwrap();
+    let item = Arc::new(Field::new_list_field(DataType::Int64, true));
+    let tags = ListArray::from_iter_primitive::<arrow_array::types::Int64Type, _, _>(vec![Some(
+        vec![Some(1)],
+    )]);
+    let list = Schema::new(vec![
+        Field::new("price", DataType::Decimal128(10, 2), false),
+        Field::new("tags", DataType::List(item), true),
+    ]);
+    let prices = Decimal128Array::from(vec![10000i128])
+        .with_precision_and_scale(10, 2)
+        .unwrap();
+    let list = RecordBatch::try_new(Arc::new(list), vec![Arc::new(prices), Arc::new(tags)])
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (name, b) in [("float_price", float), ("list_column", list)] {
+        let fresh = dir.path().join(name);
+        write_parquet(&fresh, &b, 10);
+        let fixture = Path::new("tests/parquet").join(format!("{name}.parquet"));
+        if std::env::var_os("UPDATE_FIXTURES").is_some() {
+            std::fs::create_dir_all("tests/parquet").unwrap();
+            std::fs::copy(&fresh, &fixture).unwrap();
+        }
+        // The fixture holds the same rows and schema (the bytes may differ
+        // with the writer's version).
+        let got = read_parquet(&fixture);
+        assert_eq!(got, read_parquet(&fresh), "{name}: UPDATE_FIXTURES=1 rewrites it");
+    }
+}
+
 #[test]
 fn parquet_from_stdin_is_a_usage_error() {
     let r = splitdsl(&[
