@@ -477,9 +477,10 @@ fn diagnostic_fixtures_are_current() {
     )
     .unwrap();
     let item = Arc::new(Field::new_list_field(DataType::Int64, true));
-    let tags = ListArray::from_iter_primitive::<arrow_array::types::Int64Type, _, _>(vec![Some(
-        vec![Some(1)],
-    )]);
+    let tags =
+        ListArray::from_iter_primitive::<arrow_array::types::Int64Type, _, _>(vec![Some(vec![
+            Some(1),
+        ])]);
     let list = Schema::new(vec![
         Field::new("price", DataType::Decimal128(10, 2), false),
         Field::new("tags", DataType::List(item), true),
@@ -487,8 +488,8 @@ fn diagnostic_fixtures_are_current() {
     let prices = Decimal128Array::from(vec![10000i128])
         .with_precision_and_scale(10, 2)
         .unwrap();
-    let list = RecordBatch::try_new(Arc::new(list), vec![Arc::new(prices), Arc::new(tags)])
-        .unwrap();
+    let list =
+        RecordBatch::try_new(Arc::new(list), vec![Arc::new(prices), Arc::new(tags)]).unwrap();
     let dir = tempfile::tempdir().unwrap();
     for (name, b) in [("float_price", float), ("list_column", list)] {
         let fresh = dir.path().join(name);
@@ -501,7 +502,11 @@ fn diagnostic_fixtures_are_current() {
         // The fixture holds the same rows and schema (the bytes may differ
         // with the writer's version).
         let got = read_parquet(&fixture);
-        assert_eq!(got, read_parquet(&fresh), "{name}: UPDATE_FIXTURES=1 rewrites it");
+        assert_eq!(
+            got,
+            read_parquet(&fresh),
+            "{name}: UPDATE_FIXTURES=1 rewrites it"
+        );
     }
 }
 

@@ -13,6 +13,7 @@ use crate::eval::Inputs;
 #[cfg(feature = "parquet")]
 use std::fs::File;
 use std::io::{Read, Write};
+#[cfg(feature = "parquet")]
 use std::path::Path;
 
 /// The format of `--sales` when it is forced (`--sales-format`).

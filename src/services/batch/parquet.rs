@@ -361,10 +361,10 @@ enum Text<'a> {
     Null(&'a dyn Array),
     Str(&'a dyn Array, StrRef<'a>),
     Bool(&'a arrow_array::BooleanArray),
-    Int(&'a dyn Array, fn(&dyn Array, usize) -> Option<i128>),
+    Int(&'a dyn Array, IntOf),
     Float32(&'a Float32Array),
     Float64(&'a Float64Array),
-    Decimal(&'a dyn Array, fn(&dyn Array, usize) -> Option<i128>, i8),
+    Decimal(&'a dyn Array, IntOf, i8),
     Date32(&'a Date32Array),
     Timestamp(&'a dyn Array, TimeUnit, bool),
     Unsupported(&'a dyn Array),
@@ -384,7 +384,10 @@ where
     (i < a.len()).then(|| a.value(i).into())
 }
 
-fn int_fn(t: &DataType) -> Option<fn(&dyn Array, usize) -> Option<i128>> {
+/// Reads cell `i` of an integer or decimal array as an `i128`.
+type IntOf = fn(&dyn Array, usize) -> Option<i128>;
+
+fn int_fn(t: &DataType) -> Option<IntOf> {
     Some(match t {
         DataType::Int8 => int_of::<Int8Type>,
         DataType::Int16 => int_of::<Int16Type>,
