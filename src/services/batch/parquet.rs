@@ -8,7 +8,7 @@
 //! date, the string itself), so a Parquet ledger is settled by exactly the
 //! rules of a CSV one: a bare number is in its input's currency, `kind`
 //! negates refunds, rejects and statements are the same. A float column for
-//! money or a rate is refused ([`crate::codes::BATCH_FLOAT_MONEY`]): a float
+//! money or a rate is refused (`splitdsl::batch::float_money`): a float
 //! is not an exact amount. A row's number is its place among the data rows,
 //! from 1 (the file has no lines).
 //!
