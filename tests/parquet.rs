@@ -329,6 +329,35 @@ fn parquet_and_csv_give_the_same_amounts_statement_and_rejects() {
     assert_eq!(decimal_text(producer, 0), "58.24");
 }
 
+#[test]
+fn diff_reads_a_parquet_ledger_as_its_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let old = d.join("old.split");
+    let new = d.join("new.split");
+    std::fs::write(&old, TIERED).unwrap();
+    std::fs::write(&new, TIERED.replace("35% of remaining", "40% of remaining")).unwrap();
+    let ledger_csv = d.join("sales.csv");
+    std::fs::write(&ledger_csv, csv(ROWS)).unwrap();
+    let ledger = d.join("sales.parquet");
+    write_parquet(&ledger, &batch(ROWS, Strings::View), 3);
+    let diff = |sales: &Path| {
+        let r = splitdsl(&[
+            "diff",
+            p(&old),
+            p(&new),
+            "--sales",
+            p(sales),
+            "--format",
+            "json",
+        ]);
+        String::from_utf8(r.stdout).unwrap()
+    };
+    let from_csv = diff(&ledger_csv);
+    assert!(from_csv.contains("\"affiliate\""), "{from_csv}");
+    assert_eq!(diff(&ledger), from_csv);
+}
+
 /// The strings of a column of any of the three string types.
 fn arrow_cast_strings(a: &ArrayRef) -> Vec<String> {
     use arrow_array::cast::AsArray;
