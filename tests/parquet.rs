@@ -358,6 +358,117 @@ fn diff_reads_a_parquet_ledger_as_its_csv() {
     assert_eq!(diff(&ledger), from_csv);
 }
 
+#[test]
+fn passed_columns_keep_their_types_and_values() {
+    use arrow_array::types::Int32Type;
+    use arrow_array::{
+        BooleanArray, DictionaryArray, Float32Array, Int8Array, TimestampMicrosecondArray,
+        TimestampNanosecondArray, UInt8Array,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let n = 4;
+    let prices = Decimal128Array::from(vec![10000i128, 2500, 99999, 100])
+        .with_precision_and_scale(10, 2)
+        .unwrap();
+    let tiny = Decimal128Array::from(vec![
+        Some(1i128),
+        None,
+        Some(-123_456_789),
+        Some(10i128.pow(37)),
+    ])
+    .with_precision_and_scale(38, 30)
+    .unwrap();
+    let cat: DictionaryArray<Int32Type> = vec!["a", "b", "a", "c"].into_iter().collect();
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        ("price", Arc::new(prices)),
+        (
+            "sold_at",
+            Arc::new(
+                TimestampMicrosecondArray::from(vec![
+                    1_741_600_000_123_456i64,
+                    0,
+                    -1,
+                    86_400_000_000,
+                ])
+                .with_timezone("UTC"),
+            ),
+        ),
+        (
+            "seen",
+            Arc::new(TimestampNanosecondArray::from(vec![
+                Some(1i64),
+                None,
+                Some(-5),
+                Some(7),
+            ])),
+        ),
+        (
+            "score",
+            Arc::new(Float32Array::from(vec![0.1f32, 3.4028235e38, -0.0, 1e-45])),
+        ),
+        ("tiny", Arc::new(tiny)),
+        ("cat", Arc::new(cat)),
+        (
+            "flag",
+            Arc::new(BooleanArray::from(vec![
+                Some(true),
+                None,
+                Some(false),
+                Some(true),
+            ])),
+        ),
+        ("u", Arc::new(UInt8Array::from(vec![0u8, 255, 7, 1]))),
+        ("i", Arc::new(Int8Array::from(vec![-128i8, 127, 0, -1]))),
+    ];
+    let schema = Schema::new(
+        columns
+            .iter()
+            .map(|(name, a)| Field::new(*name, a.data_type().clone(), true))
+            .collect::<Vec<_>>(),
+    );
+    let input = RecordBatch::try_new(
+        Arc::new(schema),
+        columns.iter().map(|(_, a)| a.clone()).collect(),
+    )
+    .unwrap();
+    let ledger = d.join("types.parquet");
+    write_parquet(&ledger, &input, 3);
+    let out = d.join("out.parquet");
+    let r = splitdsl(&[
+        "run",
+        "examples/hotmart.split",
+        "--sales",
+        p(&ledger),
+        "--out",
+        p(&out),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let back = read_parquet(&out);
+    assert_eq!(back.num_rows(), n);
+    for (name, a) in &columns[1..] {
+        let got = back.column_by_name(name).unwrap();
+        if *name == "cat" {
+            // A dictionary column is written as its values.
+            assert_eq!(arrow_cast_strings(got), vec!["a", "b", "a", "c"]);
+            continue;
+        }
+        assert_eq!(got.data_type(), a.data_type(), "{name}");
+        assert_eq!(&got.to_data(), &a.to_data(), "{name}");
+    }
+    // And as CSV, the same cells as text.
+    let r = splitdsl(&["run", "examples/hotmart.split", "--sales", p(&ledger)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let text = String::from_utf8(r.stdout).unwrap();
+    assert!(
+        text.starts_with(
+            "sold_at,seen,score,tiny,cat,flag,u,i,price,hotmart,affiliate,coproducer,producer,unallocated\n\
+             2025-03-10T09:46:40.123456Z,1970-01-01T00:00:00.000000001,0.1,0.000000000000000000000000000001,a,true,0,-128,100.00,10.40,31.36,5.82,52.42,0.00\n"
+        ),
+        "{text}"
+    );
+}
+
 /// The strings of a column of any of the three string types.
 fn arrow_cast_strings(a: &ArrayRef) -> Vec<String> {
     use arrow_array::cast::AsArray;

@@ -562,17 +562,50 @@ fn write_decimal(out: &mut Vec<u8>, v: i128, scale: i8) {
     }
 }
 
-/// Reads the text [`write_decimal`] writes (or any plain decimal) as a
-/// count of `10^-scale`, when exact.
+/// Reads the text [`write_decimal`] writes (or any plain decimal, any
+/// number of digits) as a count of `10^-scale`, when exact.
 fn parse_decimal(text: &str, scale: i8) -> Option<i128> {
-    let d: rust_decimal::Decimal = text.parse().ok()?;
-    if scale >= 0 {
-        units(d, u32::from(scale.unsigned_abs()))
-    } else {
-        let f = 10i128.checked_pow(u32::from(scale.unsigned_abs()))?;
-        let whole = units(d, 0)?;
-        (whole % f == 0).then(|| whole / f)
+    let (neg, body) = match text.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    if int.is_empty() && frac.is_empty() {
+        return None;
     }
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(int) || !digits(frac) {
+        return None;
+    }
+    let mut v: i128 = 0;
+    let push = |v: i128, d: u8| v.checked_mul(10)?.checked_add(i128::from(d - b'0'));
+    for d in int.bytes() {
+        v = push(v, d)?;
+    }
+    let s = i32::from(scale);
+    let f = frac.trim_end_matches('0');
+    if s >= 0 {
+        let s = usize::try_from(s).ok()?;
+        if f.len() > s {
+            return None;
+        }
+        for d in f.bytes() {
+            v = push(v, d)?;
+        }
+        for _ in f.len()..s {
+            v = v.checked_mul(10)?;
+        }
+    } else {
+        if !f.is_empty() {
+            return None;
+        }
+        let m = 10i128.checked_pow(s.unsigned_abs())?;
+        if v % m != 0 {
+            return None;
+        }
+        v /= m;
+    }
+    Some(if neg { -v } else { v })
 }
 
 // ---------------------------------------------------------------- the sink
@@ -1070,5 +1103,11 @@ mod tests {
             assert_eq!(parse_decimal(text, s), Some(v));
         }
         assert_eq!(parse_decimal("1.234", 2), None);
+        assert_eq!(parse_decimal("1.230", 2), Some(123));
+        assert_eq!(parse_decimal("1.5", -1), None);
+        assert_eq!(parse_decimal("x", 2), None);
+        // More decimals than a rust_decimal holds.
+        let long = "0.000000000000000000000000000001";
+        assert_eq!(parse_decimal(long, 30), Some(1));
     }
 }
