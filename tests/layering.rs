@@ -62,6 +62,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "batch::field",
             "batch::ids",
             "batch::quote",
+            "batch::parquet",
             "batch::reader",
             "batch::running",
             "batch::settle",
