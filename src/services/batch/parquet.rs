@@ -613,8 +613,8 @@ fn parse_decimal(text: &str, scale: i8) -> Option<i128> {
 /// Writes settled rows as Parquet: the passed columns (with the types of
 /// the input `schema` when given, else as strings), then the price, each
 /// fee and share and `unallocated` as `DECIMAL(38, minor unit)`. Rows are
-/// written in row groups of at most [`ROW_GROUP_ROWS`] rows, zstd-free
-/// (snappy) for speed.
+/// written in row groups of at most [`ROW_GROUP_ROWS`] rows, compressed
+/// with snappy (fast; zstd files are read too).
 pub struct ParquetSink<W: Write + Send> {
     out: Option<W>,
     writer: Option<ArrowWriter<W>>,
