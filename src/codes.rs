@@ -379,6 +379,8 @@ registry! {
         "A ledger has an empty line where a row was expected.";
     BATCH_EMPTY_VALUE = "splitdsl::batch::empty_value",
         "A ledger cell for an input is empty.";
+    BATCH_FLOAT_MONEY = "splitdsl::batch::float_money",
+        "A Parquet ledger's column for money or a rate holds floats (FLOAT, DOUBLE): a float is not an exact amount (0.1 is stored as 0.1000000000000000055…), so the column is refused before any row is settled. Write it as DECIMAL(p, s), e.g. DECIMAL(18, 2), or as strings such as `100.00`.";
     BATCH_IO = "splitdsl::batch::io",
         "The ledger (or an output file) could not be opened.";
     BATCH_KIND_CLASH = "splitdsl::batch::kind_clash",
@@ -397,6 +399,8 @@ registry! {
         "A ledger column has the name of an output column (a fee, a share, `unallocated`).";
     BATCH_OVERFLOW = "splitdsl::batch::overflow",
         "The ledger's totals exceed what can be added exactly.";
+    BATCH_PARQUET_TYPE = "splitdsl::batch::parquet_type",
+        "A Parquet ledger has a column of a type a ledger cannot hold (a list, a struct, a map, binary, …). Its columns are strings (any of Arrow's three string types), integers, floats, decimals, bools, dates or timestamps; drop the column or cast it.";
     BATCH_PERCENT_MONEY = "splitdsl::batch::percent_money",
         "A money cell holds a percentage (`50%`): a percentage is a share of something, not an amount, so it is not read as 0.50.";
     BATCH_READ = "splitdsl::batch::read",

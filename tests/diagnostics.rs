@@ -109,6 +109,24 @@ const TRIGGERS: &[(&str, Trigger)] = &[
         ),
     ),
     (
+        "splitdsl::batch::float_money",
+        Trigger::Cli(&[
+            "run",
+            HOTMART,
+            "--sales",
+            "tests/parquet/float_price.parquet",
+        ]),
+    ),
+    (
+        "splitdsl::batch::parquet_type",
+        Trigger::Cli(&[
+            "run",
+            HOTMART,
+            "--sales",
+            "tests/parquet/list_column.parquet",
+        ]),
+    ),
+    (
         "splitdsl::batch::percent_money",
         Trigger::Ledger(SHOP, "sale_id,price\nS1,50%\n"),
     ),

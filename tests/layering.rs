@@ -66,6 +66,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "batch::field",
             "batch::ids",
             "batch::quote",
+            "batch::parquet",
             "batch::reader",
             "batch::running",
             "batch::settle",

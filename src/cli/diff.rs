@@ -186,7 +186,7 @@ fn ledger(
         print_diagnostics(
             &src,
             &[Diagnostic::error(crate::codes::BATCH_IO, what)
-                .help("give a CSV or JSON Lines file")],
+                .help("give a CSV, JSON Lines or Parquet file")],
         );
         1
     };
@@ -207,7 +207,29 @@ fn ledger(
         sales_name: &sales_name,
         style,
     };
-    diff::sales(old, &inputs.old, new, &inputs.new, input, &mut observer).map_err(|e| {
+    // A Parquet ledger (by its name or its first bytes): the same diff
+    // through the Parquet record source.
+    #[cfg(feature = "parquet")]
+    let result = if !is_stdin && super::formats::sales_are_parquet(path, None) {
+        drop(input);
+        match std::fs::File::open(path) {
+            Ok(f) => match crate::batch::parquet::ParquetSource::new(f, old) {
+                Ok(source) => {
+                    diff::sales_from(old, &inputs.old, new, &inputs.new, source, &mut observer)
+                }
+                Err(e) => Err(Box::new(diff::SalesError {
+                    side: None,
+                    fatal: crate::batch::Fatal::Read(e),
+                })),
+            },
+            Err(e) => return Err(cant(format!("cannot read the ledger `{sales_name}`: {e}"))),
+        }
+    } else {
+        diff::sales(old, &inputs.old, new, &inputs.new, input, &mut observer)
+    };
+    #[cfg(not(feature = "parquet"))]
+    let result = diff::sales(old, &inputs.old, new, &inputs.new, input, &mut observer);
+    result.map_err(|e| {
         let (d, text) = e.fatal.diagnostic();
         let name = match e.side {
             Some(s) => format!("{sales_name} under {}", s.word()),

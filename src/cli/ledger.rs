@@ -2,6 +2,7 @@
 //! SALES …`: the options, the files, rejects on stderr, the progress bar and
 //! the statement. The settling itself is the library's [`crate::batch`].
 
+use super::formats::{Rows, Sales};
 use super::load::{load_with_overrides, print_diagnostics};
 use crate::agreement::{Agreement, Source};
 use crate::batch::quote;
@@ -9,7 +10,7 @@ use crate::batch::{render_reject, Delimiter, Observer, Options, OutFormat, Rejec
 use crate::diag::{render, Diagnostic, Style};
 use crate::output::Output;
 use std::fs::File;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 /// The `run` options of batch mode.
@@ -38,6 +39,11 @@ pub struct BatchArgs {
     /// header]. With `;`, decimal commas (`100,00`) are read.
     #[arg(long, value_name = "DELIM", requires = "sales", value_parser = Delimiter::parse)]
     pub delimiter: Option<Delimiter>,
+    /// With --sales: read the ledger as this format [default: Parquet when SALES ends in
+    /// .parquet or starts with `PAR1`, else CSV or JSON Lines by its content].
+    #[cfg(feature = "parquet")]
+    #[arg(long, value_enum, value_name = "FORMAT", requires = "sales")]
+    pub sales_format: Option<super::formats::SalesFormat>,
 }
 
 fn wants_json(path: &Path) -> bool {
@@ -132,7 +138,7 @@ impl Observer for CliObserver<'_> {
 /// `splitdsl run FILE --sales SALES …`: settles the ledger and prints the
 /// statement (`out_format` is the format of the per-sale rows). Returns the
 /// exit status.
-pub fn run(file: &Path, set: &[String], out_format: OutFormat, args: &BatchArgs) -> u8 {
+pub fn run(file: &Path, set: &[String], rows: Rows, args: &BatchArgs) -> u8 {
     let Some(sales) = &args.sales else {
         return 2;
     };
@@ -157,19 +163,27 @@ pub fn run(file: &Path, set: &[String], out_format: OutFormat, args: &BatchArgs)
         );
         1
     };
-    let (input, len): (Box<dyn Read + Send>, Option<u64>) = if is_stdin {
-        (Box::new(std::io::stdin()), None)
+    #[cfg(feature = "parquet")]
+    let parquet = super::formats::sales_are_parquet(sales, args.sales_format);
+    #[cfg(not(feature = "parquet"))]
+    let parquet = false;
+    if parquet && is_stdin {
+        eprintln!("error: a Parquet ledger is read from its end: give a file, not `--sales -`");
+        return 2;
+    }
+    let (input, len): (Sales, Option<u64>) = if is_stdin {
+        (Sales::Text(Box::new(std::io::stdin())), None)
     } else {
         if sales.is_dir() {
             return cant(
                 format!("`{sales_name}` is a directory, not a ledger"),
-                "give a CSV or JSON Lines file",
+                "give a CSV, JSON Lines or Parquet file",
             );
         }
         match File::open(sales) {
             Ok(f) => {
                 let len = f.metadata().ok().map(|m| m.len());
-                (Box::new(f), len)
+                (super::formats::opened(f, parquet), len)
             }
             Err(e) => {
                 return cant(
@@ -251,14 +265,15 @@ pub fn run(file: &Path, set: &[String], out_format: OutFormat, args: &BatchArgs)
         style: Style::for_stderr(),
     };
     let options = Options {
-        format: out_format,
+        format: OutFormat::Csv,
         threads,
         delimiter: args.delimiter,
     };
-    let result = crate::batch::settle_with_raw(
+    let result = super::formats::settle(
         &agreement,
         &inputs,
         input,
+        rows,
         &mut out,
         &options,
         &mut observer,

@@ -6,6 +6,7 @@
 
 pub mod diff;
 pub mod fmt_chart;
+pub mod formats;
 pub mod ledger;
 mod load;
 pub mod repl;
@@ -43,6 +44,10 @@ pub enum Format {
     Csv,
     /// With --sales: one JSON object per sale.
     Jsonl,
+    /// With --sales: Parquet, amounts as DECIMAL(38, minor unit) (the default when
+    /// --out ends in .parquet).
+    #[cfg(feature = "parquet")]
+    Parquet,
 }
 
 /// Output format of `check`.
@@ -162,8 +167,8 @@ pub fn main() -> ExitCode {
             svg,
             batch,
         } => match batch.sales {
-            Some(_) => match ledger_format(format) {
-                Ok(out_format) => ledger::run(&file, &set, out_format, &batch),
+            Some(_) => match ledger_format(format, batch.out.as_deref()) {
+                Ok(rows) => ledger::run(&file, &set, rows, &batch),
                 Err(code) => code,
             },
             None => run(
@@ -206,10 +211,18 @@ pub fn main() -> ExitCode {
 
 /// The format of the per-sale rows of `run --sales`: `--format table` and
 /// `json` show one sale, so they are a usage error (exit 2) there.
-fn ledger_format(format: Option<Format>) -> Result<OutFormat, u8> {
+fn ledger_format(
+    format: Option<Format>,
+    out: Option<&std::path::Path>,
+) -> Result<formats::Rows, u8> {
+    let _ = out;
     match format {
-        None | Some(Format::Csv) => Ok(OutFormat::Csv),
-        Some(Format::Jsonl) => Ok(OutFormat::Jsonl),
+        #[cfg(feature = "parquet")]
+        None if out.is_some_and(formats::is_parquet) => Ok(formats::Rows::Parquet),
+        #[cfg(feature = "parquet")]
+        Some(Format::Parquet) => Ok(formats::Rows::Parquet),
+        None | Some(Format::Csv) => Ok(formats::Rows::Text(OutFormat::Csv)),
+        Some(Format::Jsonl) => Ok(formats::Rows::Text(OutFormat::Jsonl)),
         Some(f) => {
             eprintln!(
                 "error: `--format {}` shows one sale; with --sales, use `--format csv` (the default) or `--format jsonl`",
@@ -290,6 +303,11 @@ fn run(file: &std::path::Path, set: &[String], format: Format, chart: fmt_chart:
         Format::Csv => report::csv(p, &out),
         Format::Jsonl => {
             eprintln!("error: `--format jsonl` is for a sales ledger (`--sales FILE`); for one sale use `--format json`");
+            return 2;
+        }
+        #[cfg(feature = "parquet")]
+        Format::Parquet => {
+            eprintln!("error: `--format parquet` is for a sales ledger (`--sales FILE`); for one sale use `--format json`");
             return 2;
         }
     };

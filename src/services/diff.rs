@@ -738,7 +738,19 @@ pub fn sales<R: Read>(
     observer: &mut dyn DiffObserver,
 ) -> Result<SalesDiff, Box<SalesError>> {
     // The ledger is read once, through the same source as `run --sales`.
-    let mut source = LedgerReader::new(input, old, None);
+    let source = LedgerReader::new(input, old, None);
+    sales_from(old, old_inputs, new, new_inputs, source, observer)
+}
+
+/// [`sales`] from any record source (a Parquet ledger, say).
+pub fn sales_from<S: RecordSource>(
+    old: &Agreement,
+    old_inputs: &Inputs,
+    new: &Agreement,
+    new_inputs: &Inputs,
+    mut source: S,
+    observer: &mut dyn DiffObserver,
+) -> Result<SalesDiff, Box<SalesError>> {
     let header = source.header().map_err(|e| {
         fail(
             None,
@@ -844,9 +856,9 @@ pub fn sales<R: Read>(
     {
         // Repeated ids, in input order (the id and kind columns are the same
         // for both sides).
-        let dups = index.scan::<LedgerReader<'_, R>>(&batch, &ol);
+        let dups = index.scan::<S>(&batch, &ol);
         let mut dups = dups.iter().peekable();
-        LedgerReader::<'_, R>::read(&batch, &mut cells, |rec| {
+        S::read(&batch, &mut cells, |rec| {
             rows += 1;
             let dup = dups.next_if(|d| d.line == rec.line);
             let (oe, ne) = (missing(&ol, &rec), missing(&nl, &rec));

@@ -17,6 +17,8 @@
 
 pub mod field;
 pub mod ids;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod quote;
 pub mod reader;
 pub mod running;

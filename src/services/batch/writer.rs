@@ -143,7 +143,7 @@ impl<W: Write> RecordSink for LedgerWriter<W> {
 /// Writes the value an input had: money with its currency's minor-unit
 /// decimals (when exact), numbers and rates as they are, dates as ISO; in
 /// JSON as a string (a bool as itself). Does not allocate.
-fn write_value(out: &mut Vec<u8>, v: Option<Value>, json: bool) {
+pub(super) fn write_value(out: &mut Vec<u8>, v: Option<Value>, json: bool) {
     let quote = json && !matches!(v, Some(Value::Bool(_)));
     if quote {
         out.push(b'"');
