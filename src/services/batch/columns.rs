@@ -197,13 +197,7 @@ impl Columnar {
             &base,
         )
         .map_err(|e| fail(e.diagnostic))?;
-        let amounts = layout.output_columns(&agreement).amounts;
-        let amounts = amounts
-            .get(1..)
-            .unwrap_or_default()
-            .iter()
-            .map(|s| (*s).to_string())
-            .collect();
+        let amounts = amount_names(&agreement);
         let dp = agreement.program.currency.minor_unit();
         Ok(Columnar {
             agreement,
@@ -334,6 +328,24 @@ impl Columnar {
             statement: settler.statement,
         })
     }
+}
+
+/// The names of the amounts settlement gives for `agreement`: each fee and
+/// share in deduction order, then `unallocated` (what
+/// [`Columnar::amounts`] gives, whatever the columns).
+pub fn amount_names(agreement: &Agreement) -> Vec<String> {
+    let p = &agreement.program;
+    p.deductions
+        .iter()
+        .filter_map(|d| p.slots.get(d.slot).map(|s| s.name.clone()))
+        .chain(std::iter::once("unallocated".to_string()))
+        .collect()
+}
+
+/// The currency of every amount settlement gives for `agreement` (its
+/// [`minor_unit`](crate::value::Currency::minor_unit) is the scale).
+pub fn currency(agreement: &Agreement) -> crate::value::Currency {
+    agreement.program.currency
 }
 
 /// A cell of a typed column, before it becomes a ledger cell.
