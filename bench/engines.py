@@ -79,6 +79,8 @@ def main():
 
     from pyspark.sql import SparkSession
 
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+
     import splitdsl.spark
 
     t0 = time.perf_counter()

@@ -3,6 +3,8 @@
 function matches the command line's."""
 
 import csv
+import os
+import sys
 from decimal import Decimal
 
 import pyarrow as pa
@@ -18,6 +20,10 @@ def spark():
     pyspark = pytest.importorskip("pyspark")
     from pyspark.sql import SparkSession
 
+    # The Python workers run this interpreter (the venv with the wheel and
+    # pyarrow), not whatever `python3` is first on PATH.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     s = (SparkSession.builder.master("local[2]").appName("splitdsl-tests")
          .config("spark.ui.enabled", "false")
          .config("spark.sql.shuffle.partitions", "2")
