@@ -24,6 +24,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 import splitdsl
+import splitdsl.spark
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
@@ -81,7 +82,6 @@ def main():
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
-    import splitdsl.spark
 
     t0 = time.perf_counter()
     spark = (SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false")
