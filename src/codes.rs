@@ -407,6 +407,8 @@ registry! {
         "Reading the ledger failed, or a record is too long (an unclosed quote?).";
     BATCH_RUNNING_COLUMN = "splitdsl::batch::running_column",
         "A ledger column has the name of a running total: the running total is computed from the earlier rows, so a column cannot set it. Rename the column (or drop it).";
+    BATCH_RUNNING_NOT_GIVEN = "splitdsl::batch::running_not_given",
+        "Settling typed columns (an engine's batch, the Python package): a running total of the agreement has no column. An engine computes running totals itself (a window sum over the earlier rows) and passes each as the column of its name.";
     BATCH_THOUSANDS_SEPARATOR = "splitdsl::batch::thousands_separator",
         "A number cell has thousands separators (`1,000.00`, `1.000,00`), or a point that may be one (`1.000` in a `;`-separated ledger with decimal commas). Write the number without them: `1000.00` (or `1000,00` with `;`).";
     BATCH_TOO_PRECISE = "splitdsl::batch::too_precise",

@@ -63,6 +63,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             // the JSON contract's structs), below every renderer.
             "summary",
             "batch",
+            "batch::columns",
             "batch::field",
             "batch::ids",
             "batch::quote",

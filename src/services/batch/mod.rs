@@ -15,6 +15,7 @@
 //! the workers in the same order, so no reordering buffer is needed; the
 //! bounded channels give back-pressure in both directions.
 
+pub mod columns;
 pub mod field;
 pub mod ids;
 #[cfg(feature = "parquet")]
