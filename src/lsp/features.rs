@@ -386,14 +386,7 @@ pub(super) fn completion(
 ) -> R<Option<lt::CompletionResponse>> {
     let (doc, at) = at(s, &p.text_document_position)?;
     let before = doc.text().get(..at).unwrap_or("");
-    // After the last character that is not part of a name (it may be
-    // several bytes long: `é`).
-    let word_start = before
-        .char_indices()
-        .rev()
-        .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_'))
-        .map_or(0, |(i, c)| i + c.len_utf8());
-    let prefix = &before[word_start..];
+    let prefix = crate::document::word_before(doc.text(), at);
     // No completion inside a comment or a quoted text.
     let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
     if line.contains('#') || line.matches('"').count() % 2 == 1 {

@@ -489,15 +489,7 @@ impl Document {
     /// statement at `offset` defines (a name cannot use itself).
     pub fn completions(&self, offset: usize) -> Vec<&Symbol> {
         let offset = offset.min(self.text.len());
-        let before = self.text.get(..offset).unwrap_or("");
-        // After the last character that is not part of a name (it may be
-        // several bytes long: `é`; `i + 1` would cut it).
-        let word_start = before
-            .char_indices()
-            .rev()
-            .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_'))
-            .map_or(0, |(i, c)| i + c.len_utf8());
-        let prefix = &before[word_start..];
+        let prefix = word_before(&self.text, offset);
         let mut out: Vec<&Symbol> = self
             .names
             .symbols()
@@ -537,4 +529,17 @@ fn cut_and_parse(text: &str, from: usize, to: usize) -> Vec<Segment> {
             }
         })
         .collect()
+}
+
+/// The part of a name that ends at `offset` in `text` (empty when the
+/// character before it is not part of a name): what a completion extends.
+/// Found by characters, so a name after `é` is not cut inside it.
+pub fn word_before(text: &str, offset: usize) -> &str {
+    let before = text.get(..offset.min(text.len())).unwrap_or("");
+    let word_start = before
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    &before[word_start..]
 }
