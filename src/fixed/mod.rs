@@ -48,35 +48,9 @@ const MAX_SCALE: u32 = 28;
 /// The scale a number input is read at (more decimals: the sale falls back).
 const NUMBER_INPUT_SCALE: u32 = 4;
 
-/// How a value is rounded to a step.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Mode {
-    HalfUp,
-    HalfEven,
-    HalfDown,
-    Up,
-    Down,
-    Floor,
-    Ceiling,
-}
-
-impl Mode {
-    fn of(r: Rounding) -> Mode {
-        match r {
-            Rounding::HalfUp => Mode::HalfUp,
-            Rounding::HalfEven => Mode::HalfEven,
-            Rounding::HalfDown => Mode::HalfDown,
-            Rounding::Up => Mode::Up,
-            Rounding::Down => Mode::Down,
-            Rounding::Floor => Mode::Floor,
-            Rounding::Ceiling => Mode::Ceiling,
-        }
-    }
-}
-
 /// `m / d` (d > 0, a power of ten) rounded with `mode`.
 #[inline]
-fn div_round(m: i64, d: i64, mode: Mode) -> i64 {
+fn div_round(m: i64, d: i64, mode: Rounding) -> i64 {
     let q = m / d;
     let r = m % d;
     if r == 0 {
@@ -86,37 +60,37 @@ fn div_round(m: i64, d: i64, mode: Mode) -> i64 {
     let twice = r.unsigned_abs() * 2;
     let d = d.unsigned_abs();
     match mode {
-        Mode::Down => q,
-        Mode::Up => away,
-        Mode::Floor => {
+        Rounding::Down => q,
+        Rounding::Up => away,
+        Rounding::Floor => {
             if m < 0 {
                 q - 1
             } else {
                 q
             }
         }
-        Mode::Ceiling => {
+        Rounding::Ceiling => {
             if m > 0 {
                 q + 1
             } else {
                 q
             }
         }
-        Mode::HalfUp => {
+        Rounding::HalfUp => {
             if twice >= d {
                 away
             } else {
                 q
             }
         }
-        Mode::HalfDown => {
+        Rounding::HalfDown => {
             if twice > d {
                 away
             } else {
                 q
             }
         }
-        Mode::HalfEven => {
+        Rounding::HalfEven => {
             if twice > d || (twice == d && q % 2 != 0) {
                 away
             } else {
@@ -158,7 +132,7 @@ enum Ins {
     /// `dst = clamp(a, lo, hi)`; gives up when lo > hi.
     Clamp(Reg, Reg, Reg, Reg),
     /// `dst = round(a / d)` with the mode (`d` a power of ten).
-    Round(Reg, Reg, i64, Mode),
+    Round(Reg, Reg, i64, Rounding),
 }
 
 /// What the compiler knows of a register: its kind and scale.
@@ -493,9 +467,9 @@ impl Compiler<'_> {
             }
             Builtin::Round | Builtin::Floor | Builtin::Ceil if vals.len() == 1 => {
                 let mode = match f {
-                    Builtin::Floor => Mode::Floor,
-                    Builtin::Ceil => Mode::Ceiling,
-                    _ => Mode::of(self.p.rounding),
+                    Builtin::Floor => Rounding::Floor,
+                    Builtin::Ceil => Rounding::Ceiling,
+                    _ => self.p.rounding,
                 };
                 let dp = match first.1 {
                     Kind::Money(c, _) => c.minor_unit(),
@@ -508,7 +482,7 @@ impl Compiler<'_> {
     }
 
     /// `v` rounded to `dp` decimals with `mode`, at scale `dp`.
-    fn round(&mut self, v: (Reg, Kind), dp: u32, mode: Mode) -> C<Reg> {
+    fn round(&mut self, v: (Reg, Kind), dp: u32, mode: Rounding) -> C<Reg> {
         let s = v.1.scale();
         if s <= dp {
             return self.rescale(v.0, v.1, dp);
@@ -628,7 +602,7 @@ impl Fixed {
                                 }
                                 // The rounded amount, at the minor unit.
                                 let reg =
-                                    c.round((code.out, code.kind), dp, Mode::of(p.rounding))?;
+                                    c.round((code.out, code.kind), dp, p.rounding)?;
                                 // `round` may give the formula's own register
                                 // (already at the minor unit, perhaps a
                                 // constant): with a `when`, copy it into its

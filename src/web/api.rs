@@ -63,17 +63,24 @@ fn no_agreement() -> Response {
     )
 }
 
+/// Whether `name` is an input of `a` (a page's override may name one the
+/// text no longer has).
+fn is_input(a: &Agreement, name: &str) -> bool {
+    a.program.slot(name).is_some_and(|i| {
+        a.program
+            .slots
+            .get(i)
+            .is_some_and(|s| s.kind == SlotKind::Input)
+    })
+}
+
 /// The evaluator's inputs with the page's overrides, set exactly as
 /// `run --set NAME=VALUE` sets them; the overrides that fail, by name.
 fn inputs_of(a: &Agreement, overrides: &Overrides) -> (Inputs, BTreeMap<String, String>) {
     let mut inputs = a.raw_inputs();
     let mut errors = BTreeMap::new();
     for (name, value) in overrides {
-        let is_input = a
-            .program
-            .slot(name)
-            .is_some_and(|s| a.program.slots[s].kind == SlotKind::Input);
-        if !is_input {
+        if !is_input(a, name) {
             // An override of a name the text no longer has as an input.
             continue;
         }
@@ -441,11 +448,7 @@ fn session(a: &Agreement, overrides: &Overrides) -> Result<Session, Box<Response
         ))
     })?;
     for (name, value) in overrides {
-        let is_input = a
-            .program
-            .slot(name)
-            .is_some_and(|i| a.program.slots[i].kind == SlotKind::Input);
-        if !is_input {
+        if !is_input(a, name) {
             continue;
         }
         let reply = s.handle(&format!("set {name} = {value}"));
