@@ -8,13 +8,23 @@
 //! line numbers and 10–20 bytes of hash table per id, plus the slack of
 //! growing them (a peak RSS of some 60 MiB for a million ids of 8
 //! characters). A ledger without an id column needs none.
+//!
+//! Most ledgers list their sales in the order they happened, and their ids
+//! grow with time (`HP1771…`, `S0000001`, `10`, `11`): an id greater than
+//! every id before it (shorter first, then byte by byte) cannot have been
+//! seen, so it is appended to a sorted run without touching the hash table
+//! — no random access into a table of a million ids a row. An id that is
+//! not (a refund, a sale out of order) is looked up by binary search in the
+//! run, then in the table, where it is inserted if new.
 
 use super::field::trim;
 use super::reader::Dup;
 use super::settle::Layout;
 use super::source::{Cells, RecordSource};
 use super::statement::{Kind, Orphan};
+use hashbrown::hash_table::Entry as Slot;
 use hashbrown::{DefaultHashBuilder, HashTable};
+use std::cmp::Ordering;
 use std::hash::BuildHasher;
 
 /// One id: where its bytes start, the line of its sale and of its reversal
@@ -49,7 +59,25 @@ pub struct IdIndex {
     table: HashTable<u64>,
     entries: Vec<Entry>,
     arena: Vec<u8>,
+    /// The entries that were each greater than every id before them, in
+    /// order (so sorted): found by binary search, not in `table`.
+    run: Vec<u32>,
+    /// The entry of the greatest id so far.
+    max: Option<u32>,
     cells: Cells,
+}
+
+/// The order of the sorted run: shorter ids first, then byte by byte (so
+/// `9 < 10`, and `S0000009 < S0000010`).
+fn order(a: &[u8], b: &[u8]) -> Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
+
+/// The bytes of entry `i`.
+fn id_of<'a>(entries: &[Entry], arena: &'a [u8], i: usize) -> &'a [u8] {
+    let start = entries.get(i).map_or(0, |e| e.start as usize);
+    let end = entries.get(i + 1).map_or(arena.len(), |e| e.start as usize);
+    arena.get(start..end).unwrap_or_default()
 }
 
 impl IdIndex {
@@ -61,49 +89,8 @@ impl IdIndex {
     /// Records that `kind` of `id` is at `line`; the line of the row it
     /// repeats, if any.
     pub fn see(&mut self, id: &[u8], kind: Kind, line: u64) -> Option<u64> {
-        let IdIndex {
-            state,
-            table,
-            entries,
-            arena,
-            ..
-        } = self;
-        // A table slot holds a 32-bit fingerprint of the id and the id's
-        // index; the table hashes the fingerprint alone, so that growing the
-        // table never reads the ids again (that was most of its cost).
-        let full = state.hash_one(id);
-        let print = (full ^ (full >> 32)) as u32;
-        let found = table
-            .find(slot_hash(print), |&slot| {
-                slot_print(slot) == print && {
-                    let i = slot_index(slot);
-                    let start = entries.get(i).map_or(0, |e| e.start as usize);
-                    let end = entries.get(i + 1).map_or(arena.len(), |e| e.start as usize);
-                    arena.get(start..end) == Some(id)
-                }
-            })
-            .copied();
-        let index = match found {
-            Some(slot) => slot_index(slot),
-            None => {
-                // More than 4 billion ids: stop looking (memory would run out first).
-                let Ok(i) = u32::try_from(entries.len()) else {
-                    return None;
-                };
-                entries.push(Entry {
-                    start: arena.len() as u64,
-                    ..Entry::default()
-                });
-                arena.extend_from_slice(id);
-                table.insert_unique(
-                    slot_hash(print),
-                    (u64::from(print) << 32) | u64::from(i),
-                    |&slot| slot_hash(slot_print(slot)),
-                );
-                i as usize
-            }
-        };
-        let e = entries.get_mut(index)?;
+        let index = self.index_of(id)?;
+        let e = self.entries.get_mut(index)?;
         match kind {
             Kind::Sale if e.sale != 0 => Some(e.sale),
             Kind::Sale => {
@@ -116,6 +103,58 @@ impl IdIndex {
                 None
             }
         }
+    }
+
+    /// The entry of `id`, added if new; `None` past 4 billion ids (memory
+    /// would run out first).
+    fn index_of(&mut self, id: &[u8]) -> Option<usize> {
+        let IdIndex {
+            state,
+            table,
+            entries,
+            arena,
+            run,
+            max,
+            ..
+        } = self;
+        let next = u32::try_from(entries.len()).ok()?;
+        let greatest = match *max {
+            None => true,
+            Some(m) => order(id, id_of(entries, arena, m as usize)) == Ordering::Greater,
+        };
+        if !greatest {
+            // Seen in the sorted run?
+            if let Ok(k) = run.binary_search_by(|&i| order(id_of(entries, arena, i as usize), id)) {
+                return run.get(k).map(|&i| i as usize);
+            }
+        }
+        // A table slot holds a 32-bit fingerprint of the id and the id's
+        // index; the table hashes the fingerprint alone, so that growing the
+        // table never reads the ids again (that was most of its cost).
+        if !greatest {
+            let full = state.hash_one(id);
+            let print = (full ^ (full >> 32)) as u32;
+            let slot = table.entry(
+                slot_hash(print),
+                |&slot| slot_print(slot) == print && id_of(entries, arena, slot_index(slot)) == id,
+                |&slot| slot_hash(slot_print(slot)),
+            );
+            match slot {
+                Slot::Occupied(o) => return Some(slot_index(*o.get())),
+                Slot::Vacant(v) => {
+                    v.insert((u64::from(print) << 32) | u64::from(next));
+                }
+            }
+        } else {
+            run.push(next);
+            *max = Some(next);
+        }
+        entries.push(Entry {
+            start: arena.len() as u64,
+            ..Entry::default()
+        });
+        arena.extend_from_slice(id);
+        Some(next as usize)
     }
 
     /// The rows of `batch` whose id was seen before (in this batch or an
@@ -210,5 +249,65 @@ mod tests {
                 (7, "S3".into(), Kind::Chargeback)
             ]
         );
+    }
+
+    /// Ids in every order (sorted runs, reversed, shuffled, of varying
+    /// length, refunds before and after their sale) give what a plain map
+    /// of id → (sale line, reversal line) gives.
+    #[test]
+    fn same_answers_as_a_map_in_any_order() {
+        use std::collections::HashMap;
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut rand = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for round in 0..6 {
+            let mut ix = IdIndex::new();
+            let mut model: HashMap<Vec<u8>, (u64, u64)> = HashMap::new();
+            for line in 1..3_000u64 {
+                let n = match round {
+                    0 => line,                      // sorted
+                    1 => 5_000 - line,              // reversed
+                    2 => rand() % 700,              // shuffled, many repeats
+                    3 => line / 3,                  // sorted with repeats
+                    4 => line + (rand() % 5) * 100, // mostly sorted
+                    _ => rand() % 5_000,            // shuffled
+                };
+                let id = if round == 5 && n % 2 == 0 {
+                    format!("{n}") // numbers of varying length beside `S…`
+                } else {
+                    format!("S{n}")
+                };
+                let kind = match rand() % 5 {
+                    0 => Kind::Refund,
+                    1 => Kind::Chargeback,
+                    _ => Kind::Sale,
+                };
+                let m = model.entry(id.clone().into_bytes()).or_default();
+                let want = match kind {
+                    Kind::Sale if m.0 != 0 => Some(m.0),
+                    Kind::Sale => {
+                        m.0 = line;
+                        None
+                    }
+                    _ if m.1 != 0 => Some(m.1),
+                    _ => {
+                        m.1 = line;
+                        None
+                    }
+                };
+                assert_eq!(
+                    ix.see(id.as_bytes(), kind, line),
+                    want,
+                    "round {round}, line {line}, {id}"
+                );
+            }
+            let orphans = ix.orphans().len();
+            let want = model.values().filter(|m| m.0 == 0 && m.1 != 0).count();
+            assert_eq!(orphans, want, "round {round}");
+        }
     }
 }
