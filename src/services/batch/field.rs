@@ -183,6 +183,17 @@ pub fn parse_cell(
         ));
     }
     let numeric = matches!(ty, Ty::Money(_) | Ty::Number | Ty::Rate(..));
+    // The common case first: a plain decimal has no comma and at most one
+    // point, so the look below would pass it through unchanged.
+    if numeric && !numbers.decimal_comma {
+        if let Some(d) = parse_plain_decimal(text) {
+            return match ty {
+                Ty::Money(c) => money(d, c, column, is_price),
+                Ty::Rate(a, b) => Ok(Value::Rate(d, a, b)),
+                _ => Ok(Value::Number(d)),
+            };
+        }
+    }
     let mut buf = [0u8; COMMA_BUF];
     let long;
     let original = text;

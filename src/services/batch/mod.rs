@@ -18,6 +18,7 @@
 pub mod columns;
 pub mod field;
 pub mod ids;
+pub mod json;
 #[cfg(feature = "parquet")]
 pub mod parquet;
 pub mod quote;

@@ -4,13 +4,11 @@
 //! and newlines) and JSON Lines.
 
 use super::field::{trim, Numbers};
+use super::json::{json_keys, json_value, split_json, with_id_and_kind};
 use super::source::Record as SaleRecord;
 use super::source::{Cells, Columns, Header, HeaderError, RecordError, RecordSource};
 use crate::agreement::Agreement;
 use crate::diag::Diagnostic;
-use serde::de::{Deserializer, MapAccess, Visitor};
-use serde_json::value::RawValue;
-use std::fmt;
 use std::io::{ErrorKind, Read};
 use std::sync::Arc;
 
@@ -410,18 +408,27 @@ pub struct SyntaxError {
 /// fields before the bad one are kept.
 pub fn split_csv(rec: &[u8], delim: u8, fields: &mut Fields) -> Result<(), SyntaxError> {
     fields.clear();
-    if memchr::memchr(b'"', rec).is_none() {
-        // The common case: no quoting, every delimiter separates.
-        fields.buf.extend_from_slice(rec);
-        let mut start = 0;
-        for comma in memchr::memchr_iter(delim, rec) {
-            fields.bounds.push((start, comma));
-            start = comma + 1;
+    // The common case: no quoting, every delimiter separates. One pass over
+    // the bytes (a ledger record is short: a loop beats a `memchr` call a
+    // field); a quote sends the record to the quoting loop below.
+    let mut start = 0;
+    let mut plain = true;
+    for (i, &b) in rec.iter().enumerate() {
+        if b == delim {
+            fields.bounds.push((start, i));
+            start = i + 1;
+        } else if b == b'"' {
+            plain = false;
+            break;
         }
+    }
+    if plain {
+        fields.buf.extend_from_slice(rec);
         fields.bounds.push((start, rec.len()));
         fields.spans.extend_from_slice(&fields.bounds);
         return Ok(());
     }
+    fields.bounds.clear();
     let mut i = 0;
     loop {
         let start = i;
@@ -484,152 +491,6 @@ pub fn split_csv(rec: &[u8], delim: u8, fields: &mut Fields) -> Result<(), Synta
             i = end + 1;
         }
     }
-}
-
-/// One JSON object's entries, in order, with their raw values.
-struct Entries<'a>(Vec<(String, &'a RawValue)>);
-
-impl<'de> serde::Deserialize<'de> for Entries<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Entries<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut v = Vec::new();
-                while let Some((k, raw)) = map.next_entry::<String, &'de RawValue>()? {
-                    v.push((k, raw));
-                }
-                Ok(Entries(v))
-            }
-        }
-        d.deserialize_map(V)
-    }
-}
-
-/// The keys of a JSON Lines record, in order (for the header).
-/// A key given twice counts once (the line itself is then rejected as a row).
-pub fn json_keys(rec: &[u8]) -> Result<Vec<String>, SyntaxError> {
-    let entries = parse_json(rec)?;
-    let mut keys: Vec<String> = Vec::with_capacity(entries.0.len());
-    for (k, _) in entries.0 {
-        if !keys.contains(&k) {
-            keys.push(k);
-        }
-    }
-    Ok(keys)
-}
-
-fn parse_json(rec: &[u8]) -> Result<Entries<'_>, SyntaxError> {
-    serde_json::from_slice::<Entries<'_>>(rec).map_err(|e| SyntaxError {
-        code: crate::codes::BATCH_BAD_JSON,
-        message: format!("not a JSON object: {e}"),
-        span: (0, rec.len()),
-        help: Some(
-            "write one JSON object per line, e.g. {\"sale_id\": \"S1\", \"price\": \"100.00\"}"
-                .into(),
-        ),
-    })
-}
-
-/// Splits a JSON Lines record into the fields named by `columns`: an extra
-/// key, a key given twice, or a missing key that is not `optional` (a
-/// missing optional key reads as an empty cell) is an error.
-pub fn split_json(
-    rec: &[u8],
-    columns: &[String],
-    optional: &[bool],
-    fields: &mut Fields,
-) -> Result<(), SyntaxError> {
-    fields.clear();
-    let entries = parse_json(rec)?;
-    let base = rec.as_ptr() as usize;
-    let span_of = |raw: &RawValue| {
-        let s = raw.get();
-        let start = (s.as_ptr() as usize).saturating_sub(base);
-        (start, start + s.len())
-    };
-    for (n, (k, raw)) in entries.0.iter().enumerate() {
-        if !columns.iter().any(|c| c == k) {
-            return Err(SyntaxError {
-                code: crate::codes::BATCH_COLUMN_COUNT,
-                message: format!("the key `{k}` is not a column of the first line"),
-                span: span_of(raw),
-                help: Some(format!(
-                    "every line has the keys of the first line: {}",
-                    columns.join(", ")
-                )),
-            });
-        }
-        if entries.0.iter().take(n).any(|(first, _)| first == k) {
-            return Err(SyntaxError {
-                code: crate::codes::BATCH_DUPLICATE_KEY,
-                message: format!("the key `{k}` is given twice"),
-                span: span_of(raw),
-                help: Some("give every key once: which of the two values is meant?".into()),
-            });
-        }
-    }
-    for (i, c) in columns.iter().enumerate() {
-        let Some((_, raw)) = entries.0.iter().find(|(k, _)| k == c) else {
-            if optional.get(i).copied().unwrap_or(false) {
-                fields.push_text(b"", (0, 0));
-                continue;
-            }
-            return Err(SyntaxError {
-                code: crate::codes::BATCH_MISSING_COLUMN,
-                message: format!("the key `{c}` is missing"),
-                span: (0, rec.len()),
-                help: Some(format!(
-                    "every line has the keys of the first line, but for inputs with a default: {}",
-                    columns.join(", ")
-                )),
-            });
-        };
-        let text = raw.get();
-        if text.starts_with('"') {
-            let s: String = serde_json::from_str(text).map_err(|e| SyntaxError {
-                code: crate::codes::BATCH_BAD_JSON,
-                message: format!("bad JSON string: {e}"),
-                span: span_of(raw),
-                help: None,
-            })?;
-            fields.push_text(s.as_bytes(), span_of(raw));
-        } else if text == "null" {
-            fields.push_text(b"", span_of(raw));
-        } else {
-            fields.push_json(text.as_bytes(), span_of(raw));
-        }
-    }
-    Ok(())
-}
-
-/// The value of `key` in a JSON Lines record, as text (a string unquoted,
-/// anything else as its JSON), whatever else is wrong with the record;
-/// `None` when it is not a JSON object or has no such key.
-pub fn json_value(rec: &[u8], key: &str) -> Option<String> {
-    let [v] = json_values(rec, [Some(key)])?;
-    v
-}
-
-/// The values of `keys` in a JSON Lines record (see [`json_value`]), with
-/// one parse; `None` when it is not a JSON object.
-pub fn json_values<const N: usize>(
-    rec: &[u8],
-    keys: [Option<&str>; N],
-) -> Option<[Option<String>; N]> {
-    let entries = parse_json(rec).ok()?;
-    Some(keys.map(|key| {
-        let (_, raw) = entries.0.iter().find(|(k, _)| Some(k.as_str()) == key)?;
-        let text = raw.get();
-        if text.starts_with('"') {
-            serde_json::from_str(text).ok()
-        } else {
-            Some(text.to_string())
-        }
-    }))
 }
 
 /// The delimiter that splits `header` into the most names the agreement
@@ -862,15 +723,11 @@ impl<R: Read> RecordSource for LedgerReader<'_, R> {
                 }
                 SalesFormat::Jsonl => {
                     let name = |i: Option<usize>| i.and_then(|i| how.names.get(i));
-                    let keys = [name(Some(id_col)), name(kind_col)].map(|n| n.map(String::as_str));
-                    let Some([Some(id), kind]) = json_values(rec.bytes, keys) else {
+                    let Some(id) = name(Some(id_col)) else {
                         continue;
                     };
-                    each(
-                        rec.line,
-                        id.as_bytes(),
-                        kind.as_deref().unwrap_or_default().as_bytes(),
-                    );
+                    let kind = name(kind_col).map(String::as_str);
+                    with_id_and_kind(rec.bytes, id, kind, |id, kind| each(rec.line, id, kind));
                 }
             }
         }
