@@ -52,15 +52,140 @@ impl<'de> serde::Deserialize<'de> for Key<'de> {
 
 /// Reads one object, calling `each(key, span of the raw value)` for every
 /// entry in order; an error when the line is not one JSON object.
-fn entries<F: FnMut(&str, (usize, usize))>(
-    rec: &[u8],
-    each: F,
-) -> Result<(), SyntaxError> {
+///
+/// A flat line of plain text (what ledgers hold) is read by [`flat`], on
+/// bytes; any other line by serde_json. Both give the same entries.
+fn entries<F: FnMut(&[u8], (usize, usize))>(rec: &[u8], mut each: F) -> Result<(), SyntaxError> {
+    let mut found: [Found; STACK] = [((0, 0), (0, 0)); STACK];
+    if let Some(n) = flat(rec, &mut found) {
+        for &((ka, kb), value) in found.iter().take(n) {
+            each(rec.get(ka..kb).unwrap_or_default(), value);
+        }
+        return Ok(());
+    }
+    entries_serde(rec, each)
+}
+
+/// Reads a line that is a flat JSON object of at most [`STACK`] entries
+/// whose keys and strings are printable ASCII without escapes and whose
+/// values are strings, numbers, `true`, `false` or `null`: the spans of
+/// each key (inside its quotes) and raw value, and how many. `None` for
+/// anything else — not necessarily bad JSON: serde_json decides.
+fn flat(rec: &[u8], out: &mut [Found; STACK]) -> Option<usize> {
+    let ws = |i: &mut usize| {
+        while matches!(rec.get(*i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            *i += 1;
+        }
+    };
+    // A string from its opening quote at `i`: the span inside the quotes.
+    let string = |i: &mut usize| -> Option<(usize, usize)> {
+        if rec.get(*i) != Some(&b'"') {
+            return None;
+        }
+        let start = *i + 1;
+        let mut j = start;
+        loop {
+            match *rec.get(j)? {
+                b'"' => break,
+                b'\\' => return None,
+                0x20..=0x7E => j += 1,
+                _ => return None,
+            }
+        }
+        *i = j + 1;
+        Some((start, j))
+    };
+    let digits = |i: &mut usize| -> usize {
+        let from = *i;
+        while rec.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i - from
+    };
+    let mut i = 0;
+    ws(&mut i);
+    if rec.get(i) != Some(&b'{') {
+        return None;
+    }
+    i += 1;
+    ws(&mut i);
+    let mut n = 0;
+    if rec.get(i) == Some(&b'}') {
+        i += 1;
+    } else {
+        loop {
+            let key = string(&mut i)?;
+            ws(&mut i);
+            if rec.get(i) != Some(&b':') {
+                return None;
+            }
+            i += 1;
+            ws(&mut i);
+            let start = i;
+            match *rec.get(i)? {
+                b'"' => {
+                    string(&mut i)?;
+                }
+                b't' if rec.get(i..i + 4) == Some(b"true") => i += 4,
+                b'f' if rec.get(i..i + 5) == Some(b"false") => i += 5,
+                b'n' if rec.get(i..i + 4) == Some(b"null") => i += 4,
+                b'-' | b'0'..=b'9' => {
+                    // -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+                    if rec.get(i) == Some(&b'-') {
+                        i += 1;
+                    }
+                    match rec.get(i) {
+                        Some(b'0') => i += 1,
+                        Some(b'1'..=b'9') => {
+                            digits(&mut i);
+                        }
+                        _ => return None,
+                    }
+                    if rec.get(i) == Some(&b'.') {
+                        i += 1;
+                        if digits(&mut i) == 0 {
+                            return None;
+                        }
+                    }
+                    if matches!(rec.get(i), Some(b'e' | b'E')) {
+                        i += 1;
+                        if matches!(rec.get(i), Some(b'+' | b'-')) {
+                            i += 1;
+                        }
+                        if digits(&mut i) == 0 {
+                            return None;
+                        }
+                    }
+                }
+                _ => return None,
+            }
+            *out.get_mut(n)? = (key, (start, i));
+            n += 1;
+            ws(&mut i);
+            match rec.get(i) {
+                Some(b',') => {
+                    i += 1;
+                    ws(&mut i);
+                }
+                Some(b'}') => {
+                    i += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    ws(&mut i);
+    (i == rec.len()).then_some(n)
+}
+
+/// [`entries`] by serde_json.
+fn entries_serde<F: FnMut(&[u8], (usize, usize))>(rec: &[u8], each: F) -> Result<(), SyntaxError> {
     struct Seed<F> {
         base: usize,
         each: F,
     }
-    impl<'de, F: FnMut(&str, (usize, usize))> Visitor<'de> for Seed<F> {
+    impl<'de, F: FnMut(&[u8], (usize, usize))> Visitor<'de> for Seed<F> {
         type Value = ();
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("a JSON object")
@@ -70,12 +195,12 @@ fn entries<F: FnMut(&str, (usize, usize))>(
                 let raw: &'de RawValue = map.next_value()?;
                 let s = raw.get();
                 let start = (s.as_ptr() as usize).saturating_sub(self.base);
-                (self.each)(key.as_str(), (start, start + s.len()));
+                (self.each)(key.as_str().as_bytes(), (start, start + s.len()));
             }
             Ok(())
         }
     }
-    impl<'de, F: FnMut(&str, (usize, usize))> DeserializeSeed<'de> for Seed<F> {
+    impl<'de, F: FnMut(&[u8], (usize, usize))> DeserializeSeed<'de> for Seed<F> {
         type Value = ();
         fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
             d.deserialize_map(self)
@@ -104,7 +229,9 @@ fn entries<F: FnMut(&str, (usize, usize))>(
 /// parser accepted but cannot decode (not expected).
 fn text(raw: &[u8]) -> Option<Cow<'_, [u8]>> {
     match raw {
-        [b'"', inner @ .., b'"'] if !inner.contains(&b'\\') => Some(Cow::Borrowed(inner)),
+        [b'"', inner @ .., b'"'] if !inner.contains(&b'\\') => {
+            Some(Cow::Borrowed(inner))
+        }
         [b'"', ..] => serde_json::from_slice::<String>(raw)
             .ok()
             .map(|s| Cow::Owned(s.into_bytes())),
@@ -117,15 +244,18 @@ fn text(raw: &[u8]) -> Option<Cow<'_, [u8]>> {
 pub fn json_keys(rec: &[u8]) -> Result<Vec<String>, SyntaxError> {
     let mut keys: Vec<String> = Vec::new();
     entries(rec, |k, _| {
-        if !keys.iter().any(|x| x == k) {
-            keys.push(k.to_owned());
+        if !keys.iter().any(|x| x.as_bytes() == k) {
+            keys.push(String::from_utf8_lossy(k).into_owned());
         }
     })?;
     Ok(keys)
 }
 
+/// Where an entry's key (inside its quotes) and raw value are in a line.
+type Found = ((usize, usize), (usize, usize));
+
 /// The columns of a line a stack array holds (more take a vector).
-const STACK: usize = 32;
+const STACK: usize = 16;
 
 /// Splits a JSON Lines record into the fields named by `columns`: an extra
 /// key, a key given twice, or a missing key that is not `optional` (a
@@ -153,8 +283,9 @@ pub fn split_json(
         if wrong.is_some() {
             return;
         }
-        match columns.iter().position(|c| c == k) {
+        match columns.iter().position(|c| c.as_bytes() == k) {
             None => {
+                let k = String::from_utf8_lossy(k);
                 wrong = Some(SyntaxError {
                     code: crate::codes::BATCH_COLUMN_COUNT,
                     message: format!("the key `{k}` is not a column of the first line"),
@@ -168,6 +299,7 @@ pub fn split_json(
             Some(i) => match at.get_mut(i) {
                 Some(slot @ None) => *slot = Some(span),
                 _ => {
+                    let k = String::from_utf8_lossy(k);
                     wrong = Some(SyntaxError {
                         code: crate::codes::BATCH_DUPLICATE_KEY,
                         message: format!("the key `{k}` is given twice"),
@@ -235,7 +367,7 @@ fn json_spans<const N: usize>(
     let mut found = [None; N];
     entries(rec, |k, span| {
         for (key, slot) in keys.iter().zip(found.iter_mut()) {
-            if slot.is_none() && *key == Some(k) {
+            if slot.is_none() && key.map(str::as_bytes) == Some(k) {
                 *slot = Some(span);
             }
         }
@@ -373,5 +505,93 @@ mod tests {
             json_keys(rec).map_err(|e| e.message),
             Ok(vec!["id".into(), "kind".into(), "n".into()])
         );
+    }
+
+    /// Every line the byte reader accepts, serde_json accepts with the same
+    /// entries (keys and value spans), whatever the line: generated objects
+    /// of every kind of value and spacing, some of them cut or with a byte
+    /// changed.
+    #[test]
+    fn flat_reader_agrees_with_serde_json() {
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, TestRunner};
+        let key = prop_oneof![4 => "[a-z_]{0,5}", 1 => "[a-z_ \"\\\\é]{0,5}"];
+        let value = prop_oneof![
+            2 => "[ -~é]{0,8}".prop_map(|s| serde_json::to_string(&s).unwrap_or_default()),
+            4 => "-?[0-9]{0,3}(\\.[0-9]{0,2})?([eE][+-]?[0-9]{0,2})?",
+            1 => Just("true".to_string()),
+            1 => Just("false".to_string()),
+            1 => Just("null".to_string()),
+            1 => Just("nul".to_string()),
+            1 => Just("[1, 2]".to_string()),
+            1 => Just("{\"a\": 1}".to_string()),
+            1 => Just("\"tab\there\"".to_string()),
+        ];
+        let space = "[ \t\r\n]{0,2}";
+        let entry = (key, space, value, space);
+        let line = (
+            proptest::collection::vec(entry, 0..6),
+            space,
+            0usize..5,
+            any::<usize>(),
+            any::<u8>(),
+        );
+        let mut runner = TestRunner::new(Config {
+            cases: 3000,
+            failure_persistence: None,
+            ..Config::default()
+        });
+        let result = runner.run(&line, |(entries, lead, change, at, byte)| {
+            let body: Vec<String> = entries
+                .iter()
+                .map(|(k, s1, v, s2)| {
+                    format!(
+                        "{}{s1}:{s2}{v}",
+                        serde_json::to_string(k).unwrap_or_default()
+                    )
+                })
+                .collect();
+            let mut text = format!("{lead}{{{}}}", body.join(", ")).into_bytes();
+            match change {
+                1 if !text.is_empty() => {
+                    let at = at % text.len();
+                    text.truncate(at);
+                }
+                2 if !text.is_empty() => {
+                    let at = at % text.len();
+                    if let Some(b) = text.get_mut(at) {
+                        *b = byte;
+                    }
+                }
+                _ => {}
+            }
+            let mut found = [((0, 0), (0, 0)); STACK];
+            if let Some(n) = flat(&text, &mut found) {
+                let mut by_serde = Vec::new();
+                let ok = entries_serde(&text, |k, v| {
+                    by_serde.push((String::from_utf8_lossy(k).into_owned(), v))
+                })
+                .is_ok();
+                prop_assert!(
+                    ok,
+                    "serde_json refuses {:?}",
+                    String::from_utf8_lossy(&text)
+                );
+                let by_flat: Vec<(String, (usize, usize))> = found
+                    .iter()
+                    .take(n)
+                    .map(|&((a, b), v)| {
+                        (
+                            String::from_utf8_lossy(text.get(a..b).unwrap_or_default())
+                                .into_owned(),
+                            v,
+                        )
+                    })
+                    .collect();
+                prop_assert_eq!(by_flat, by_serde, "{:?}", String::from_utf8_lossy(&text));
+            }
+            Ok(())
+        });
+        assert!(result.is_ok(), "{result:?}");
     }
 }
