@@ -93,6 +93,14 @@ const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 /// Writes `units × 10^-dp` with exactly `dp` decimals (`1040, 2` → `10.40`),
 /// without allocating.
 pub fn write_units(out: &mut Vec<u8>, units: i128, dp: u32) {
+    if dp == 2 {
+        if let Ok(v) = u64::try_from(units.unsigned_abs()) {
+            if v < 1_000_000_000_000_000_000 {
+                write_cents(out, units < 0, v);
+                return;
+            }
+        }
+    }
     let neg = units < 0;
     let dp = dp.min(30) as usize;
     // Digits from the right into a stack buffer: at most 39 digits for a
@@ -143,6 +151,38 @@ pub fn write_units(out: &mut Vec<u8>, units: i128, dp: u32) {
         buf[i] = b'-';
     }
     out.extend_from_slice(&buf[i..]);
+}
+
+/// `v` cents (`v` < 10^18) as `[-]D.DD`, the hot case of [`write_units`]:
+/// formatted left-aligned into a fixed buffer that is appended whole (a
+/// fixed-size copy, not a `memcpy` call a cell) and cut to its length.
+fn write_cents(out: &mut Vec<u8>, neg: bool, v: u64) {
+    let whole = v / 100;
+    // At most 16 digits: the text is at most 1 + 16 + 3 = 20 bytes.
+    let digits = whole.checked_ilog10().map_or(1, |d| d as usize + 1);
+    let sign = usize::from(neg);
+    let len = sign + digits + 3;
+    let mut buf = [b'-'; 24];
+    let frac = (v % 100) as usize * 2;
+    buf[len - 2..len].copy_from_slice(&PAIRS[frac..frac + 2]);
+    buf[len - 3] = b'.';
+    let mut w = whole;
+    let mut at = sign + digits;
+    while w >= 100 {
+        let pair = (w % 100) as usize * 2;
+        w /= 100;
+        at -= 2;
+        buf[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    }
+    if w >= 10 {
+        let pair = w as usize * 2;
+        buf[at - 2..at].copy_from_slice(&PAIRS[pair..pair + 2]);
+    } else {
+        buf[at - 1] = b'0' + w as u8;
+    }
+    let start = out.len();
+    out.extend_from_slice(&buf);
+    out.truncate(start + len);
 }
 
 /// How a ledger's number cells are written.
@@ -675,6 +715,21 @@ mod tests {
             w(-(i128::from(u64::MAX) * 1000), 2),
             "-184467440737095516150.00"
         );
+        // Cents, the fast path, against the decimal's own text, around every
+        // power of ten and at the path's edge (10^18).
+        let mut cases: Vec<i128> = vec![0, 1, 9, 10, 99, 100, 101, 999_999_999_999_999_999];
+        let mut p: i128 = 1;
+        for _ in 0..20 {
+            cases.extend([p - 1, p, p + 1, p * 7 + 3]);
+            p *= 10;
+        }
+        for u in cases {
+            for u in [u, -u] {
+                let Ok(m) = i64::try_from(u) else { continue };
+                let want = Decimal::new(m, 2).to_string();
+                assert_eq!(w(u, 2), want, "{u}");
+            }
+        }
     }
 
     #[test]

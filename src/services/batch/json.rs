@@ -229,9 +229,7 @@ fn entries_serde<F: FnMut(&[u8], (usize, usize))>(rec: &[u8], each: F) -> Result
 /// parser accepted but cannot decode (not expected).
 fn text(raw: &[u8]) -> Option<Cow<'_, [u8]>> {
     match raw {
-        [b'"', inner @ .., b'"'] if !inner.contains(&b'\\') => {
-            Some(Cow::Borrowed(inner))
-        }
+        [b'"', inner @ .., b'"'] if !inner.contains(&b'\\') => Some(Cow::Borrowed(inner)),
         [b'"', ..] => serde_json::from_slice::<String>(raw)
             .ok()
             .map(|s| Cow::Owned(s.into_bytes())),
