@@ -15,7 +15,9 @@
 //! seen, so it is appended to a sorted run without touching the hash table
 //! — no random access into a table of a million ids a row. An id that is
 //! not (a refund, a sale out of order) is looked up by binary search in the
-//! run, then in the table, where it is inserted if new.
+//! run, then in the table, where it is inserted if new. When many new ids
+//! arrive out of order (a shuffled ledger, ids that do not grow), the run's
+//! ids move to the table once and every id goes there, as without a run.
 
 use super::field::trim;
 use super::reader::Dup;
@@ -64,6 +66,11 @@ pub struct IdIndex {
     run: Vec<u32>,
     /// The entry of the greatest id so far.
     max: Option<u32>,
+    /// New ids that arrived out of order while the run was in use.
+    late: u64,
+    /// Whether the run was given up (too many ids out of order): every id
+    /// is then in the table.
+    unordered: bool,
     cells: Cells,
 }
 
@@ -71,6 +78,12 @@ pub struct IdIndex {
 /// `9 < 10`, and `S0000009 < S0000010`).
 fn order(a: &[u8], b: &[u8]) -> Ordering {
     a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
+
+/// The 32-bit fingerprint of an id that the table keeps (see [`IdIndex::index_of`]).
+fn fingerprint(state: &DefaultHashBuilder, id: &[u8]) -> u32 {
+    let full = state.hash_one(id);
+    (full ^ (full >> 32)) as u32
 }
 
 /// The bytes of entry `i`.
@@ -115,25 +128,28 @@ impl IdIndex {
             arena,
             run,
             max,
+            unordered,
+            late,
             ..
         } = self;
         let next = u32::try_from(entries.len()).ok()?;
-        let greatest = match *max {
-            None => true,
-            Some(m) => order(id, id_of(entries, arena, m as usize)) == Ordering::Greater,
-        };
-        if !greatest {
+        let greatest = !*unordered
+            && match *max {
+                None => true,
+                Some(m) => order(id, id_of(entries, arena, m as usize)) == Ordering::Greater,
+            };
+        if greatest {
+            run.push(next);
+            *max = Some(next);
+        } else {
             // Seen in the sorted run?
             if let Ok(k) = run.binary_search_by(|&i| order(id_of(entries, arena, i as usize), id)) {
                 return run.get(k).map(|&i| i as usize);
             }
-        }
-        // A table slot holds a 32-bit fingerprint of the id and the id's
-        // index; the table hashes the fingerprint alone, so that growing the
-        // table never reads the ids again (that was most of its cost).
-        if !greatest {
-            let full = state.hash_one(id);
-            let print = (full ^ (full >> 32)) as u32;
+            // A table slot holds a 32-bit fingerprint of the id and the id's
+            // index; the table hashes the fingerprint alone, so that growing
+            // the table never reads the ids again (that was most of its cost).
+            let print = fingerprint(state, id);
             let slot = table.entry(
                 slot_hash(print),
                 |&slot| slot_print(slot) == print && id_of(entries, arena, slot_index(slot)) == id,
@@ -145,9 +161,24 @@ impl IdIndex {
                     v.insert((u64::from(print) << 32) | u64::from(next));
                 }
             }
-        } else {
-            run.push(next);
-            *max = Some(next);
+            // A new id out of order. When they are many, the ids do not grow
+            // (shuffled, or not in time order): the run would only add a
+            // binary search to every lookup, so its ids move to the table.
+            if !*unordered {
+                *late += 1;
+                if *late > 64 && *late * 8 > run.len() as u64 {
+                    for i in run.drain(..) {
+                        let print = fingerprint(state, id_of(entries, arena, i as usize));
+                        table.insert_unique(
+                            slot_hash(print),
+                            (u64::from(print) << 32) | u64::from(i),
+                            |&slot| slot_hash(slot_print(slot)),
+                        );
+                    }
+                    run.shrink_to_fit();
+                    *unordered = true;
+                }
+            }
         }
         entries.push(Entry {
             start: arena.len() as u64,
@@ -264,7 +295,7 @@ mod tests {
             x ^= x << 17;
             x
         };
-        for round in 0..6 {
+        for round in 0..7 {
             let mut ix = IdIndex::new();
             let mut model: HashMap<Vec<u8>, (u64, u64)> = HashMap::new();
             for line in 1..3_000u64 {
@@ -274,6 +305,8 @@ mod tests {
                     2 => rand() % 700,              // shuffled, many repeats
                     3 => line / 3,                  // sorted with repeats
                     4 => line + (rand() % 5) * 100, // mostly sorted
+                    6 if line < 2_000 => line,      // sorted, then shuffled:
+                    6 => rand() % 4_000,            // the run moves to the table
                     _ => rand() % 5_000,            // shuffled
                 };
                 let id = if round == 5 && n % 2 == 0 {
