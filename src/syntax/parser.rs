@@ -915,7 +915,7 @@ fn span_of(pair: &Pair<Rule>, off: usize) -> Span {
     // in order): walking only that path keeps this O(depth), not O(size),
     // which matters because every node asks for its span.
     let mut last = pair.clone();
-    while let Some(child) = last.clone().into_inner().last() {
+    while let Some(child) = last.clone().into_inner().next_back() {
         last = child;
     }
     Span::new(raw_span(pair, off).start, raw_span(&last, off).end)
@@ -1258,6 +1258,40 @@ fn deeper(depths: &[usize], span: Span) -> Result<usize, Diagnostic> {
 fn build_deep(pair: Pair<Rule>, off: usize) -> Result<Deep, Diagnostic> {
     crate::stack::guard(|| {
         let pairs: Pairs<Rule> = pair.into_inner();
+        // The common shapes, a primary alone or `a OP b`, without the Pratt
+        // machinery (which builds them the same way, left then right).
+        let is_operator = |p: &Pair<Rule>| {
+            matches!(
+                p.as_rule(),
+                Rule::op_neg
+                    | Rule::kw_not
+                    | Rule::op_add
+                    | Rule::op_sub
+                    | Rule::op_mul
+                    | Rule::op_div
+                    | Rule::kw_of
+                    | Rule::op_eq
+                    | Rule::op_ne
+                    | Rule::op_lt
+                    | Rule::op_le
+                    | Rule::op_gt
+                    | Rule::op_ge
+                    | Rule::kw_and
+                    | Rule::kw_or
+            )
+        };
+        let mut it = pairs.clone();
+        match (it.next(), it.next(), it.next(), it.next()) {
+            (Some(a), None, None, None) if !is_operator(&a) => return build_primary(a, off),
+            (Some(a), Some(op), Some(b), None)
+                if !is_operator(&a) && is_operator(&op) && !is_operator(&b) =>
+            {
+                let lhs = build_primary(a, off);
+                let rhs = build_primary(b, off);
+                return build_infix(lhs, op, rhs, off);
+            }
+            _ => {}
+        }
         // pest's Pratt parser recurses once per prefix operator: a long run of
         // `-` or `not` must be stopped before it.
         let mut run = 0usize;
@@ -1291,54 +1325,62 @@ fn build_deep(pair: Pair<Rule>, off: usize) -> Result<Deep, Diagnostic> {
                     depth,
                 ))
             })
-            .map_infix(|lhs, op, rhs| {
-                let ((lhs, ld), (rhs, rd)) = (lhs?, rhs?);
-                let op_span = span_of(&op, off);
-                // Every operator is left-associative: `a + b + c` is a flat
-                // chain that grows to the left, as long as the text, not
-                // nested. Only the right operand counts as a level deeper.
-                let depth = deeper(&[ld.saturating_sub(1), rd], lhs.span.to(rhs.span))?;
-                let bin = match op.as_rule() {
-                    Rule::op_add => BinOp::Add,
-                    Rule::op_sub => BinOp::Sub,
-                    Rule::op_mul => BinOp::Mul,
-                    Rule::op_div => BinOp::Div,
-                    Rule::kw_of => BinOp::Of,
-                    Rule::op_eq => BinOp::Eq,
-                    Rule::op_ne => BinOp::Ne,
-                    Rule::op_lt => BinOp::Lt,
-                    Rule::op_le => BinOp::Le,
-                    Rule::op_gt => BinOp::Gt,
-                    Rule::op_ge => BinOp::Ge,
-                    Rule::kw_and => BinOp::And,
-                    Rule::kw_or => BinOp::Or,
-                    _ => return Err(internal(op_span, "operator")),
-                };
-                if bin.is_comparison() {
-                    for side in [&lhs, &rhs] {
-                        if let ExprKind::Binary(inner, ispan, _, _) = &side.kind {
-                            if inner.is_comparison() {
-                                return Err(Diagnostic::error(
-                                    crate::codes::SYNTAX_CHAINED_COMPARISON,
-                                    "comparisons cannot be chained",
-                                )
-                                .primary(op_span, "second comparison")
-                                .secondary(*ispan, "first comparison")
-                                .help("join two comparisons with `and`: `a < b and b < c`"));
-                            }
-                        }
-                    }
-                }
-                Ok((
-                    Expr {
-                        span: lhs.span.to(rhs.span),
-                        kind: ExprKind::Binary(bin, op_span, Box::new(lhs), Box::new(rhs)),
-                    },
-                    depth,
-                ))
-            })
+            .map_infix(|lhs, op, rhs| build_infix(lhs, op, rhs, off))
             .parse(pairs)
     })
+}
+
+/// `lhs OP rhs`, for the Pratt parser and the shortcut of [`build_deep`].
+fn build_infix(
+    lhs: Result<Deep, Diagnostic>,
+    op: Pair<Rule>,
+    rhs: Result<Deep, Diagnostic>,
+    off: usize,
+) -> Result<Deep, Diagnostic> {
+        let ((lhs, ld), (rhs, rd)) = (lhs?, rhs?);
+        let op_span = span_of(&op, off);
+        // Every operator is left-associative: `a + b + c` is a flat
+        // chain that grows to the left, as long as the text, not
+        // nested. Only the right operand counts as a level deeper.
+        let depth = deeper(&[ld.saturating_sub(1), rd], lhs.span.to(rhs.span))?;
+        let bin = match op.as_rule() {
+            Rule::op_add => BinOp::Add,
+            Rule::op_sub => BinOp::Sub,
+            Rule::op_mul => BinOp::Mul,
+            Rule::op_div => BinOp::Div,
+            Rule::kw_of => BinOp::Of,
+            Rule::op_eq => BinOp::Eq,
+            Rule::op_ne => BinOp::Ne,
+            Rule::op_lt => BinOp::Lt,
+            Rule::op_le => BinOp::Le,
+            Rule::op_gt => BinOp::Gt,
+            Rule::op_ge => BinOp::Ge,
+            Rule::kw_and => BinOp::And,
+            Rule::kw_or => BinOp::Or,
+            _ => return Err(internal(op_span, "operator")),
+        };
+        if bin.is_comparison() {
+            for side in [&lhs, &rhs] {
+                if let ExprKind::Binary(inner, ispan, _, _) = &side.kind {
+                    if inner.is_comparison() {
+                        return Err(Diagnostic::error(
+                            crate::codes::SYNTAX_CHAINED_COMPARISON,
+                            "comparisons cannot be chained",
+                        )
+                        .primary(op_span, "second comparison")
+                        .secondary(*ispan, "first comparison")
+                        .help("join two comparisons with `and`: `a < b and b < c`"));
+                    }
+                }
+            }
+        }
+        Ok((
+            Expr {
+                span: lhs.span.to(rhs.span),
+                kind: ExprKind::Binary(bin, op_span, Box::new(lhs), Box::new(rhs)),
+            },
+            depth,
+        ))
 }
 
 fn decimal(text: &str, span: Span) -> Result<Decimal, Diagnostic> {
