@@ -34,9 +34,20 @@ pub fn pad(out: &mut String, s: &str, columns: usize, align: Align) {
     if align == Align::Left {
         out.push_str(s);
     }
-    out.extend(std::iter::repeat_n(' ', fill));
+    spaces(out, fill);
     if align == Align::Right {
         out.push_str(s);
+    }
+}
+
+/// Appends `n` spaces to `out` (in runs, not a character at a time).
+pub fn spaces(out: &mut String, n: usize) {
+    const RUN: &str = "                                                                ";
+    let mut left = n;
+    while left > 0 {
+        let k = left.min(RUN.len());
+        out.push_str(&RUN[..k]);
+        left -= k;
     }
 }
 

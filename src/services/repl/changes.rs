@@ -108,30 +108,46 @@ impl WhatIf {
         }];
         let b_lines = bo.map(|o| deductions(bp, o)).unwrap_or_default();
         let a_lines = deductions(ap, ao);
-        // Matched by name (a what-if may add, drop or move deductions): an
-        // index, not a search per row, which was quadratic in the number of
-        // deductions.
-        let b_amounts: HashMap<&str, Decimal> =
-            b_lines.iter().map(|(_, n, _, a)| (*n, *a)).collect();
-        let a_names: HashSet<&str> = a_lines.iter().map(|(_, n, ..)| *n).collect();
-        for &(kind, name, label, amount) in &a_lines {
-            figures.push(Figure {
-                kind: FigureKind::Deduction(kind),
-                name: name.to_string(),
-                label: label.map(str::to_string),
-                before: b_amounts.get(name).copied(),
-                after: Some(amount),
-            });
-        }
-        for &(kind, name, label, amount) in &b_lines {
-            if !a_names.contains(name) {
+        figures.reserve(a_lines.len() + 1);
+        // Matched by name (a what-if may add, drop or move deductions). When
+        // the names are the same in the same order (a what-if of inputs, a
+        // `set`), row by row; else through an index, not a search per row,
+        // which was quadratic in the number of deductions.
+        let in_order =
+            b_lines.len() == a_lines.len() && b_lines.iter().zip(&a_lines).all(|(b, a)| b.1 == a.1);
+        if in_order || b_lines.is_empty() {
+            for (i, &(kind, name, label, amount)) in a_lines.iter().enumerate() {
                 figures.push(Figure {
                     kind: FigureKind::Deduction(kind),
                     name: name.to_string(),
                     label: label.map(str::to_string),
-                    before: Some(amount),
-                    after: None,
+                    before: b_lines.get(i).map(|b| b.3),
+                    after: Some(amount),
                 });
+            }
+        } else {
+            let b_amounts: HashMap<&str, Decimal> =
+                b_lines.iter().map(|(_, n, _, a)| (*n, *a)).collect();
+            let a_names: HashSet<&str> = a_lines.iter().map(|(_, n, ..)| *n).collect();
+            for &(kind, name, label, amount) in &a_lines {
+                figures.push(Figure {
+                    kind: FigureKind::Deduction(kind),
+                    name: name.to_string(),
+                    label: label.map(str::to_string),
+                    before: b_amounts.get(name).copied(),
+                    after: Some(amount),
+                });
+            }
+            for &(kind, name, label, amount) in &b_lines {
+                if !a_names.contains(name) {
+                    figures.push(Figure {
+                        kind: FigureKind::Deduction(kind),
+                        name: name.to_string(),
+                        label: label.map(str::to_string),
+                        before: Some(amount),
+                        after: None,
+                    });
+                }
             }
         }
         figures.push(Figure {

@@ -14,6 +14,7 @@ mod changes;
 pub mod input;
 pub mod render;
 mod solve;
+mod table;
 
 pub use changes::{Action, Edit, Figure, FigureKind, RequirementChange, WhatIf};
 pub use solve::{Candidate, Jump, Run, Solution, SolveResult, Sweep, SweepFigures, SweepRow};
