@@ -231,6 +231,11 @@ pub fn write_amount(out: &mut String, d: Decimal, c: Currency) {
     let mut s = d.scale();
     // `normalize` then `rescale(dp)`: trailing zeros dropped down to `dp`
     // decimals, or zeros added up to `dp` (a zero too, which loses its sign).
+    if s == dp {
+        // The common case: already at the minor unit.
+        push_ascii(out, m, s);
+        return;
+    }
     while s > dp && m % 10 == 0 {
         m /= 10;
         s -= 1;
@@ -252,10 +257,18 @@ pub fn write_amount(out: &mut String, d: Decimal, c: Currency) {
             }
         }
     }
+    push_ascii(out, m, s);
+}
+
+/// Appends the text of `units × 10^-dp` to `out`.
+fn push_ascii(out: &mut String, units: i128, dp: u32) {
     let mut buf = [0u8; UNITS_BUF];
-    let start = units_text(&mut buf, m, s);
-    if let Ok(t) = std::str::from_utf8(&buf[start..]) {
-        out.push_str(t);
+    let start = units_text(&mut buf, units, dp);
+    let text = &buf[start..];
+    // Digits, a point, a sign: ASCII, a char a byte.
+    out.reserve(text.len());
+    for &b in text {
+        out.push(char::from(b));
     }
 }
 

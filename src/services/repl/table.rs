@@ -13,6 +13,8 @@ pub(crate) struct Table {
     text: String,
     /// Where each cell ends in `text` (it starts where the one before ends).
     ends: Vec<usize>,
+    /// Each cell's display width, measured once.
+    widths: Vec<usize>,
     /// How many cells there are up to the end of each row.
     rows: Vec<usize>,
 }
@@ -23,6 +25,7 @@ impl Table {
         Table {
             text: String::with_capacity(rows * cols * 12),
             ends: Vec::with_capacity(rows * cols),
+            widths: Vec::with_capacity(rows * cols),
             rows: Vec::with_capacity(rows),
         }
     }
@@ -34,9 +37,15 @@ impl Table {
     }
 
     /// Adds a cell holding `d` as [`crate::value::format_amount`] writes it.
+    /// What was written through [`Table::text`] before it is part of the cell.
     pub(crate) fn amount(&mut self, d: Decimal, c: Currency) {
+        let start = self.ends.last().copied().unwrap_or(0);
+        let prefix = tw::width(self.text.get(start..).unwrap_or_default());
+        let at = self.text.len();
         write_amount(&mut self.text, d, c);
-        self.end_cell();
+        // Digits, a point and a sign: a column a byte.
+        self.widths.push(prefix + self.text.len() - at);
+        self.ends.push(self.text.len());
     }
 
     /// The text of the cell being written (end it with [`Table::end_cell`]).
@@ -46,6 +55,9 @@ impl Table {
 
     /// Ends the cell written through [`Table::text`].
     pub(crate) fn end_cell(&mut self) {
+        let start = self.ends.last().copied().unwrap_or(0);
+        self.widths
+            .push(tw::width(self.text.get(start..).unwrap_or_default()));
         self.ends.push(self.text.len());
     }
 
@@ -63,20 +75,16 @@ impl Table {
     /// after a space and padded to its column's display width (the first
     /// `left` columns to the left, the rest to the right), trailing spaces cut.
     pub(crate) fn align(&self, left: usize) -> String {
-        // Every cell's display width, and each column's.
-        let mut widths = Vec::with_capacity(self.ends.len());
+        // Each column's display width.
         let mut columns: Vec<usize> = Vec::new();
-        let mut start = 0;
         let mut first = 0;
         for &row_end in &self.rows {
-            for (j, &end) in self.ends[first..row_end].iter().enumerate() {
-                let w = tw::width(self.text.get(start..end).unwrap_or(""));
-                widths.push(w);
+            let cells = self.widths.get(first..row_end).unwrap_or_default();
+            for (j, &w) in cells.iter().enumerate() {
                 match columns.get_mut(j) {
                     Some(c) => *c = (*c).max(w),
                     None => columns.push(w),
                 }
-                start = end;
             }
             first = row_end;
         }
@@ -86,9 +94,15 @@ impl Table {
         for &row_end in &self.rows {
             let line_start = out.len();
             out.push(' ');
-            for (j, &end) in self.ends[first..row_end].iter().enumerate() {
+            for (j, &end) in self
+                .ends
+                .get(first..row_end)
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+            {
                 let cell = self.text.get(start..end).unwrap_or("");
-                let w = widths.get(first + j).copied().unwrap_or(0);
+                let w = self.widths.get(first + j).copied().unwrap_or(0);
                 let fill = columns.get(j).copied().unwrap_or(0).saturating_sub(w);
                 out.push(' ');
                 if j < left {
@@ -146,6 +160,21 @@ mod tests {
              share ana      Ana   1.00 -12.50\n        \
              株式会社     100.00      —\n  short\n"
         );
+    }
+
+    #[test]
+    fn an_amount_cell_counts_what_was_written_before_it() {
+        let usd = Currency::from_code("USD").expect("USD");
+        let mut t = Table::default();
+        t.cell("x");
+        t.text().push('+');
+        t.amount(Decimal::new(150, 2), usd);
+        t.end_row();
+        t.cell("yy");
+        t.text().push_str("é ");
+        t.amount(Decimal::new(-5, 0), usd);
+        t.end_row();
+        assert_eq!(t.align(1), "  x    +1.50\n  yy é -5.00\n");
     }
 
     #[test]
