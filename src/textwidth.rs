@@ -18,6 +18,14 @@ pub fn width(s: &str) -> usize {
     UnicodeWidthStr::width(s)
 }
 
+/// The display width of UTF-8 `b` (its length in bytes when it is not UTF-8).
+pub fn width_of_bytes(b: &[u8]) -> usize {
+    if b.iter().all(|c| (0x20..0x7f).contains(c)) {
+        return b.len();
+    }
+    std::str::from_utf8(b).map_or(b.len(), UnicodeWidthStr::width)
+}
+
 /// How a cell sits in its column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Align {

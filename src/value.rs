@@ -226,6 +226,32 @@ pub fn format_amount(d: Decimal, c: Currency) -> String {
 /// Appends [`format_amount`]'s text of `d` to `out`, on bytes: no `Display`,
 /// no allocation beyond `out`'s growth (the REPL's tables write thousands).
 pub fn write_amount(out: &mut String, d: Decimal, c: Currency) {
+    match amount_units(d, c) {
+        Ok((units, dp)) => {
+            let mut buf = [0u8; UNITS_BUF];
+            let start = units_text(&mut buf, units, dp);
+            let text = &buf[start..];
+            // Digits, a point, a sign: ASCII, a char a byte.
+            out.reserve(text.len());
+            for &b in text {
+                out.push(char::from(b));
+            }
+        }
+        Err(text) => out.push_str(&text),
+    }
+}
+
+/// [`write_amount`] into bytes (UTF-8: ASCII digits, a point, a sign).
+pub fn write_amount_bytes(out: &mut Vec<u8>, d: Decimal, c: Currency) {
+    match amount_units(d, c) {
+        Ok((units, dp)) => write_units(out, units, dp),
+        Err(text) => out.extend_from_slice(text.as_bytes()),
+    }
+}
+
+/// [`format_amount`]'s text of `d` as `units × 10^-dp`; its text when that
+/// is beyond a `Decimal` (`rescale` then stops short of the minor unit).
+fn amount_units(d: Decimal, c: Currency) -> Result<(i128, u32), String> {
     let dp = c.minor_unit();
     let mut m = d.mantissa();
     let mut s = d.scale();
@@ -233,8 +259,7 @@ pub fn write_amount(out: &mut String, d: Decimal, c: Currency) {
     // decimals, or zeros added up to `dp` (a zero too, which loses its sign).
     if s == dp {
         // The common case: already at the minor unit.
-        push_ascii(out, m, s);
-        return;
+        return Ok((m, s));
     }
     while s > dp && m % 10 == 0 {
         m /= 10;
@@ -242,7 +267,7 @@ pub fn write_amount(out: &mut String, d: Decimal, c: Currency) {
     }
     if s < dp {
         // 10^(dp - s) ≤ 10^4 (the widest minor unit): no i128 overflow, but
-        // more than 96 bits is beyond a Decimal, where `rescale` stops short.
+        // more than 96 bits is beyond a Decimal.
         let up = 10i128.pow(dp - s);
         match m.checked_mul(up) {
             Some(v) if v.unsigned_abs() < 1u128 << 96 => {
@@ -252,24 +277,11 @@ pub fn write_amount(out: &mut String, d: Decimal, c: Currency) {
             _ => {
                 let mut n = d.normalize();
                 n.rescale(dp);
-                out.push_str(&n.to_string());
-                return;
+                return Err(n.to_string());
             }
         }
     }
-    push_ascii(out, m, s);
-}
-
-/// Appends the text of `units × 10^-dp` to `out`.
-fn push_ascii(out: &mut String, units: i128, dp: u32) {
-    let mut buf = [0u8; UNITS_BUF];
-    let start = units_text(&mut buf, units, dp);
-    let text = &buf[start..];
-    // Digits, a point, a sign: ASCII, a char a byte.
-    out.reserve(text.len());
-    for &b in text {
-        out.push(char::from(b));
-    }
+    Ok((m, s))
 }
 
 /// Writes `units × 10^-dp` with exactly `dp` decimals (`1040, 2` → `10.40`),

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::diag::{did_you_mean, render, Style};
 use crate::span::Span;
-use crate::value::{write_amount, Currency, Value};
+use crate::value::{format_amount, Currency, Value};
 use rust_decimal::Decimal;
 use std::path::Path;
 
@@ -297,26 +297,23 @@ pub fn changes(w: &WhatIf, all: bool) -> String {
     let (bc, ac) = (w.before_currency, w.after_currency);
     let same_currency = bc == ac;
     // An amount, with its currency when before and after differ; `—` for none.
-    let money = |t: &mut Table, m: Option<Decimal>, c: Currency| {
-        match m {
-            Some(d) => {
-                write_amount(t.text(), d, c);
-                if !same_currency {
-                    let text = t.text();
-                    text.push(' ');
-                    text.push_str(c.code());
-                }
+    let money = |t: &mut Table, m: Option<Decimal>, c: Currency| match m {
+        Some(d) => {
+            if same_currency {
+                t.amount(d, c);
+            } else {
+                t.push(&format_amount(d, c));
+                t.push(" ");
+                t.cell(c.code());
             }
-            None => t.text().push('—'),
         }
-        t.end_cell();
+        None => t.cell("—"),
     };
     let mut table = Table::with_capacity(w.figures.len() + 1, 6);
     if same_currency {
-        let text = table.text();
-        text.push('(');
-        text.push_str(ac.code());
-        text.push(')');
+        table.push("(");
+        table.push(ac.code());
+        table.push(")");
     }
     table.end_cell();
     for h in ["", "", "before", "after", "difference"] {
@@ -343,7 +340,7 @@ pub fn changes(w: &WhatIf, all: bool) -> String {
             // Signed: `+` before a gain.
             Some(d) => {
                 if d > Decimal::ZERO {
-                    table.text().push('+');
+                    table.push("+");
                 }
                 table.amount(d, ac);
             }

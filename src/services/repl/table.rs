@@ -1,16 +1,17 @@
 //! A table's cells written into one buffer, then aligned in columns (the
-//! REPL's before / after tables and sweeps): no string a cell, the widths
-//! measured once, the text written into one string of the right capacity.
+//! REPL's before / after tables and sweeps): no string a cell, each cell's
+//! width measured once, the text written into one buffer of the right
+//! capacity (bytes: no character boundary checked a cell).
 
 use crate::textwidth as tw;
-use crate::value::{write_amount, Currency};
+use crate::value::{write_amount_bytes, Currency};
 use rust_decimal::Decimal;
 
 /// Cells in rows; rows may have different lengths.
 #[derive(Debug, Default)]
 pub(crate) struct Table {
-    /// Every cell's text, one after the other.
-    text: String,
+    /// Every cell's text (UTF-8), one after the other.
+    text: Vec<u8>,
     /// Where each cell ends in `text` (it starts where the one before ends).
     ends: Vec<usize>,
     /// Each cell's display width, measured once.
@@ -23,7 +24,7 @@ impl Table {
     /// An empty table with room for `rows` rows of `cols` cells.
     pub(crate) fn with_capacity(rows: usize, cols: usize) -> Table {
         Table {
-            text: String::with_capacity(rows * cols * 12),
+            text: Vec::with_capacity(rows * cols * 12),
             ends: Vec::with_capacity(rows * cols),
             widths: Vec::with_capacity(rows * cols),
             rows: Vec::with_capacity(rows),
@@ -32,32 +33,32 @@ impl Table {
 
     /// Adds a cell.
     pub(crate) fn cell(&mut self, s: &str) {
-        self.text.push_str(s);
+        self.push(s);
         self.end_cell();
     }
 
-    /// Adds a cell holding `d` as [`crate::value::format_amount`] writes it.
-    /// What was written through [`Table::text`] before it is part of the cell.
-    pub(crate) fn amount(&mut self, d: Decimal, c: Currency) {
+    /// Appends `s` to the cell being written (end it with [`Table::end_cell`]).
+    pub(crate) fn push(&mut self, s: &str) {
+        self.text.extend_from_slice(s.as_bytes());
+    }
+
+    /// Ends the cell being written.
+    pub(crate) fn end_cell(&mut self) {
         let start = self.ends.last().copied().unwrap_or(0);
-        let prefix = tw::width(self.text.get(start..).unwrap_or_default());
-        let at = self.text.len();
-        write_amount(&mut self.text, d, c);
-        // Digits, a point and a sign: a column a byte.
-        self.widths.push(prefix + self.text.len() - at);
+        let cell = self.text.get(start..).unwrap_or_default();
+        self.widths.push(tw::width_of_bytes(cell));
         self.ends.push(self.text.len());
     }
 
-    /// The text of the cell being written (end it with [`Table::end_cell`]).
-    pub(crate) fn text(&mut self) -> &mut String {
-        &mut self.text
-    }
-
-    /// Ends the cell written through [`Table::text`].
-    pub(crate) fn end_cell(&mut self) {
+    /// Adds a cell ending with `d` as [`crate::value::format_amount`] writes
+    /// it (after what [`Table::push`] wrote).
+    pub(crate) fn amount(&mut self, d: Decimal, c: Currency) {
         let start = self.ends.last().copied().unwrap_or(0);
-        self.widths
-            .push(tw::width(self.text.get(start..).unwrap_or_default()));
+        let prefix = tw::width_of_bytes(self.text.get(start..).unwrap_or_default());
+        let at = self.text.len();
+        write_amount_bytes(&mut self.text, d, c);
+        // Digits, a point and a sign: a column a byte.
+        self.widths.push(prefix + self.text.len() - at);
         self.ends.push(self.text.len());
     }
 
@@ -89,38 +90,51 @@ impl Table {
             first = row_end;
         }
         let line = 2 + columns.len() + columns.iter().sum::<usize>();
-        let mut out = String::with_capacity(self.rows.len() * line + self.text.len());
+        let mut out: Vec<u8> = Vec::with_capacity(self.rows.len() * line + self.text.len());
         let (mut start, mut first) = (0, 0);
         for &row_end in &self.rows {
             let line_start = out.len();
-            out.push(' ');
-            for (j, &end) in self
-                .ends
-                .get(first..row_end)
-                .unwrap_or_default()
-                .iter()
-                .enumerate()
-            {
-                let cell = self.text.get(start..end).unwrap_or("");
-                let w = self.widths.get(first + j).copied().unwrap_or(0);
+            out.push(b' ');
+            let ends = self.ends.get(first..row_end).unwrap_or_default();
+            let widths = self.widths.get(first..row_end).unwrap_or_default();
+            for (j, (&end, &w)) in ends.iter().zip(widths).enumerate() {
+                let cell = self.text.get(start..end).unwrap_or_default();
                 let fill = columns.get(j).copied().unwrap_or(0).saturating_sub(w);
-                out.push(' ');
+                out.push(b' ');
                 if j < left {
-                    out.push_str(cell);
-                    tw::spaces(&mut out, fill);
+                    out.extend_from_slice(cell);
+                    spaces(&mut out, fill);
                 } else {
-                    tw::spaces(&mut out, fill);
-                    out.push_str(cell);
+                    spaces(&mut out, fill);
+                    out.extend_from_slice(cell);
                 }
                 start = end;
             }
             first = row_end;
-            let kept = out[line_start..].trim_end().len();
-            out.truncate(line_start + kept);
-            out.push('\n');
+            // Trailing white space cut (a row whose last cells are empty):
+            // padding, or what a cell ends with (`str::trim_end`'s).
+            while out.len() > line_start && out.last() == Some(&b' ') {
+                out.pop();
+            }
+            if out
+                .last()
+                .is_some_and(|b| !b.is_ascii() || b.is_ascii_whitespace())
+            {
+                let kept = std::str::from_utf8(out.get(line_start..).unwrap_or_default())
+                    .map_or(out.len() - line_start, |l| l.trim_end().len());
+                out.truncate(line_start + kept);
+            }
+            out.push(b'\n');
         }
-        out
+        // Whole cells of UTF-8, spaces and line breaks: UTF-8.
+        String::from_utf8(out)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
+}
+
+/// Appends `n` spaces to `out`.
+fn spaces(out: &mut Vec<u8>, n: usize) {
+    out.resize(out.len() + n, b' ');
 }
 
 /// Aligns `rows` in columns, as [`Table::align`] does.
@@ -167,11 +181,11 @@ mod tests {
         let usd = Currency::from_code("USD").expect("USD");
         let mut t = Table::default();
         t.cell("x");
-        t.text().push('+');
+        t.push("+");
         t.amount(Decimal::new(150, 2), usd);
         t.end_row();
         t.cell("yy");
-        t.text().push_str("é ");
+        t.push("é ");
         t.amount(Decimal::new(-5, 0), usd);
         t.end_row();
         assert_eq!(t.align(1), "  x    +1.50\n  yy é -5.00\n");
@@ -181,6 +195,9 @@ mod tests {
     fn cuts_trailing_spaces_and_keeps_empty_rows() {
         let t = rows(&[&["a", ""], &[], &["bb", "c"]]);
         assert_eq!(align(&t, 1), "  a\n\n  bb c\n");
+        // Unicode white space at the end of a line goes too, as `trim_end` cuts it.
+        let t = rows(&[&["a\u{3000}", ""], &["é", "\u{a0}"]]);
+        assert_eq!(align(&t, 2), "  a\n  é\n");
         assert_eq!(Table::default().align(0), "");
     }
 }
