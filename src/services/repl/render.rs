@@ -3,6 +3,7 @@
 //! answers ([`Reply`]). Nothing here computes money; it only formats what
 //! the session computed.
 
+use super::changes::Changes;
 use super::input::{skip_ws, trim_span, word_at};
 use super::table::Table;
 use super::{
@@ -142,8 +143,10 @@ impl Session {
                 if input[from..].trim().is_empty() {
                     return Ok(usage_of("what if"));
                 }
-                let w = self.what_if_at(input, Span::new(from, input.len()))?;
-                Ok(Reply::text(changes(&w, true)))
+                let text = self.what_if_with(input, Span::new(from, input.len()), |c| {
+                    render_changes(c, true)
+                })?;
+                Ok(Reply::text(text))
             }
             "set" | "explain" | "solve" | "sweep" if bare => Ok(usage_of(first_word)),
             "set" if !assigns_first && second.is_some() => {
@@ -294,6 +297,11 @@ pub fn help_text() -> String {
 /// The before / after / difference table of `w`: every figure and every
 /// requirement (`all`), or only those that changed.
 pub fn changes(w: &WhatIf, all: bool) -> String {
+    render_changes(&w.view(), all)
+}
+
+/// [`changes`] of a change that borrows its names.
+pub(crate) fn render_changes(w: &Changes<'_>, all: bool) -> String {
     let (bc, ac) = (w.before_currency, w.after_currency);
     let same_currency = bc == ac;
     // An amount, with its currency when before and after differ; `—` for none.
@@ -332,8 +340,8 @@ pub fn changes(w: &WhatIf, all: bool) -> String {
             _ => "",
         };
         table.cell(kind);
-        table.cell(&f.name);
-        table.cell(f.label.as_deref().unwrap_or_default());
+        table.cell(f.name);
+        table.cell(f.label.unwrap_or_default());
         money(&mut table, f.before, bc);
         money(&mut table, f.after, ac);
         match diff {
