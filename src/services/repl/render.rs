@@ -379,7 +379,7 @@ pub(crate) fn render_changes(w: &Changes<'_>, all: bool) -> String {
             " → ",
             mark(r.after),
             "  ",
-            &r.message,
+            r.message,
             "\n",
         ] {
             s.push_str(part);
