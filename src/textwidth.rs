@@ -18,6 +18,14 @@ pub fn width(s: &str) -> usize {
     UnicodeWidthStr::width(s)
 }
 
+/// The display width of UTF-8 `b` (its length in bytes when it is not UTF-8).
+pub fn width_of_bytes(b: &[u8]) -> usize {
+    if b.iter().all(|c| (0x20..0x7f).contains(c)) {
+        return b.len();
+    }
+    std::str::from_utf8(b).map_or(b.len(), UnicodeWidthStr::width)
+}
+
 /// How a cell sits in its column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Align {
@@ -34,9 +42,20 @@ pub fn pad(out: &mut String, s: &str, columns: usize, align: Align) {
     if align == Align::Left {
         out.push_str(s);
     }
-    out.extend(std::iter::repeat_n(' ', fill));
+    spaces(out, fill);
     if align == Align::Right {
         out.push_str(s);
+    }
+}
+
+/// Appends `n` spaces to `out` (in runs, not a character at a time).
+pub fn spaces(out: &mut String, n: usize) {
+    const RUN: &str = "                                                                ";
+    let mut left = n;
+    while left > 0 {
+        let k = left.min(RUN.len());
+        out.push_str(&RUN[..k]);
+        left -= k;
     }
 }
 

@@ -218,12 +218,153 @@ impl Value {
 /// A money amount as text: at least the currency's minor unit of decimals,
 /// more when the value has them (trailing zeros beyond the minor unit dropped).
 pub fn format_amount(d: Decimal, c: Currency) -> String {
-    let mut n = d.normalize();
-    let dp = c.minor_unit();
-    if n.scale() < dp {
-        n.rescale(dp);
+    let mut s = String::with_capacity(24);
+    write_amount(&mut s, d, c);
+    s
+}
+
+/// Appends [`format_amount`]'s text of `d` to `out`, on bytes: no `Display`,
+/// no allocation beyond `out`'s growth (the REPL's tables write thousands).
+pub fn write_amount(out: &mut String, d: Decimal, c: Currency) {
+    match amount_units(d, c) {
+        Ok((units, dp)) => {
+            let mut buf = [0u8; UNITS_BUF];
+            let start = units_text(&mut buf, units, dp);
+            let text = &buf[start..];
+            // Digits, a point, a sign: ASCII, a char a byte.
+            out.reserve(text.len());
+            for &b in text {
+                out.push(char::from(b));
+            }
+        }
+        Err(text) => out.push_str(&text),
     }
-    n.to_string()
+}
+
+/// [`write_amount`] into bytes (UTF-8: ASCII digits, a point, a sign).
+pub fn write_amount_bytes(out: &mut Vec<u8>, d: Decimal, c: Currency) {
+    match amount_units(d, c) {
+        Ok((units, dp)) => write_units(out, units, dp),
+        Err(text) => out.extend_from_slice(text.as_bytes()),
+    }
+}
+
+/// [`format_amount`]'s text of `d` as `units × 10^-dp`; its text when that
+/// is beyond a `Decimal` (`rescale` then stops short of the minor unit).
+fn amount_units(d: Decimal, c: Currency) -> Result<(i128, u32), String> {
+    let dp = c.minor_unit();
+    let mut m = d.mantissa();
+    let mut s = d.scale();
+    // `normalize` then `rescale(dp)`: trailing zeros dropped down to `dp`
+    // decimals, or zeros added up to `dp` (a zero too, which loses its sign).
+    if s == dp {
+        // The common case: already at the minor unit.
+        return Ok((m, s));
+    }
+    while s > dp && m % 10 == 0 {
+        m /= 10;
+        s -= 1;
+    }
+    if s < dp {
+        // 10^(dp - s) ≤ 10^4 (the widest minor unit): no i128 overflow, but
+        // more than 96 bits is beyond a Decimal.
+        let up = 10i128.pow(dp - s);
+        match m.checked_mul(up) {
+            Some(v) if v.unsigned_abs() < 1u128 << 96 => {
+                m = v;
+                s = dp;
+            }
+            _ => {
+                let mut n = d.normalize();
+                n.rescale(dp);
+                return Err(n.to_string());
+            }
+        }
+    }
+    Ok((m, s))
+}
+
+/// Writes `units × 10^-dp` with exactly `dp` decimals (`1040, 2` → `10.40`),
+/// without allocating: the ledger writer's and the REPL's one digit writer.
+pub fn write_units(out: &mut Vec<u8>, units: i128, dp: u32) {
+    let mut buf = [0u8; UNITS_BUF];
+    let start = units_text(&mut buf, units, dp);
+    out.extend_from_slice(&buf[start..]);
+}
+
+/// At most 39 digits for a u128, a point and a sign (and zeros to pad `dp`).
+const UNITS_BUF: usize = 72;
+
+const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// The text of `units × 10^-dp` (at most 30 decimals) at the end of `buf`;
+/// where it starts.
+fn units_text(buf: &mut [u8; UNITS_BUF], units: i128, dp: u32) -> usize {
+    let neg = units < 0;
+    let dp = dp.min(30) as usize;
+    // Digits from the right.
+    let mut i = buf.len();
+    let mut written = 0usize;
+    let u = units.unsigned_abs();
+    match u64::try_from(u) {
+        Ok(mut v) if dp == 2 => {
+            // The common case (cents): two digits, a point, then pairs.
+            let pair = (v % 100) as usize * 2;
+            v /= 100;
+            i -= 3;
+            buf[i] = b'.';
+            buf[i + 1..i + 3].copy_from_slice(&PAIRS[pair..pair + 2]);
+            while v >= 100 {
+                let pair = (v % 100) as usize * 2;
+                v /= 100;
+                i -= 2;
+                buf[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+            }
+            if v >= 10 {
+                let pair = v as usize * 2;
+                i -= 2;
+                buf[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+            } else {
+                i -= 1;
+                buf[i] = b'0' + v as u8;
+            }
+        }
+        Ok(mut v) => {
+            // Any other number of decimals, in 64-bit divisions.
+            while written < dp || v > 0 || written == dp {
+                i -= 1;
+                buf[i] = b'0' + (v % 10) as u8;
+                v /= 10;
+                written += 1;
+                if written == dp {
+                    i -= 1;
+                    buf[i] = b'.';
+                }
+            }
+        }
+        Err(_) => {
+            let mut u = u;
+            while written < dp || u > 0 || written == dp {
+                i -= 1;
+                buf[i] = b'0' + (u % 10) as u8;
+                u /= 10;
+                written += 1;
+                if written == dp {
+                    i -= 1;
+                    buf[i] = b'.';
+                }
+            }
+        }
+    }
+    if neg {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    i
 }
 
 /// A number as text, without trailing zeros.

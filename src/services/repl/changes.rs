@@ -89,54 +89,184 @@ impl WhatIf {
 
     /// After minus before, when both exist in the same currency.
     pub fn difference(&self, f: &Figure) -> Option<Decimal> {
-        match (f.before, f.after) {
-            (Some(b), Some(a)) if self.before_currency == self.after_currency => a.checked_sub(b),
-            _ => None,
-        }
+        difference(self.before_currency, self.after_currency, f.before, f.after)
     }
 
     /// The change from `bo` (an outcome of `bp`, None if it did not
     /// evaluate) to `ao` (an outcome of `ap`).
     pub(crate) fn between(bp: &Program, bo: Option<&Outcome>, ap: &Program, ao: &Outcome) -> Self {
+        Changes::between(bp, bo, ap, ao).owned()
+    }
+
+    /// The same change, borrowing its names (what [`Changes`] renders).
+    pub(crate) fn view(&self) -> Changes<'_> {
+        Changes {
+            before_currency: self.before_currency,
+            after_currency: self.after_currency,
+            figures: self
+                .figures
+                .iter()
+                .map(|f| FigureRef {
+                    kind: f.kind,
+                    name: &f.name,
+                    label: f.label.as_deref(),
+                    before: f.before,
+                    after: f.after,
+                })
+                .collect(),
+            requirements: self
+                .requirements
+                .iter()
+                .map(|r| RequirementRef {
+                    message: &r.message,
+                    before: r.before,
+                    after: r.after,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// After minus before, when both exist in the same currency.
+fn difference(
+    bc: Currency,
+    ac: Currency,
+    before: Option<Decimal>,
+    after: Option<Decimal>,
+) -> Option<Decimal> {
+    match (before, after) {
+        (Some(b), Some(a)) if bc == ac => a.checked_sub(b),
+        _ => None,
+    }
+}
+
+/// A [`Figure`] borrowing its name and label from the programs.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FigureRef<'a> {
+    pub(crate) kind: FigureKind,
+    pub(crate) name: &'a str,
+    pub(crate) label: Option<&'a str>,
+    pub(crate) before: Option<Decimal>,
+    pub(crate) after: Option<Decimal>,
+}
+
+/// A [`RequirementChange`] borrowing its message.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RequirementRef<'a> {
+    pub(crate) message: &'a str,
+    pub(crate) before: Option<bool>,
+    pub(crate) after: Option<bool>,
+}
+
+/// A [`WhatIf`] borrowing its texts from the programs it compares: the REPL
+/// renders it without a string a figure (a what-if of 1,000 shares copied
+/// 2,000 names and labels to print them once); [`Changes::owned`] is the
+/// [`WhatIf`].
+#[derive(Clone, Debug)]
+pub(crate) struct Changes<'a> {
+    pub(crate) before_currency: Currency,
+    pub(crate) after_currency: Currency,
+    pub(crate) figures: Vec<FigureRef<'a>>,
+    pub(crate) requirements: Vec<RequirementRef<'a>>,
+}
+
+impl<'a> Changes<'a> {
+    /// After minus before, when both exist in the same currency.
+    pub(crate) fn difference(&self, f: &FigureRef<'_>) -> Option<Decimal> {
+        difference(self.before_currency, self.after_currency, f.before, f.after)
+    }
+
+    /// The [`WhatIf`] with its own texts.
+    pub(crate) fn owned(&self) -> WhatIf {
+        WhatIf {
+            before_currency: self.before_currency,
+            after_currency: self.after_currency,
+            figures: self
+                .figures
+                .iter()
+                .map(|f| Figure {
+                    kind: f.kind,
+                    name: f.name.to_string(),
+                    label: f.label.map(str::to_string),
+                    before: f.before,
+                    after: f.after,
+                })
+                .collect(),
+            requirements: self
+                .requirements
+                .iter()
+                .map(|r| RequirementChange {
+                    message: r.message.to_string(),
+                    before: r.before,
+                    after: r.after,
+                })
+                .collect(),
+        }
+    }
+
+    /// The change from `bo` (an outcome of `bp`, None if it did not
+    /// evaluate) to `ao` (an outcome of `ap`).
+    pub(crate) fn between(
+        bp: &'a Program,
+        bo: Option<&Outcome>,
+        ap: &'a Program,
+        ao: &Outcome,
+    ) -> Self {
         let price = |o: &Outcome| o.pools.first().copied().unwrap_or_default();
-        let mut figures = vec![Figure {
+        let b_lines = bo.map(|o| deductions(bp, o)).unwrap_or_default();
+        let a_lines = deductions(ap, ao);
+        let mut figures = Vec::with_capacity(a_lines.len() + 2);
+        figures.push(FigureRef {
             kind: FigureKind::Price,
-            name: "price".into(),
+            name: "price",
             label: None,
             before: bo.map(price),
             after: Some(price(ao)),
-        }];
-        let b_lines = bo.map(|o| deductions(bp, o)).unwrap_or_default();
-        let a_lines = deductions(ap, ao);
-        // Matched by name (a what-if may add, drop or move deductions): an
-        // index, not a search per row, which was quadratic in the number of
-        // deductions.
-        let b_amounts: HashMap<&str, Decimal> =
-            b_lines.iter().map(|(_, n, _, a)| (*n, *a)).collect();
-        let a_names: HashSet<&str> = a_lines.iter().map(|(_, n, ..)| *n).collect();
-        for &(kind, name, label, amount) in &a_lines {
-            figures.push(Figure {
-                kind: FigureKind::Deduction(kind),
-                name: name.to_string(),
-                label: label.map(str::to_string),
-                before: b_amounts.get(name).copied(),
-                after: Some(amount),
-            });
-        }
-        for &(kind, name, label, amount) in &b_lines {
-            if !a_names.contains(name) {
-                figures.push(Figure {
+        });
+        // Matched by name (a what-if may add, drop or move deductions). When
+        // the names are the same in the same order (a what-if of inputs, a
+        // `set`), row by row; else through an index, not a search per row,
+        // which was quadratic in the number of deductions.
+        let in_order =
+            b_lines.len() == a_lines.len() && b_lines.iter().zip(&a_lines).all(|(b, a)| b.1 == a.1);
+        if in_order || b_lines.is_empty() {
+            for (i, &(kind, name, label, amount)) in a_lines.iter().enumerate() {
+                figures.push(FigureRef {
                     kind: FigureKind::Deduction(kind),
-                    name: name.to_string(),
-                    label: label.map(str::to_string),
-                    before: Some(amount),
-                    after: None,
+                    name,
+                    label,
+                    before: b_lines.get(i).map(|b| b.3),
+                    after: Some(amount),
                 });
             }
+        } else {
+            let b_amounts: HashMap<&str, Decimal> =
+                b_lines.iter().map(|(_, n, _, a)| (*n, *a)).collect();
+            let a_names: HashSet<&str> = a_lines.iter().map(|(_, n, ..)| *n).collect();
+            for &(kind, name, label, amount) in &a_lines {
+                figures.push(FigureRef {
+                    kind: FigureKind::Deduction(kind),
+                    name,
+                    label,
+                    before: b_amounts.get(name).copied(),
+                    after: Some(amount),
+                });
+            }
+            for &(kind, name, label, amount) in &b_lines {
+                if !a_names.contains(name) {
+                    figures.push(FigureRef {
+                        kind: FigureKind::Deduction(kind),
+                        name,
+                        label,
+                        before: Some(amount),
+                        after: None,
+                    });
+                }
+            }
         }
-        figures.push(Figure {
+        figures.push(FigureRef {
             kind: FigureKind::Unallocated,
-            name: "unallocated".into(),
+            name: "unallocated",
             label: None,
             before: bo.map(Outcome::unallocated),
             after: Some(ao.unallocated()),
@@ -157,22 +287,22 @@ impl WhatIf {
                 .iter()
                 .find(|(m, _)| *m == r.message)
                 .map(|(_, h)| *h);
-            requirements.push(RequirementChange {
-                message: r.message.clone(),
+            requirements.push(RequirementRef {
+                message: &r.message,
                 before,
                 after: Some(*h),
             });
         }
-        for (m, h) in &b_reqs {
-            if !ap.requirements.iter().any(|r| r.message == *m) {
-                requirements.push(RequirementChange {
-                    message: (*m).to_string(),
-                    before: Some(*h),
+        for &(m, h) in &b_reqs {
+            if !ap.requirements.iter().any(|r| r.message == m) {
+                requirements.push(RequirementRef {
+                    message: m,
+                    before: Some(h),
                     after: None,
                 });
             }
         }
-        WhatIf {
+        Changes {
             before_currency: bp.currency,
             after_currency: ap.currency,
             figures,

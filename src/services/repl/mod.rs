@@ -14,7 +14,9 @@ mod changes;
 pub mod input;
 pub mod render;
 mod solve;
+mod table;
 
+use changes::Changes;
 pub use changes::{Action, Edit, Figure, FigureKind, RequirementChange, WhatIf};
 pub use solve::{Candidate, Jump, Run, Solution, SolveResult, Sweep, SweepFigures, SweepRow};
 
@@ -690,6 +692,18 @@ impl Session {
 
     /// `what if` on `input[span]` (`NAME = VALUE, …`).
     fn what_if_at(&self, input: &str, span: Span) -> Result<WhatIf, Diags> {
+        self.what_if_with(input, span, |c| c.owned())
+    }
+
+    /// What `what if` on `input[span]` changes, handed to `finish` (which
+    /// renders it, or makes it a [`WhatIf`]) while the programs it borrows
+    /// from are alive.
+    fn what_if_with<T>(
+        &self,
+        input: &str,
+        span: Span,
+        finish: impl FnOnce(&Changes<'_>) -> T,
+    ) -> Result<T, Diags> {
         let st = self.state(input)?;
         let mut overrides: Vec<(SlotId, Value)> = Vec::new();
         let mut formulas: Vec<(String, Span, Span)> = Vec::new(); // name, its span, formula span
@@ -731,7 +745,12 @@ impl Session {
                 Err(_) => st.agreement.evaluate_outcome(&inputs),
             };
             return match outcome {
-                Ok(out) => Ok(WhatIf::between(p, st.outcome.as_ref().ok(), p, &out)),
+                Ok(out) => Ok(finish(&Changes::between(
+                    p,
+                    st.outcome.as_ref().ok(),
+                    p,
+                    &out,
+                ))),
                 Err(d) => Err(vec![(d, st.agreement.source.clone())]),
             };
         }
@@ -795,12 +814,12 @@ impl Session {
             State::new(a, inputs)
         };
         match &after.outcome {
-            Ok(ao) => Ok(WhatIf::between(
+            Ok(ao) => Ok(finish(&Changes::between(
                 &st.agreement.program,
                 st.outcome.as_ref().ok(),
                 &after.agreement.program,
                 ao,
-            )),
+            ))),
             Err(d) => Err(vec![(d.clone(), after.agreement.source.clone())]),
         }
     }

@@ -3,14 +3,15 @@
 //! answers ([`Reply`]). Nothing here computes money; it only formats what
 //! the session computed.
 
+use super::changes::Changes;
 use super::input::{skip_ws, trim_span, word_at};
+use super::table::Table;
 use super::{
     no_agreement, solve, usage, Action, Candidate, Diags, Edit, Entered, FigureKind, Jump, Run,
     Session, Solution, SolveResult, Sweep, WhatIf,
 };
 use crate::diag::{did_you_mean, render, Style};
 use crate::span::Span;
-use crate::textwidth::{self as tw, Align::Left, Align::Right};
 use crate::value::{format_amount, Currency, Value};
 use rust_decimal::Decimal;
 use std::path::Path;
@@ -142,8 +143,10 @@ impl Session {
                 if input[from..].trim().is_empty() {
                     return Ok(usage_of("what if"));
                 }
-                let w = self.what_if_at(input, Span::new(from, input.len()))?;
-                Ok(Reply::text(changes(&w, true)))
+                let text = self.what_if_with(input, Span::new(from, input.len()), |c| {
+                    render_changes(c, true)
+                })?;
+                Ok(Reply::text(text))
             }
             "set" | "explain" | "solve" | "sweep" if bare => Ok(usage_of(first_word)),
             "set" if !assigns_first && second.is_some() => {
@@ -291,58 +294,40 @@ pub fn help_text() -> String {
     s
 }
 
-/// Aligns `rows` in columns: the first `left` columns to the left, the rest to the right.
-pub(crate) fn align(rows: &[Vec<String>], left: usize) -> String {
-    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
-    // Display widths, padded with spaces (see crate::textwidth).
-    let widths: Vec<usize> = (0..cols)
-        .map(|i| tw::column(rows.iter().filter_map(|r| r.get(i)).map(String::as_str)))
-        .collect();
-    let mut s = String::new();
-    for r in rows {
-        let mut line = String::from(" ");
-        for (i, (c, w)) in r.iter().zip(&widths).enumerate() {
-            line.push(' ');
-            tw::pad(&mut line, c, *w, if i < left { Left } else { Right });
-        }
-        s.push_str(line.trim_end());
-        s.push('\n');
-    }
-    s
-}
-
-fn signed(d: Decimal, c: Currency) -> String {
-    let t = format_amount(d, c);
-    if d > Decimal::ZERO {
-        format!("+{t}")
-    } else {
-        t
-    }
-}
-
 /// The before / after / difference table of `w`: every figure and every
 /// requirement (`all`), or only those that changed.
 pub fn changes(w: &WhatIf, all: bool) -> String {
+    render_changes(&w.view(), all)
+}
+
+/// [`changes`] of a change that borrows its names.
+pub(crate) fn render_changes(w: &Changes<'_>, all: bool) -> String {
     let (bc, ac) = (w.before_currency, w.after_currency);
     let same_currency = bc == ac;
-    let money = |m: Option<Decimal>, c: Currency| match m {
-        Some(d) if same_currency => format_amount(d, c),
-        Some(d) => format!("{} {c}", format_amount(d, c)),
-        None => "—".into(),
+    // An amount, with its currency when before and after differ; `—` for none.
+    let money = |t: &mut Table, m: Option<Decimal>, c: Currency| match m {
+        Some(d) => {
+            if same_currency {
+                t.amount(d, c);
+            } else {
+                t.push(&format_amount(d, c));
+                t.push(" ");
+                t.cell(c.code());
+            }
+        }
+        None => t.cell("—"),
     };
-    let header = if same_currency {
-        format!("({ac})")
-    } else {
-        String::new()
-    };
-    let mut table = vec![vec![
-        header,
-        String::new(),
-        String::new(),
-        "before".into(),
-        "after".into(),
-        "difference".into(),
-    ]];
+    let mut table = Table::with_capacity(w.figures.len() + 1, 6);
+    if same_currency {
+        table.push("(");
+        table.push(ac.code());
+        table.push(")");
+    }
+    table.end_cell();
+    for h in ["", "", "before", "after", "difference"] {
+        table.cell(h);
+    }
+    table.end_row();
     let mut unchanged = 0;
     for f in &w.figures {
         let diff = w.difference(f);
@@ -354,19 +339,28 @@ pub fn changes(w: &WhatIf, all: bool) -> String {
             FigureKind::Deduction(k) => k.keyword(),
             _ => "",
         };
-        table.push(vec![
-            kind.to_string(),
-            f.name.clone(),
-            f.label.clone().unwrap_or_default(),
-            money(f.before, bc),
-            money(f.after, ac),
-            diff.map_or_else(|| "—".into(), |d| signed(d, ac)),
-        ]);
+        table.cell(kind);
+        table.cell(f.name);
+        table.cell(f.label.unwrap_or_default());
+        money(&mut table, f.before, bc);
+        money(&mut table, f.after, ac);
+        match diff {
+            // Signed: `+` before a gain.
+            Some(d) => {
+                if d > Decimal::ZERO {
+                    table.push("+");
+                }
+                table.amount(d, ac);
+            }
+            None => table.cell("—"),
+        }
+        table.end_row();
     }
-    let mut s = String::new();
-    if table.len() > 1 {
-        s.push_str(&align(&table, 3));
-    }
+    let mut s = if table.len() > 1 {
+        table.align(3)
+    } else {
+        String::new()
+    };
     let mark = |h: Option<bool>| match h {
         Some(true) => "✓",
         Some(false) => "✗",
@@ -379,12 +373,17 @@ pub fn changes(w: &WhatIf, all: bool) -> String {
             continue;
         }
         reqs += 1;
-        s.push_str(&format!(
-            "  {} → {}  {}\n",
+        for part in [
+            "  ",
             mark(r.before),
+            " → ",
             mark(r.after),
-            r.message
-        ));
+            "  ",
+            r.message,
+            "\n",
+        ] {
+            s.push_str(part);
+        }
     }
     if !all {
         if table.len() == 1 && reqs == 0 {
@@ -573,41 +572,45 @@ pub fn solution(s: &Solution) -> String {
 /// the unallocated rest and the requirements that fail; the errors below.
 pub fn sweep(s: &Sweep) -> String {
     let (name, c) = (&s.input, s.currency);
-    let mut header = vec![name.clone()];
-    header.extend(s.deductions.iter().cloned());
-    header.push("unallocated".into());
-    if s.requirements > 0 {
-        header.push("requirements".into());
+    let mut rows = Table::with_capacity(s.rows.len() + 1, s.deductions.len() + 3);
+    rows.cell(name);
+    for d in &s.deductions {
+        rows.cell(d);
     }
-    let mut rows = vec![header];
+    rows.cell("unallocated");
+    if s.requirements > 0 {
+        rows.cell("requirements");
+    }
+    rows.end_row();
     let mut errors = Vec::new();
     for r in &s.rows {
-        let label = match r.value {
-            Value::Money(d, cur) => format_amount(d, cur),
-            other => other.to_string(),
-        };
+        match r.value {
+            Value::Money(d, cur) => rows.amount(d, cur),
+            other => rows.cell(&other.to_string()),
+        }
         match &r.figures {
             Ok(f) => {
-                let mut row = vec![label];
-                row.extend(f.amounts.iter().map(|a| format_amount(*a, c)));
-                row.push(format_amount(f.unallocated, c));
-                if s.requirements > 0 {
-                    row.push(if f.failed_requirements == 0 {
-                        "✓".into()
-                    } else {
-                        format!("✗ {}", f.failed_requirements)
-                    });
+                for a in &f.amounts {
+                    rows.amount(*a, c);
                 }
-                rows.push(row);
+                rows.amount(f.unallocated, c);
+                if s.requirements > 0 {
+                    if f.failed_requirements == 0 {
+                        rows.cell("✓");
+                    } else {
+                        rows.cell(&format!("✗ {}", f.failed_requirements));
+                    }
+                }
             }
             Err(d) => {
                 errors.push((r.value, &d.message));
-                rows.push(vec![label, format!("error [{}]", errors.len())]);
+                rows.cell(&format!("error [{}]", errors.len()));
             }
         }
+        rows.end_row();
     }
     let mut text = format!("  amounts in {c}\n");
-    text.push_str(&align(&rows, 0));
+    text.push_str(&rows.align(0));
     for (i, (v, msg)) in errors.iter().enumerate() {
         text.push_str(&format!("  [{}] {name} = {v}: {msg}\n", i + 1));
     }
