@@ -287,9 +287,49 @@ fn amount_units(d: Decimal, c: Currency) -> Result<(i128, u32), String> {
 /// Writes `units × 10^-dp` with exactly `dp` decimals (`1040, 2` → `10.40`),
 /// without allocating: the ledger writer's and the REPL's one digit writer.
 pub fn write_units(out: &mut Vec<u8>, units: i128, dp: u32) {
+    if dp == 2 {
+        if let Ok(v) = u64::try_from(units.unsigned_abs()) {
+            if v < 1_000_000_000_000_000_000 {
+                write_cents(out, units < 0, v);
+                return;
+            }
+        }
+    }
     let mut buf = [0u8; UNITS_BUF];
     let start = units_text(&mut buf, units, dp);
     out.extend_from_slice(&buf[start..]);
+}
+
+/// `v` cents (`v` < 10^18) as `[-]D.DD`, the hot case of [`write_units`]:
+/// formatted left-aligned into a fixed buffer that is appended whole (a
+/// fixed-size copy, not a `memcpy` call a cell) and cut to its length.
+fn write_cents(out: &mut Vec<u8>, neg: bool, v: u64) {
+    let whole = v / 100;
+    // At most 16 digits: the text is at most 1 + 16 + 3 = 20 bytes.
+    let digits = whole.checked_ilog10().map_or(1, |d| d as usize + 1);
+    let sign = usize::from(neg);
+    let len = sign + digits + 3;
+    let mut buf = [b'-'; 24];
+    let frac = (v % 100) as usize * 2;
+    buf[len - 2..len].copy_from_slice(&PAIRS[frac..frac + 2]);
+    buf[len - 3] = b'.';
+    let mut w = whole;
+    let mut at = sign + digits;
+    while w >= 100 {
+        let pair = (w % 100) as usize * 2;
+        w /= 100;
+        at -= 2;
+        buf[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    }
+    if w >= 10 {
+        let pair = w as usize * 2;
+        buf[at - 2..at].copy_from_slice(&PAIRS[pair..pair + 2]);
+    } else {
+        buf[at - 1] = b'0' + w as u8;
+    }
+    let start = out.len();
+    out.extend_from_slice(&buf);
+    out.truncate(start + len);
 }
 
 /// At most 39 digits for a u128, a point and a sign (and zeros to pad `dp`).
