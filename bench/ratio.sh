@@ -37,7 +37,7 @@ if [[ "${BENCH_SKIP_MAIN_BUILD:-0}" != 1 && -z "${SPLITDSL_BIN:-}" ]]; then
 fi
 
 echo "ledger: $LEDGER ($N rows); machine: $(nproc) CPUs; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-declare -A BEST=() WALL=()
+declare -A BEST=() WALL=() ALL=()
 # run KEY OUT CMD...: one timed run; keeps the best CPU time (and its wall time) of KEY.
 run() {
   local key="$1" out="$2"
@@ -52,6 +52,7 @@ run() {
   cpu="$(awk '{printf "%.3f", $1 + $2}' "$BENCH_DIR/$key.t")"
   wall="$(awk '{print $3}' "$BENCH_DIR/$key.t")"
   printf '  %-10s CPU %6s s  wall %6s s\n' "$key" "$cpu" "$wall"
+  ALL[$key]="${ALL[$key]:-} $cpu"
   if [[ -z "${BEST[$key]:-}" ]] || awk -v a="$cpu" -v b="${BEST[$key]}" 'BEGIN { exit !(a < b) }'; then
     BEST[$key]="$cpu"
     WALL[$key]="$wall"
@@ -69,6 +70,11 @@ cmp "$BENCH_DIR/out-int.csv" "$BENCH_DIR/out-st1.csv"
 echo "outputs: byte-identical (integer floor, decimal floor, splitdsl --threads 1)"
 echo "best CPU of $ROUNDS: integer floor ${BEST[int]} s, decimal floor ${BEST[decimal]} s, splitdsl ${BEST[splitdsl]} s"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }'; }
+# median KEY: the median CPU time of KEY's runs (the best is the usual figure; on a
+# shared machine the median says how far apart the two really are).
+median() { tr ' ' '\n' <<<"${ALL[$1]}" | grep . | sort -n | awk '{ v[NR] = $1 } END { printf "%.3f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 echo "splitdsl / decimal floor (CPU): $(ratio "${BEST[splitdsl]}" "${BEST[decimal]}")"
 echo "splitdsl / integer floor (CPU): $(ratio "${BEST[splitdsl]}" "${BEST[int]}")   (goal ≤ 3x)"
+echo "median CPU of $ROUNDS: integer floor $(median int) s, decimal floor $(median decimal) s, splitdsl $(median splitdsl) s;" \
+  "splitdsl / integer floor $(ratio "$(median splitdsl)" "$(median int)")"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -413,21 +413,35 @@ where
         let parts = std::thread::scope(|s| -> Result<Vec<Statement>, Fatal> {
             let mut batch_txs = Vec::with_capacity(threads);
             let mut result_rxs = Vec::with_capacity(threads);
+            let mut free_txs = Vec::with_capacity(threads);
             let mut workers = Vec::with_capacity(threads);
             for _ in 0..threads {
                 let (btx, brx) = sync_channel::<(S::Batch, Vec<Dup>)>(2);
                 let (rtx, rrx) = sync_channel::<Chunk<K::Part>>(2);
+                // Written chunks come back to their worker (the sink leaves a
+                // part empty, to be reused): no fresh output buffer, and no
+                // page faults on it, a batch.
+                let (ftx, frx) = sync_channel::<Chunk<K::Part>>(4);
                 batch_txs.push(btx);
                 result_rxs.push(rrx);
+                free_txs.push(ftx);
                 workers.push(s.spawn(move || {
                     let mut settler = Settler::new(agreement, layout, base);
                     let mut cells = Cells::default();
                     for (batch, dups) in brx {
-                        let mut chunk = Chunk {
-                            part: K::part(format, S::size(&batch)),
-                            rejects: Vec::new(),
-                            bytes: 0,
-                            records: 0,
+                        let mut chunk = match frx.try_recv() {
+                            Ok(mut chunk) => {
+                                chunk.rejects.clear();
+                                chunk.bytes = 0;
+                                chunk.records = 0;
+                                chunk
+                            }
+                            Err(_) => Chunk {
+                                part: K::part(format, S::size(&batch)),
+                                rejects: Vec::new(),
+                                bytes: 0,
+                                records: 0,
+                            },
                         };
                         settle_batch::<S, K>(
                             &mut settler,
@@ -468,9 +482,14 @@ where
                     outcome = Err(e);
                     break;
                 }
+                if let Some(free) = free_txs.get(seq % threads) {
+                    // A full free list (or a worker gone) drops the chunk.
+                    let _ = free.try_send(chunk);
+                }
                 seq += 1;
             }
             drop(result_rxs);
+            drop(free_txs);
             let internal = || {
                 Fatal::Other(Diagnostic::error(
                     crate::codes::INTERNAL,
