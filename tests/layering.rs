@@ -66,6 +66,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "batch::columns",
             "batch::field",
             "batch::ids",
+            "batch::json",
             "batch::quote",
             "batch::parquet",
             "batch::reader",

@@ -6,7 +6,7 @@
 //! a string's text is its bytes between the quotes (unless it holds an
 //! escape). So a line costs one pass of the parser and no allocation.
 
-use super::reader::{Fields, SyntaxError};
+use super::source::{Cells as Fields, SyntaxError};
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use std::borrow::Cow;

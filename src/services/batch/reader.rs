@@ -390,18 +390,7 @@ impl<'a> Iterator for Records<'a> {
 /// The fields of one record (see [`Cells`]).
 pub type Fields = Cells;
 
-/// Why a record could not be split into fields.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SyntaxError {
-    /// A stable code.
-    pub code: crate::codes::Code,
-    /// What is wrong.
-    pub message: String,
-    /// Where in the record.
-    pub span: (usize, usize),
-    /// How to fix it.
-    pub help: Option<String>,
-}
+pub use super::source::SyntaxError;
 
 /// Splits a CSV record into fields separated by `delim` (RFC 4180 quoting;
 /// a quote inside an unquoted field is kept as it is). On an error, the

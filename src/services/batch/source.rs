@@ -258,3 +258,16 @@ pub trait RecordSource {
         0
     }
 }
+
+/// Why a record could not be split into fields.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// A stable code.
+    pub code: crate::codes::Code,
+    /// What is wrong.
+    pub message: String,
+    /// Where in the record.
+    pub span: (usize, usize),
+    /// How to fix it.
+    pub help: Option<String>,
+}
