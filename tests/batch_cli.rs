@@ -163,6 +163,33 @@ fn json_lines_out_and_a_json_statement() {
 }
 
 #[test]
+fn the_output_format_follows_the_out_name_unless_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let sales = write(dir.path(), "sales.csv", "id,price\n1,100.00\n");
+    let jsonl = "{\"id\":\"1\",\"price\":\"100.00\",\"hotmart\":\"10.40\",\"affiliate\":\"31.36\",\
+                 \"coproducer\":\"5.82\",\"producer\":\"52.42\",\"unallocated\":\"0.00\"}\n";
+    let csv = "id,price,hotmart,affiliate,coproducer,producer,unallocated\n\
+               1,100.00,10.40,31.36,5.82,52.42,0.00\n";
+    for (name, format, want) in [
+        ("out.jsonl", None, jsonl),
+        ("out.NDJSON", None, jsonl),
+        ("out.csv", None, csv),
+        ("out.txt", None, csv),
+        ("forced.jsonl", Some("csv"), csv),
+        ("forced.csv", Some("jsonl"), jsonl),
+    ] {
+        let out = dir.path().join(name).display().to_string();
+        let mut cmd = splitdsl();
+        cmd.args(["run", HOTMART, "--sales", &sales, "--out", &out]);
+        if let Some(f) = format {
+            cmd.args(["--format", f]);
+        }
+        cmd.assert().success();
+        assert_eq!(read(&out), want, "{name} {format:?}");
+    }
+}
+
+#[test]
 fn set_overrides_every_row() {
     splitdsl()
         .args(["run", HOTMART, "--sales", "-", "--set", "price=10.00 USD"])
