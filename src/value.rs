@@ -226,19 +226,10 @@ pub fn format_amount(d: Decimal, c: Currency) -> String {
 /// Appends [`format_amount`]'s text of `d` to `out`, on bytes: no `Display`,
 /// no allocation beyond `out`'s growth (the REPL's tables write thousands).
 pub fn write_amount(out: &mut String, d: Decimal, c: Currency) {
-    match amount_units(d, c) {
-        Ok((units, dp)) => {
-            let mut buf = [0u8; UNITS_BUF];
-            let start = units_text(&mut buf, units, dp);
-            let text = &buf[start..];
-            // Digits, a point, a sign: ASCII, a char a byte.
-            out.reserve(text.len());
-            for &b in text {
-                out.push(char::from(b));
-            }
-        }
-        Err(text) => out.push_str(&text),
-    }
+    let mut bytes = Vec::with_capacity(24);
+    write_amount_bytes(&mut bytes, d, c);
+    // Digits, a point, a sign (or `Decimal`'s own text): UTF-8.
+    out.push_str(std::str::from_utf8(&bytes).unwrap_or_default());
 }
 
 /// [`write_amount`] into bytes (UTF-8: ASCII digits, a point, a sign).
@@ -346,58 +337,32 @@ const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 fn units_text(buf: &mut [u8; UNITS_BUF], units: i128, dp: u32) -> usize {
     let neg = units < 0;
     let dp = dp.min(30) as usize;
-    // Digits from the right.
     let mut i = buf.len();
     let mut written = 0usize;
-    let u = units.unsigned_abs();
-    match u64::try_from(u) {
-        Ok(mut v) if dp == 2 => {
-            // The common case (cents): two digits, a point, then pairs.
-            let pair = (v % 100) as usize * 2;
-            v /= 100;
-            i -= 3;
-            buf[i] = b'.';
-            buf[i + 1..i + 3].copy_from_slice(&PAIRS[pair..pair + 2]);
-            while v >= 100 {
-                let pair = (v % 100) as usize * 2;
-                v /= 100;
-                i -= 2;
-                buf[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    let mut u = units.unsigned_abs();
+    // Digits from the right (at least one before the point), 128-bit
+    // divisions only while the value needs them.
+    loop {
+        let digit = match u64::try_from(u) {
+            Ok(v) => {
+                u = u128::from(v / 10);
+                (v % 10) as u8
             }
-            if v >= 10 {
-                let pair = v as usize * 2;
-                i -= 2;
-                buf[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
-            } else {
-                i -= 1;
-                buf[i] = b'0' + v as u8;
-            }
-        }
-        Ok(mut v) => {
-            // Any other number of decimals, in 64-bit divisions.
-            while written < dp || v > 0 || written == dp {
-                i -= 1;
-                buf[i] = b'0' + (v % 10) as u8;
-                v /= 10;
-                written += 1;
-                if written == dp {
-                    i -= 1;
-                    buf[i] = b'.';
-                }
-            }
-        }
-        Err(_) => {
-            let mut u = u;
-            while written < dp || u > 0 || written == dp {
-                i -= 1;
-                buf[i] = b'0' + (u % 10) as u8;
+            Err(_) => {
+                let d = (u % 10) as u8;
                 u /= 10;
-                written += 1;
-                if written == dp {
-                    i -= 1;
-                    buf[i] = b'.';
-                }
+                d
             }
+        };
+        i -= 1;
+        buf[i] = b'0' + digit;
+        written += 1;
+        if written == dp {
+            i -= 1;
+            buf[i] = b'.';
+        }
+        if u == 0 && written > dp {
+            break;
         }
     }
     if neg {

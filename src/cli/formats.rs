@@ -26,6 +26,14 @@ pub enum SalesFormat {
     Parquet,
 }
 
+/// Whether `path` names a JSON Lines file (`.jsonl`, `.ndjson`): the per-sale
+/// rows written there are JSON Lines unless `--format` says otherwise.
+pub fn is_jsonl(path: &std::path::Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("jsonl") || e.eq_ignore_ascii_case("ndjson"))
+}
+
 /// Whether `path` is a Parquet file by its name (`.parquet`, `.pq`).
 #[cfg(feature = "parquet")]
 pub fn is_parquet(path: &Path) -> bool {

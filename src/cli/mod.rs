@@ -221,7 +221,7 @@ fn ledger_format(
         None if out.is_some_and(formats::is_parquet) => Ok(formats::Rows::Parquet),
         #[cfg(feature = "parquet")]
         Some(Format::Parquet) => Ok(formats::Rows::Parquet),
-        None if out.is_some_and(is_jsonl) => Ok(formats::Rows::Text(OutFormat::Jsonl)),
+        None if out.is_some_and(formats::is_jsonl) => Ok(formats::Rows::Text(OutFormat::Jsonl)),
         None | Some(Format::Csv) => Ok(formats::Rows::Text(OutFormat::Csv)),
         Some(Format::Jsonl) => Ok(formats::Rows::Text(OutFormat::Jsonl)),
         Some(f) => {
@@ -232,14 +232,6 @@ fn ledger_format(
             Err(2)
         }
     }
-}
-
-/// Whether `path` names a JSON Lines file (`.jsonl`, `.ndjson`): the per-sale
-/// rows written there are JSON Lines unless `--format` says otherwise.
-fn is_jsonl(path: &std::path::Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("jsonl") || e.eq_ignore_ascii_case("ndjson"))
 }
 
 /// `--set` takes `NAME=EXPR`: without `=` it is a usage error (exit 2).

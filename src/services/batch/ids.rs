@@ -40,6 +40,11 @@ struct Entry {
     reversal: u64,
 }
 
+/// A table slot: the id's fingerprint above its entry's index.
+fn slot_of(print: u32, index: u32) -> u64 {
+    (u64::from(print) << 32) | u64::from(index)
+}
+
 fn slot_print(slot: u64) -> u32 {
     (slot >> 32) as u32
 }
@@ -159,7 +164,7 @@ impl IdIndex {
             match slot {
                 Slot::Occupied(o) => return Some(slot_index(*o.get())),
                 Slot::Vacant(v) => {
-                    v.insert((u64::from(print) << 32) | u64::from(next));
+                    v.insert(slot_of(print, next));
                 }
             }
             // A new id out of order. When they are many, the ids do not grow
@@ -170,11 +175,9 @@ impl IdIndex {
                 if *late > 64 && *late * 8 > run.len() as u64 {
                     for i in run.drain(..) {
                         let print = fingerprint(state, id_of(entries, arena, i as usize));
-                        table.insert_unique(
-                            slot_hash(print),
-                            (u64::from(print) << 32) | u64::from(i),
-                            |&slot| slot_hash(slot_print(slot)),
-                        );
+                        table.insert_unique(slot_hash(print), slot_of(print, i), |&slot| {
+                            slot_hash(slot_print(slot))
+                        });
                     }
                     run.shrink_to_fit();
                     *unordered = true;
