@@ -21,16 +21,9 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
         .op(Op::infix(Rule::kw_or, Assoc::Left))
         .op(Op::infix(Rule::kw_and, Assoc::Left))
         .op(Op::prefix(Rule::kw_not))
-        .op(Op::infix(Rule::op_eq, Assoc::Left)
-            | Op::infix(Rule::op_ne, Assoc::Left)
-            | Op::infix(Rule::op_lt, Assoc::Left)
-            | Op::infix(Rule::op_le, Assoc::Left)
-            | Op::infix(Rule::op_gt, Assoc::Left)
-            | Op::infix(Rule::op_ge, Assoc::Left))
-        .op(Op::infix(Rule::op_add, Assoc::Left) | Op::infix(Rule::op_sub, Assoc::Left))
-        .op(Op::infix(Rule::op_mul, Assoc::Left)
-            | Op::infix(Rule::op_div, Assoc::Left)
-            | Op::infix(Rule::kw_of, Assoc::Left))
+        .op(Op::infix(Rule::op_compare, Assoc::Left))
+        .op(Op::infix(Rule::op_sum, Assoc::Left))
+        .op(Op::infix(Rule::op_product, Assoc::Left) | Op::infix(Rule::kw_of, Assoc::Left))
         .op(Op::prefix(Rule::op_neg))
 });
 
@@ -462,8 +455,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         expr | if_expr | reference | remaining | paren | date | quantity | num | boolean
         | kw_true | kw_false | kw_if | kw_remaining | op_neg | kw_not | primary | literal
         | range_lo | range_hi | single_key => "an expression",
-        op_add | op_sub | op_mul | op_div | kw_of | op_eq | op_ne | op_le | op_ge | op_lt
-        | op_gt | kw_and | kw_or | infix => "an operator",
+        op_sum | op_product | kw_of | op_compare | kw_and | kw_or | infix => "an operator",
         ident => "a name",
         string | string_inner => "a quoted text",
         tok_assign => "`=`",
@@ -1265,17 +1257,10 @@ fn build_deep(pair: Pair<Rule>, off: usize) -> Result<Deep, Diagnostic> {
                 p.as_rule(),
                 Rule::op_neg
                     | Rule::kw_not
-                    | Rule::op_add
-                    | Rule::op_sub
-                    | Rule::op_mul
-                    | Rule::op_div
+                    | Rule::op_sum
+                    | Rule::op_product
                     | Rule::kw_of
-                    | Rule::op_eq
-                    | Rule::op_ne
-                    | Rule::op_lt
-                    | Rule::op_le
-                    | Rule::op_gt
-                    | Rule::op_ge
+                    | Rule::op_compare
                     | Rule::kw_and
                     | Rule::kw_or
             )
@@ -1343,20 +1328,21 @@ fn build_infix(
         // chain that grows to the left, as long as the text, not
         // nested. Only the right operand counts as a level deeper.
         let depth = deeper(&[ld.saturating_sub(1), rd], lhs.span.to(rhs.span))?;
-        let bin = match op.as_rule() {
-            Rule::op_add => BinOp::Add,
-            Rule::op_sub => BinOp::Sub,
-            Rule::op_mul => BinOp::Mul,
-            Rule::op_div => BinOp::Div,
-            Rule::kw_of => BinOp::Of,
-            Rule::op_eq => BinOp::Eq,
-            Rule::op_ne => BinOp::Ne,
-            Rule::op_lt => BinOp::Lt,
-            Rule::op_le => BinOp::Le,
-            Rule::op_gt => BinOp::Gt,
-            Rule::op_ge => BinOp::Ge,
-            Rule::kw_and => BinOp::And,
-            Rule::kw_or => BinOp::Or,
+        // One rule a precedence level: which operator is in its text.
+        let bin = match (op.as_rule(), op.as_str()) {
+            (Rule::op_sum, "+") => BinOp::Add,
+            (Rule::op_sum, "-") => BinOp::Sub,
+            (Rule::op_product, "*") => BinOp::Mul,
+            (Rule::op_product, "/") => BinOp::Div,
+            (Rule::kw_of, _) => BinOp::Of,
+            (Rule::op_compare, "==") => BinOp::Eq,
+            (Rule::op_compare, "!=") => BinOp::Ne,
+            (Rule::op_compare, "<") => BinOp::Lt,
+            (Rule::op_compare, "<=") => BinOp::Le,
+            (Rule::op_compare, ">") => BinOp::Gt,
+            (Rule::op_compare, ">=") => BinOp::Ge,
+            (Rule::kw_and, _) => BinOp::And,
+            (Rule::kw_or, _) => BinOp::Or,
             _ => return Err(internal(op_span, "operator")),
         };
         if bin.is_comparison() {
