@@ -4,6 +4,7 @@ use crate::span::Span;
 use chrono::NaiveDate;
 use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::{Pair, Pairs};
+use pest::Token;
 use pest::pratt_parser::{Assoc, Op, PrattParser};
 use pest::Parser as _;
 use rust_decimal::Decimal;
@@ -234,9 +235,11 @@ fn check_nesting(src: &str) -> Option<Diagnostic> {
     let mut in_comment = false;
     let mut escaped = false;
     let mut opened = Vec::new();
-    for (i, c) in src.char_indices() {
+    // On bytes: every character looked at is ASCII, and no byte of a
+    // longer UTF-8 character is one.
+    for (i, &c) in src.as_bytes().iter().enumerate() {
         match c {
-            '\n' => {
+            b'\n' => {
                 in_string = false;
                 in_comment = false;
                 escaped = false;
@@ -244,11 +247,11 @@ fn check_nesting(src: &str) -> Option<Diagnostic> {
             _ if in_comment => {}
             // An escape in a string (`\"`, `\\`) is text, not its end.
             _ if escaped => escaped = false,
-            '\\' if in_string => escaped = true,
-            '"' => in_string = !in_string,
+            b'\\' if in_string => escaped = true,
+            b'"' => in_string = !in_string,
             _ if in_string => {}
-            '#' => in_comment = true,
-            '(' | '{' => {
+            b'#' => in_comment = true,
+            b'(' | b'{' => {
                 depth += 1;
                 if opened.len() < MAX_DEPTH + 1 {
                     opened.push(i);
@@ -269,7 +272,7 @@ fn check_nesting(src: &str) -> Option<Diagnostic> {
                     );
                 }
             }
-            ')' | '}' => {
+            b')' | b'}' => {
                 depth = depth.saturating_sub(1);
                 opened.pop();
             }
@@ -345,14 +348,13 @@ const STATEMENT_KEYWORDS: [&str; 8] = [
 /// Whether the line starting at `line` looks like the start of a statement.
 pub fn looks_like_statement(line: &str) -> bool {
     let t = line.trim_start();
-    let word: String = t
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect();
+    let word = &t[..t
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(t.len())];
     if word.is_empty() {
         return false;
     }
-    if STATEMENT_KEYWORDS.contains(&word.as_str()) {
+    if STATEMENT_KEYWORDS.contains(&word) {
         return true;
     }
     let after = t[word.len()..].trim_start();
@@ -903,14 +905,19 @@ fn keyword_typo(src: &str, stmt_start: usize) -> Option<&'static str> {
 /// leaves at the end of a rule ending in a repetition: it ends where its
 /// last token ends.
 fn span_of(pair: &Pair<Rule>, off: usize) -> Span {
-    // The last token is the last leaf down the last children (children come
-    // in order): walking only that path keeps this O(depth), not O(size),
-    // which matters because every node asks for its span.
-    let mut last = pair.clone();
-    while let Some(child) = last.clone().into_inner().next_back() {
-        last = child;
+    // The last token is the last leaf down the last children: read
+    // backwards, a pair's tokens are its end, then the ends of its last
+    // child, of that child's last child, …, down to a leaf, whose start
+    // comes right after its end. O(depth), without building the children.
+    let raw = raw_span(pair, off);
+    let mut end = raw.end;
+    for token in pair.clone().tokens().rev() {
+        match token {
+            Token::End { pos, .. } => end = pos.pos() + off,
+            Token::Start { .. } => break,
+        }
     }
-    Span::new(raw_span(pair, off).start, raw_span(&last, off).end)
+    Span::new(raw.start, end)
 }
 
 /// The extent pest gives a pair (with any trailing white space), in O(1).
@@ -1511,4 +1518,43 @@ fn build_primary(p: Pair<Rule>, off: usize) -> Result<Deep, Diagnostic> {
         _ => return Err(internal(span, "expression")),
     };
     Ok((Expr { kind, span }, depth))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The span of every pair, as the walk down the last children gives it.
+    fn walked_span(pair: &Pair<Rule>) -> Span {
+        let mut last = pair.clone();
+        while let Some(child) = last.clone().into_inner().next_back() {
+            last = child;
+        }
+        Span::new(pair.as_span().start(), last.as_span().end())
+    }
+
+    fn every_pair(pair: Pair<Rule>, out: &mut Vec<(Span, Span)>) {
+        out.push((span_of(&pair, 0), walked_span(&pair)));
+        for child in pair.into_inner() {
+            every_pair(child, out);
+        }
+    }
+
+    #[test]
+    fn span_of_reads_tokens_as_the_walk_down_the_last_children() {
+        let src = "share a \"A\" = (10% of (price - 1.00 USD)) + 2 * x   # c\n\
+                   when not (y > 3 and z == 2)   # trailing\n";
+        let pairs = Grammar::parse(Rule::one_statement, src).expect("parses");
+        let mut spans = Vec::new();
+        for pair in pairs {
+            every_pair(pair, &mut spans);
+        }
+        assert!(spans.len() > 20, "{}", spans.len());
+        for (fast, walked) in spans {
+            assert_eq!(fast, walked);
+        }
+        // The statement ends at `)`, not after the comment.
+        let stmt = Grammar::parse(Rule::one_statement, src).expect("parses").next().expect("one");
+        assert_eq!(&src[..span_of(&stmt, 0).end], src.split("   # trailing").next().unwrap_or(""));
+    }
 }
