@@ -36,6 +36,12 @@ pub fn parse(src: &str) -> (File, Vec<Diagnostic>) {
 }
 
 fn parse_file(src: &str) -> (File, Vec<Diagnostic>) {
+    parse_file_with(src, true)
+}
+
+/// [`parse_file`], with or without [`leading_statements`] (without: every
+/// statement parsed alone, which the tests compare it with).
+fn parse_file_with(src: &str, whole: bool) -> (File, Vec<Diagnostic>) {
     let mut file = File {
         stmts: Vec::new(),
         comments: scan_comments(src),
@@ -48,6 +54,26 @@ fn parse_file(src: &str) -> (File, Vec<Diagnostic>) {
         return (file, diags);
     }
     let mut pos = skip_trivia(src, 0);
+    // The statements that one parse of the whole text reads exactly as the
+    // loop below would (most files: all of them), without a parser a
+    // statement; the loop goes on from the first one that is not.
+    let (leading, next) = if whole {
+        leading_statements(src, pos)
+    } else {
+        (Vec::new(), pos)
+    };
+    for (pair, start) in leading {
+        match build_stmt(pair, pos) {
+            Ok(stmt) => file.stmts.push(stmt),
+            Err(d) => {
+                diags.push(d);
+                if let Some(name) = defined_name(&src[start..]) {
+                    file.broken_names.push(name);
+                }
+            }
+        }
+    }
+    pos = next;
     while pos < src.len() {
         let rest = &src[pos..];
         // pest indexes the lines of all the text it is given on success:
@@ -112,6 +138,49 @@ fn parse_file(src: &str) -> (File, Vec<Diagnostic>) {
     }
     file.has_syntax_errors = !diags.is_empty();
     (file, diags)
+}
+
+/// The statements from `start` on that one pest parse of the rest of the
+/// file reads as [`parse_file`]'s loop would, each with where it starts
+/// (spans are offset by `start`), and where the loop is to go on.
+///
+/// The loop parses each statement alone, on the text up to the next line
+/// that looks like a statement, and wants it to end at the end of a line.
+/// One parse of everything gives the same statement when it ends before that
+/// line: what a statement is depends only on the text it reads, and the
+/// only thing the grammar reads past a statement's end is after white space
+/// (an operator, `when`, `(`), which at a line that looks like a statement
+/// fails or stops whether that line is there or not — so the loop's parse
+/// of the shorter text ends in the same place. A statement that ends past
+/// that line, or not at a line's end, or does not start where the loop
+/// would start the next one, stops the list: the loop takes it from there,
+/// with all of its diagnostics.
+fn leading_statements(src: &str, start: usize) -> (Vec<(Pair<'_, Rule>, usize)>, usize) {
+    let mut out = Vec::new();
+    let Ok(pairs) = Grammar::parse(Rule::statements, &src[start..]) else {
+        return (out, start);
+    };
+    let mut pos = start;
+    for pair in pairs {
+        let span = span_of(&pair, start);
+        let after = skip_inline_space(src, span.end);
+        let at_line_end = after >= src.len() || src[after..].starts_with(['\n', '#']);
+        let crosses = src[span.start..span.end]
+            .match_indices('\n')
+            .any(|(n, _)| looks_like_statement(line_at(src, span.start + n + 1)));
+        if span.start != pos || !at_line_end || crosses {
+            break;
+        }
+        out.push((pair, span.start));
+        pos = skip_trivia(src, after);
+    }
+    (out, pos)
+}
+
+/// The line that starts at `at`, without its newline.
+fn line_at(src: &str, at: usize) -> &str {
+    let rest = &src[at..];
+    &rest[..rest.find('\n').unwrap_or(rest.len())]
 }
 
 /// Where a pest error is, in bytes.
@@ -1538,6 +1607,85 @@ mod tests {
         for child in pair.into_inner() {
             every_pair(child, out);
         }
+    }
+
+    /// Lines to build files from: statements of every kind, lines that
+    /// continue the one before, lines that look like statements and are
+    /// not, and broken ones.
+    const LINES: &[&str] = &[
+        "price = 100.00 USD",
+        "fee platform \"Platform\" = 9.9% of price + 0.50 USD",
+        "share a = 10% of remaining when price > 50.00 USD",
+        "share creator = remaining",
+        "share (x, y \"Y\": 2) = 30% of remaining",
+        "input n = 1",
+        "agreement \"demo # not a comment\"",
+        "rounding half_even",
+        "x = 1 +",
+        "  2",
+        "y = (price",
+        ")",
+        "- 3",
+        "and = 5",
+        "when = 3",
+        "of remaining",
+        "z = f(1,",
+        "  2)",
+        "(1)",
+        "table t {",
+        "  1 => 2,",
+        "}",
+        "brackets b {",
+        "  ..100.00 USD => 10%",
+        "  100.00 USD.. => 5%",
+        "}",
+        "example \"e\" {",
+        "  given price = 10.00 USD",
+        "  expect a = 1.00 USD",
+        "}",
+        "running total = sum of price per seller",
+        "require price > 0 \"positive\"",
+        "w = if price > 1 then 2 else 3",
+        "",
+        "   ",
+        "# a comment",
+        "v = 5 # a comment after",
+        "share = 3",
+        "fee",
+        "u = 5 5",
+        "t = == 2",
+        "k = 1 +  # dangling",
+        "\u{feff}q = 2",
+        "p = 1\r",
+        "s = \"open",
+        "brackets = 4",
+        "running = 2",
+    ];
+
+    proptest::proptest! {
+        /// One parse of the whole file gives what parsing one statement at
+        /// a time gives: the same tree, spans and diagnostics.
+        #[test]
+        fn whole_file_parse_agrees_with_one_statement_at_a_time(
+            picks in proptest::collection::vec(0..LINES.len(), 0..24)
+        ) {
+            let src: String = picks.iter().map(|&i| format!("{}\n", LINES[i])).collect();
+            let (whole, whole_diags) = parse_file_with(&src, true);
+            let (each, each_diags) = parse_file_with(&src, false);
+            proptest::prop_assert_eq!(&whole, &each, "{}", src);
+            proptest::prop_assert_eq!(format!("{whole_diags:?}"), format!("{each_diags:?}"), "{}", src);
+        }
+    }
+
+    #[test]
+    fn whole_file_parse_reads_a_valid_file_in_one_go() {
+        let src = LINES[..7].join("\n");
+        let (pairs, next) = leading_statements(&src, 0);
+        assert_eq!((pairs.len(), next), (7, src.len()));
+        // A continued line ends the list where the loop must take over.
+        let src = "a = 1\nb = 2 +\nc = 3\nd = 4\n";
+        let (pairs, next) = leading_statements(src, 0);
+        assert_eq!((pairs.len(), &src[next..]), (1, "b = 2 +\nc = 3\nd = 4\n"));
     }
 
     #[test]
