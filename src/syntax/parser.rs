@@ -62,6 +62,7 @@ fn parse_file_with(src: &str, whole: bool) -> (File, Vec<Diagnostic>) {
     } else {
         (Vec::new(), pos)
     };
+    file.stmts.reserve(leading.len());
     for (pair, start) in leading {
         match build_stmt(pair, pos) {
             Ok(stmt) => file.stmts.push(stmt),
@@ -156,10 +157,10 @@ fn parse_file_with(src: &str, whole: bool) -> (File, Vec<Diagnostic>) {
 /// would start the next one, stops the list: the loop takes it from there,
 /// with all of its diagnostics.
 fn leading_statements(src: &str, start: usize) -> (Vec<(Pair<'_, Rule>, usize)>, usize) {
-    let mut out = Vec::new();
     let Ok(pairs) = Grammar::parse(Rule::statements, &src[start..]) else {
-        return (out, start);
+        return (Vec::new(), start);
     };
+    let mut out = Vec::with_capacity(pairs.len());
     let mut pos = start;
     for pair in pairs {
         let span = span_of(&pair, start);
