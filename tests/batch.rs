@@ -284,6 +284,52 @@ fn a_failed_require_rejects_the_row_with_its_message() {
     );
 }
 
+/// A writer that takes `room` bytes, then fails.
+struct Full {
+    room: usize,
+}
+
+impl std::io::Write for Full {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.room == 0 {
+            return Err(std::io::Error::other("no space left"));
+        }
+        let n = buf.len().min(self.room);
+        self.room -= n;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_failing_output_stops_every_thread_with_an_error() {
+    // Many blocks in flight when the output fails: the reader, the workers
+    // and the writer must all stop (no hang) and the run must say why.
+    let a = agreement(TIERED);
+    let text = ledger(60_000, 7);
+    for threads in [1, 2, 3, 8] {
+        for room in [0, 10_000, 1_000_000] {
+            let mut rejects = Vec::new();
+            let r = settle(
+                &a,
+                &a.inputs(),
+                text.as_bytes(),
+                &mut Full { room },
+                OutFormat::Csv,
+                threads,
+                &mut rejects,
+            );
+            let Err(fatal) = r else {
+                panic!("threads {threads}, room {room}: the run succeeded");
+            };
+            let (d, _) = fatal.diagnostic();
+            assert!(d.message.contains("no space left"), "{}", d.message);
+        }
+    }
+}
+
 #[test]
 fn output_is_the_same_whatever_the_number_of_threads() {
     let a = agreement(TIERED);

@@ -44,6 +44,7 @@ pub use source::{
 pub use statement::{Kind, Reconciliation, Statement};
 use std::io::{Read, Write};
 use std::sync::mpsc::sync_channel;
+use std::sync::{Arc, Mutex};
 pub use writer::{LedgerWriter, OutFormat};
 
 /// How to settle a ledger.
@@ -411,37 +412,48 @@ where
     } else {
         let layout = &layout;
         let parts = std::thread::scope(|s| -> Result<Vec<Statement>, Fatal> {
-            let mut batch_txs = Vec::with_capacity(threads);
-            let mut result_rxs = Vec::with_capacity(threads);
-            let mut free_txs = Vec::with_capacity(threads);
+            // The workers take the next batch from one queue, so that one
+            // slowed by sharing its core with the reader or the writer takes
+            // fewer (dealt in turn, the other one waited for it), and hand
+            // each chunk back with its batch's number: the writer puts them
+            // back in input order. `IN_FLIGHT` chunks go round — the reader
+            // takes one (empty, or written and given back) for each batch —
+            // which bounds the batches read ahead, the chunks the writer
+            // holds for order, and the output buffers (reused, without
+            // fresh page faults a batch).
+            let in_flight = threads * 4;
+            let (batch_tx, batch_rx) =
+                sync_channel::<(usize, S::Batch, Vec<Dup>, Option<Chunk<K::Part>>)>(in_flight);
+            let (result_tx, result_rx) = sync_channel::<(usize, Chunk<K::Part>)>(in_flight);
+            let (free_tx, free_rx) = sync_channel::<Option<Chunk<K::Part>>>(in_flight);
+            for _ in 0..in_flight {
+                // Never blocks: the channel holds `in_flight`.
+                let _ = free_tx.send(None);
+            }
+            let batch_rx = Arc::new(Mutex::new(batch_rx));
             let mut workers = Vec::with_capacity(threads);
             for _ in 0..threads {
-                let (btx, brx) = sync_channel::<(S::Batch, Vec<Dup>)>(2);
-                let (rtx, rrx) = sync_channel::<Chunk<K::Part>>(2);
-                // Written chunks come back to their worker (the sink leaves a
-                // part empty, to be reused): no fresh output buffer, and no
-                // page faults on it, a batch.
-                let (ftx, frx) = sync_channel::<Chunk<K::Part>>(4);
-                batch_txs.push(btx);
-                result_rxs.push(rrx);
-                free_txs.push(ftx);
+                let result_tx = result_tx.clone();
+                let batch_rx = Arc::clone(&batch_rx);
                 workers.push(s.spawn(move || {
                     let mut settler = Settler::new(agreement, layout, base);
                     let mut cells = Cells::default();
-                    for (batch, dups) in brx {
-                        let mut chunk = match frx.try_recv() {
-                            Ok(mut chunk) => {
+                    loop {
+                        let next = match batch_rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => break,
+                        };
+                        let Ok((seq, batch, dups, chunk)) = next else {
+                            break; // the reader is done
+                        };
+                        let mut chunk = match chunk {
+                            Some(mut chunk) => {
                                 chunk.rejects.clear();
                                 chunk.bytes = 0;
                                 chunk.records = 0;
                                 chunk
                             }
-                            Err(_) => Chunk {
-                                part: K::part(format, S::size(&batch)),
-                                rejects: Vec::new(),
-                                bytes: 0,
-                                records: 0,
-                            },
+                            None => Chunk::new(K::part(format, S::size(&batch))),
                         };
                         settle_batch::<S, K>(
                             &mut settler,
@@ -452,44 +464,46 @@ where
                             &mut chunk,
                         );
                         drop(batch);
-                        if rtx.send(chunk).is_err() {
-                            break;
+                        if result_tx.send((seq, chunk)).is_err() {
+                            break; // the writer stopped
                         }
                     }
                     settler.statement
                 }));
             }
+            drop(result_tx);
             let index = &mut index;
             let feeder = s.spawn(move || -> Result<(), ReadError> {
-                let mut k = 0usize;
+                let mut seq = 0usize;
                 while let Some(batch) = source.next_batch()? {
                     let dups = index.scan::<S>(&batch, layout);
-                    let Some(tx) = batch_txs.get(k % batch_txs.len()) else {
-                        return Ok(());
-                    };
-                    if tx.send((batch, dups)).is_err() {
+                    let Ok(chunk) = free_rx.recv() else {
                         return Ok(()); // the writer stopped
+                    };
+                    if batch_tx.send((seq, batch, dups, chunk)).is_err() {
+                        return Ok(());
                     }
-                    k += 1;
+                    seq += 1;
                 }
                 Ok(())
             });
             let mut outcome = Ok(());
-            let mut seq = 0usize;
-            while let Some(rx) = result_rxs.get(seq % threads) {
-                let Ok(mut chunk) = rx.recv() else { break };
-                if let Err(e) = emit(sink, &mut chunk) {
-                    outcome = Err(e);
-                    break;
+            let mut next = 0usize;
+            let mut waiting = std::collections::BTreeMap::new();
+            'writing: while let Ok((seq, chunk)) = result_rx.recv() {
+                waiting.insert(seq, chunk);
+                while let Some(mut chunk) = waiting.remove(&next) {
+                    if let Err(e) = emit(sink, &mut chunk) {
+                        outcome = Err(e);
+                        break 'writing;
+                    }
+                    // Never blocks: at most `in_flight` chunks exist.
+                    let _ = free_tx.send(Some(chunk));
+                    next += 1;
                 }
-                if let Some(free) = free_txs.get(seq % threads) {
-                    // A full free list (or a worker gone) drops the chunk.
-                    let _ = free.try_send(chunk);
-                }
-                seq += 1;
             }
-            drop(result_rxs);
-            drop(free_txs);
+            drop(result_rx);
+            drop(free_tx);
             let internal = || {
                 Fatal::Other(Diagnostic::error(
                     crate::codes::INTERNAL,
