@@ -77,6 +77,9 @@ pub struct IdIndex {
     /// Whether the run was given up (too many ids out of order): every id
     /// is then in the table.
     unordered: bool,
+    /// How many ids have a reversal and no sale (so far): when none, there
+    /// are no orphans to look for among every entry.
+    unmatched: usize,
     cells: Cells,
 }
 
@@ -114,11 +117,17 @@ impl IdIndex {
             Kind::Sale if e.sale != 0 => Some(e.sale),
             Kind::Sale => {
                 e.sale = line;
+                if e.reversal != 0 {
+                    self.unmatched = self.unmatched.saturating_sub(1);
+                }
                 None
             }
             _ if e.reversal != 0 => Some(e.reversal >> 1),
             _ => {
                 e.reversal = (line << 1) | u64::from(kind == Kind::Chargeback);
+                if e.sale == 0 {
+                    self.unmatched += 1;
+                }
                 None
             }
         }
@@ -231,6 +240,9 @@ impl IdIndex {
     /// The refunds and chargebacks whose sale is not in the ledger, in line order.
     pub fn orphans(&self) -> Vec<Orphan> {
         let mut out = Vec::new();
+        if self.unmatched == 0 {
+            return out;
+        }
         for (i, e) in self.entries.iter().enumerate() {
             if e.sale == 0 && e.reversal != 0 {
                 let start = e.start as usize;
@@ -341,6 +353,10 @@ mod tests {
                     want,
                     "round {round}, line {line}, {id}"
                 );
+                if line % 97 == 0 {
+                    let unmatched = model.values().filter(|m| m.0 == 0 && m.1 != 0).count();
+                    assert_eq!(ix.unmatched, unmatched, "round {round}, line {line}");
+                }
             }
             let orphans = ix.orphans().len();
             let want = model.values().filter(|m| m.0 == 0 && m.1 != 0).count();
