@@ -306,8 +306,12 @@ fn check_nesting(src: &str) -> Option<Diagnostic> {
     let mut escaped = false;
     let mut opened = Vec::new();
     // On bytes: every character looked at is ASCII, and no byte of a
-    // longer UTF-8 character is one.
+    // longer UTF-8 character is one. Other bytes change nothing unless they
+    // follow a `\` (which they then end).
     for (i, &c) in src.as_bytes().iter().enumerate() {
+        if !escaped && !matches!(c, b'\n' | b'\\' | b'"' | b'#' | b'(' | b')' | b'{' | b'}') {
+            continue;
+        }
         match c {
             b'\n' => {
                 in_string = false;
@@ -1687,6 +1691,33 @@ mod tests {
         let src = "a = 1\nb = 2 +\nc = 3\nd = 4\n";
         let (pairs, next) = leading_statements(src, 0);
         assert_eq!((pairs.len(), &src[next..]), (1, "b = 2 +\nc = 3\nd = 4\n"));
+    }
+
+    /// The grammar's `keyword` rule is exactly [`KEYWORDS`]: every keyword,
+    /// and nothing else among their prefixes, extensions and neighbours.
+    #[test]
+    fn the_keyword_rule_is_the_keywords_list() {
+        let mut words: Vec<String> = Vec::new();
+        for k in KEYWORDS {
+            for end in 0..=k.len() {
+                words.push(k[..end].to_string());
+            }
+            for extra in ["s", "x", "_", "1"] {
+                words.push(format!("{k}{extra}"));
+            }
+            words.push(k.to_uppercase());
+            words.push(format!("x{k}"));
+        }
+        words.extend(["sum", "per", "running", "brackets", "price", "o", "of_", "oR"].map(String::from));
+        for w in &words {
+            let whole = Grammar::parse(Rule::keyword, w).is_ok_and(|p| p.as_str() == w.as_str());
+            assert_eq!(whole, KEYWORDS.contains(&w.as_str()), "{w:?}");
+            let name = Grammar::parse(Rule::ident, w).is_ok_and(|p| p.as_str() == w.as_str());
+            let is_name = !w.is_empty()
+                && !KEYWORDS.contains(&w.as_str())
+                && w.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+            assert_eq!(name, is_name, "{w:?} as a name");
+        }
     }
 
     #[test]
