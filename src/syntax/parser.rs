@@ -54,27 +54,29 @@ fn parse_file_with(src: &str, whole: bool) -> (File, Vec<Diagnostic>) {
         return (file, diags);
     }
     let mut pos = skip_trivia(src, 0);
-    // The statements that one parse of the whole text reads exactly as the
-    // loop below would (most files: all of them), without a parser a
-    // statement; the loop goes on from the first one that is not.
-    let (leading, next) = if whole {
-        leading_statements(src, pos)
-    } else {
-        (Vec::new(), pos)
-    };
-    file.stmts.reserve(leading.len());
-    for (pair, start) in leading {
-        match build_stmt(pair, pos) {
-            Ok(stmt) => file.stmts.push(stmt),
-            Err(d) => {
-                diags.push(d);
-                if let Some(name) = defined_name(&src[start..]) {
-                    file.broken_names.push(name);
+    // The statements that parses of the text ahead read exactly as the loop
+    // below would (most files: all of them), [`BATCH`] at a time, without a
+    // parser a statement; the loop goes on from the first one that is not.
+    while whole && pos < src.len() {
+        let (leading, next, complete) = leading_statements(src, pos);
+        file.stmts.reserve(leading.len());
+        for (pair, start) in leading {
+            match build_stmt(pair, pos) {
+                Ok(stmt) => file.stmts.push(stmt),
+                Err(d) => {
+                    diags.push(d);
+                    if let Some(name) = defined_name(&src[start..]) {
+                        file.broken_names.push(name);
+                    }
                 }
             }
         }
+        let went_on = next > pos;
+        pos = next;
+        if !complete || !went_on {
+            break;
+        }
     }
-    pos = next;
     while pos < src.len() {
         let rest = &src[pos..];
         // pest indexes the lines of all the text it is given on success:
@@ -141,9 +143,15 @@ fn parse_file_with(src: &str, whole: bool) -> (File, Vec<Diagnostic>) {
     (file, diags)
 }
 
-/// The statements from `start` on that one pest parse of the rest of the
-/// file reads as [`parse_file`]'s loop would, each with where it starts
-/// (spans are offset by `start`), and where the loop is to go on.
+/// How many statements one parse of [`leading_statements`] reads at most:
+/// its token list stays small (and its memory is reused by the next one)
+/// however long the file.
+const BATCH: usize = 256;
+
+/// Up to [`BATCH`] statements from `start` on that one pest parse of the
+/// rest of the file reads as [`parse_file`]'s loop would, each with where it
+/// starts (spans are offset by `start`); where the loop is to go on; and
+/// whether all of them were (so that the next ones may be read the same way).
 ///
 /// The loop parses each statement alone, on the text up to the next line
 /// that looks like a statement, and wants it to end at the end of a line.
@@ -156,11 +164,12 @@ fn parse_file_with(src: &str, whole: bool) -> (File, Vec<Diagnostic>) {
 /// that line, or not at a line's end, or does not start where the loop
 /// would start the next one, stops the list: the loop takes it from there,
 /// with all of its diagnostics.
-fn leading_statements(src: &str, start: usize) -> (Vec<(Pair<'_, Rule>, usize)>, usize) {
+fn leading_statements(src: &str, start: usize) -> (Vec<(Pair<'_, Rule>, usize)>, usize, bool) {
     let Ok(pairs) = Grammar::parse(Rule::statements, &src[start..]) else {
-        return (Vec::new(), start);
+        return (Vec::new(), start, false);
     };
-    let mut out = Vec::with_capacity(pairs.len());
+    let read = pairs.len();
+    let mut out = Vec::with_capacity(read);
     let mut pos = start;
     for pair in pairs {
         let span = span_of(&pair, start);
@@ -175,7 +184,8 @@ fn leading_statements(src: &str, start: usize) -> (Vec<(Pair<'_, Rule>, usize)>,
         out.push((pair, span.start));
         pos = skip_trivia(src, after);
     }
-    (out, pos)
+    let complete = read == BATCH && out.len() == BATCH;
+    (out, pos, complete)
 }
 
 /// The line that starts at `at`, without its newline.
@@ -1685,12 +1695,27 @@ mod tests {
     #[test]
     fn whole_file_parse_reads_a_valid_file_in_one_go() {
         let src = LINES[..7].join("\n");
-        let (pairs, next) = leading_statements(&src, 0);
-        assert_eq!((pairs.len(), next), (7, src.len()));
+        let (pairs, next, complete) = leading_statements(&src, 0);
+        assert_eq!((pairs.len(), next, complete), (7, src.len(), false));
         // A continued line ends the list where the loop must take over.
         let src = "a = 1\nb = 2 +\nc = 3\nd = 4\n";
-        let (pairs, next) = leading_statements(src, 0);
+        let (pairs, next, _) = leading_statements(src, 0);
         assert_eq!((pairs.len(), &src[next..]), (1, "b = 2 +\nc = 3\nd = 4\n"));
+        // A long file is read BATCH statements at a time.
+        let src: String = (0..BATCH * 2 + 5).map(|i| format!("c{i} = {i}\n")).collect();
+        let (pairs, next, complete) = leading_statements(&src, 0);
+        assert_eq!((pairs.len(), complete), (BATCH, true));
+        assert!(src[next..].starts_with(&format!("c{BATCH} = ")));
+        let (file, diags) = parse_file_with(&src, true);
+        assert!(diags.is_empty());
+        assert_eq!(file, parse_file_with(&src, false).0);
+        // Broken statements after the first batch, and then more.
+        let src = format!("{src}x = 1 +\ny = (2\n{src}z = 3 3\n{src}");
+        let (whole, whole_diags) = parse_file_with(&src, true);
+        let (each, each_diags) = parse_file_with(&src, false);
+        assert_eq!(whole_diags.len(), 3);
+        assert_eq!(format!("{whole_diags:?}"), format!("{each_diags:?}"));
+        assert_eq!(whole, each);
     }
 
     /// The grammar's `keyword` rule is exactly [`KEYWORDS`]: every keyword,
