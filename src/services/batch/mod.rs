@@ -203,6 +203,18 @@ pub(crate) fn settle_with_raw<R: Read + Send, W: Write>(
     )
 }
 
+/// Tells the writer, when dropped by a worker that panics, that a batch
+/// will never come (else it would wait for it, and the reader for the writer).
+struct OnPanic<T>(std::sync::mpsc::SyncSender<Option<T>>);
+
+impl<T> Drop for OnPanic<T> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let _ = self.0.send(None);
+        }
+    }
+}
+
 /// What a worker hands back for one batch.
 struct Chunk<P> {
     part: P,
@@ -416,7 +428,7 @@ where
             // slowed by sharing its core with the reader or the writer takes
             // fewer (dealt in turn, the other one waited for it), and hand
             // each chunk back with its batch's number: the writer puts them
-            // back in input order. `IN_FLIGHT` chunks go round — the reader
+            // back in input order. `in_flight` chunks go round — the reader
             // takes one (empty, or written and given back) for each batch —
             // which bounds the batches read ahead, the chunks the writer
             // holds for order, and the output buffers (reused, without
@@ -424,7 +436,8 @@ where
             let in_flight = threads * 4;
             let (batch_tx, batch_rx) =
                 sync_channel::<(usize, S::Batch, Vec<Dup>, Option<Chunk<K::Part>>)>(in_flight);
-            let (result_tx, result_rx) = sync_channel::<(usize, Chunk<K::Part>)>(in_flight);
+            // `None`: a worker panicked (a bug), so its batch will never come.
+            let (result_tx, result_rx) = sync_channel::<Option<(usize, Chunk<K::Part>)>>(in_flight);
             let (free_tx, free_rx) = sync_channel::<Option<Chunk<K::Part>>>(in_flight);
             for _ in 0..in_flight {
                 // Never blocks: the channel holds `in_flight`.
@@ -436,6 +449,7 @@ where
                 let result_tx = result_tx.clone();
                 let batch_rx = Arc::clone(&batch_rx);
                 workers.push(s.spawn(move || {
+                    let on_panic = OnPanic(result_tx.clone());
                     let mut settler = Settler::new(agreement, layout, base);
                     let mut cells = Cells::default();
                     loop {
@@ -464,10 +478,11 @@ where
                             &mut chunk,
                         );
                         drop(batch);
-                        if result_tx.send((seq, chunk)).is_err() {
+                        if result_tx.send(Some((seq, chunk))).is_err() {
                             break; // the writer stopped
                         }
                     }
+                    drop(on_panic);
                     settler.statement
                 }));
             }
@@ -490,7 +505,10 @@ where
             let mut outcome = Ok(());
             let mut next = 0usize;
             let mut waiting = std::collections::BTreeMap::new();
-            'writing: while let Ok((seq, chunk)) = result_rx.recv() {
+            'writing: while let Ok(result) = result_rx.recv() {
+                let Some((seq, chunk)) = result else {
+                    break; // a worker failed: its join below says so
+                };
                 waiting.insert(seq, chunk);
                 while let Some(mut chunk) = waiting.remove(&next) {
                     if let Err(e) = emit(sink, &mut chunk) {
