@@ -36,12 +36,13 @@ pub fn parse(src: &str) -> (File, Vec<Diagnostic>) {
 }
 
 fn parse_file(src: &str) -> (File, Vec<Diagnostic>) {
-    parse_file_with(src, true)
+    parse_file_with(src, Some(BATCH))
 }
 
-/// [`parse_file`], with or without [`leading_statements`] (without: every
-/// statement parsed alone, which the tests compare it with).
-fn parse_file_with(src: &str, whole: bool) -> (File, Vec<Diagnostic>) {
+/// [`parse_file`], with [`leading_statements`] reading about `batch` bytes a
+/// parse, or without (`None`: every statement parsed alone, which the tests
+/// compare it with).
+fn parse_file_with(src: &str, batch: Option<usize>) -> (File, Vec<Diagnostic>) {
     let mut file = File {
         stmts: Vec::new(),
         comments: scan_comments(src),
@@ -55,10 +56,10 @@ fn parse_file_with(src: &str, whole: bool) -> (File, Vec<Diagnostic>) {
     }
     let mut pos = skip_trivia(src, 0);
     // The statements that parses of the text ahead read exactly as the loop
-    // below would (most files: all of them), [`BATCH`] at a time, without a
+    // below would (most files: all of them), about [`BATCH`] bytes at a time, without a
     // parser a statement; the loop goes on from the first one that is not.
-    while whole && pos < src.len() {
-        let (leading, next, complete) = leading_statements(src, pos);
+    while let (Some(batch), true) = (batch, pos < src.len()) {
+        let (leading, next, complete) = leading_statements(src, pos, batch);
         file.stmts.reserve(leading.len());
         for (pair, start) in leading {
             match build_stmt(pair, pos) {
@@ -143,29 +144,40 @@ fn parse_file_with(src: &str, whole: bool) -> (File, Vec<Diagnostic>) {
     (file, diags)
 }
 
-/// How many statements one parse of [`leading_statements`] reads at most:
-/// its token list stays small (and its memory is reused by the next one)
-/// however long the file.
-const BATCH: usize = 256;
+/// About how much text one parse of [`leading_statements`] reads: its token
+/// list stays small (and its memory is reused by the next one) however long
+/// the file.
+const BATCH: usize = 16 * 1024;
 
-/// Up to [`BATCH`] statements from `start` on that one pest parse of the
-/// rest of the file reads as [`parse_file`]'s loop would, each with where it
-/// starts (spans are offset by `start`); where the loop is to go on; and
-/// whether all of them were (so that the next ones may be read the same way).
+/// The statements from `start` on, up to the first line that looks like a
+/// statement past `batch` bytes, that one pest parse of that text reads as
+/// [`parse_file`]'s loop would, each with where it starts (spans are offset
+/// by `start`); where the loop is to go on; and whether all of them were,
+/// up to that line (so that the next ones may be read the same way).
 ///
 /// The loop parses each statement alone, on the text up to the next line
 /// that looks like a statement, and wants it to end at the end of a line.
-/// One parse of everything gives the same statement when it ends before that
+/// A parse of more text gives the same statement when it ends before that
 /// line: what a statement is depends only on the text it reads, and the
 /// only thing the grammar reads past a statement's end is after white space
 /// (an operator, `when`, `(`), which at a line that looks like a statement
 /// fails or stops whether that line is there or not — so the loop's parse
-/// of the shorter text ends in the same place. A statement that ends past
-/// that line, or not at a line's end, or does not start where the loop
+/// of the shorter text ends in the same place. (The text given here ends at
+/// such a line too, so it always holds the loop's.) A statement that ends
+/// past that line, or not at a line's end, or does not start where the loop
 /// would start the next one, stops the list: the loop takes it from there,
 /// with all of its diagnostics.
-fn leading_statements(src: &str, start: usize) -> (Vec<(Pair<'_, Rule>, usize)>, usize, bool) {
-    let Ok(pairs) = Grammar::parse(Rule::statements, &src[start..]) else {
+fn leading_statements(
+    src: &str,
+    start: usize,
+    batch: usize,
+) -> (Vec<(Pair<'_, Rule>, usize)>, usize, bool) {
+    let end = if src.len() - start > batch {
+        next_statement_line(src, start + batch)
+    } else {
+        src.len()
+    };
+    let Ok(pairs) = Grammar::parse(Rule::statements, &src[start..end]) else {
         return (Vec::new(), start, false);
     };
     let read = pairs.len();
@@ -184,7 +196,7 @@ fn leading_statements(src: &str, start: usize) -> (Vec<(Pair<'_, Rule>, usize)>,
         out.push((pair, span.start));
         pos = skip_trivia(src, after);
     }
-    let complete = read == BATCH && out.len() == BATCH;
+    let complete = out.len() == read && pos >= end;
     (out, pos, complete)
 }
 
@@ -461,8 +473,11 @@ fn brackets_head(after: &str) -> bool {
 
 /// The start of the first line after the one holding `at` that looks like a statement.
 fn next_statement_line(src: &str, at: usize) -> usize {
-    let mut pos = src[at.min(src.len())..]
-        .find('\n')
+    // On bytes: `at` need not be at a character's start (a newline is).
+    let mut pos = src
+        .as_bytes()
+        .get(at..)
+        .and_then(|rest| memchr::memchr(b'\n', rest))
         .map_or(src.len(), |n| at + n + 1);
     while pos < src.len() {
         let end = src[pos..].find('\n').map_or(src.len(), |n| pos + n);
@@ -1685,34 +1700,45 @@ mod tests {
             picks in proptest::collection::vec(0..LINES.len(), 0..24)
         ) {
             let src: String = picks.iter().map(|&i| format!("{}\n", LINES[i])).collect();
-            let (whole, whole_diags) = parse_file_with(&src, true);
-            let (each, each_diags) = parse_file_with(&src, false);
-            proptest::prop_assert_eq!(&whole, &each, "{}", src);
-            proptest::prop_assert_eq!(format!("{whole_diags:?}"), format!("{each_diags:?}"), "{}", src);
+            let (each, each_diags) = parse_file_with(&src, None);
+            // Batches of every size: one line, a few, the whole file.
+            for batch in [1, 37, BATCH] {
+                let (whole, whole_diags) = parse_file_with(&src, Some(batch));
+                proptest::prop_assert_eq!(&whole, &each, "batch {}: {}", batch, src);
+                proptest::prop_assert_eq!(
+                    format!("{whole_diags:?}"),
+                    format!("{each_diags:?}"),
+                    "batch {}: {}",
+                    batch,
+                    src
+                );
+            }
         }
     }
 
     #[test]
     fn whole_file_parse_reads_a_valid_file_in_one_go() {
         let src = LINES[..7].join("\n");
-        let (pairs, next, complete) = leading_statements(&src, 0);
-        assert_eq!((pairs.len(), next, complete), (7, src.len(), false));
+        let (pairs, next, complete) = leading_statements(&src, 0, BATCH);
+        assert_eq!((pairs.len(), next, complete), (7, src.len(), true));
         // A continued line ends the list where the loop must take over.
         let src = "a = 1\nb = 2 +\nc = 3\nd = 4\n";
-        let (pairs, next, _) = leading_statements(src, 0);
+        let (pairs, next, _) = leading_statements(src, 0, BATCH);
         assert_eq!((pairs.len(), &src[next..]), (1, "b = 2 +\nc = 3\nd = 4\n"));
-        // A long file is read BATCH statements at a time.
-        let src: String = (0..BATCH * 2 + 5).map(|i| format!("c{i} = {i}\n")).collect();
-        let (pairs, next, complete) = leading_statements(&src, 0);
-        assert_eq!((pairs.len(), complete), (BATCH, true));
-        assert!(src[next..].starts_with(&format!("c{BATCH} = ")));
-        let (file, diags) = parse_file_with(&src, true);
+        // A long file is read about BATCH bytes at a time, up to a line
+        // that looks like a statement.
+        let src: String = (0..BATCH / 4).map(|i| format!("c{i} = {i}\n")).collect();
+        let (pairs, next, complete) = leading_statements(&src, 0, BATCH);
+        assert!(complete);
+        assert!(next > BATCH && next < BATCH + 20, "{next}");
+        assert!(src[next..].starts_with(&format!("c{} = ", pairs.len())));
+        let (file, diags) = parse_file_with(&src, Some(BATCH));
         assert!(diags.is_empty());
-        assert_eq!(file, parse_file_with(&src, false).0);
+        assert_eq!(file, parse_file_with(&src, None).0);
         // Broken statements after the first batch, and then more.
         let src = format!("{src}x = 1 +\ny = (2\n{src}z = 3 3\n{src}");
-        let (whole, whole_diags) = parse_file_with(&src, true);
-        let (each, each_diags) = parse_file_with(&src, false);
+        let (whole, whole_diags) = parse_file_with(&src, Some(BATCH));
+        let (each, each_diags) = parse_file_with(&src, None);
         assert_eq!(whole_diags.len(), 3);
         assert_eq!(format!("{whole_diags:?}"), format!("{each_diags:?}"));
         assert_eq!(whole, each);
