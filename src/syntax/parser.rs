@@ -1641,7 +1641,7 @@ mod tests {
 
     /// Lines to build files from: statements of every kind, lines that
     /// continue the one before, lines that look like statements and are
-    /// not, and broken ones.
+    /// not, non-ASCII names, and broken ones.
     const LINES: &[&str] = &[
         "price = 100.00 USD",
         "fee platform \"Platform\" = 9.9% of price + 0.50 USD",
@@ -1690,6 +1690,18 @@ mod tests {
         "s = \"open",
         "brackets = 4",
         "running = 2",
+        "share (m,",
+        "  n \"N\": 1) = 10% of remaining",
+        "\tt2 = 2 * (",
+        "  3 + 4)",
+        "comissão = 1",
+        "table u { 1 => 2 }",
+        "x = y",
+        "  when = 2",
+        "fee f = 1.00 USD when",
+        "  price > 10.00 USD",
+        "r = \"a # b\" # c",
+        "example \"e2\" { given price = 1.00 USD }",
     ];
 
     proptest::proptest! {
