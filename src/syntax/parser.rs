@@ -64,12 +64,7 @@ fn parse_file_with(src: &str, batch: Option<usize>) -> (File, Vec<Diagnostic>) {
         for (pair, start) in leading {
             match build_stmt(pair, pos) {
                 Ok(stmt) => file.stmts.push(stmt),
-                Err(d) => {
-                    diags.push(d);
-                    if let Some(name) = defined_name(&src[start..]) {
-                        file.broken_names.push(name);
-                    }
-                }
+                Err(d) => refuse(&mut file, &mut diags, d, &src[start..]),
             }
         }
         let went_on = next > pos;
@@ -108,21 +103,13 @@ fn parse_file_with(src: &str, batch: Option<usize>) -> (File, Vec<Diagnostic>) {
                 if after < src.len() && !src[after..].starts_with(['\n', '#']) {
                     // The statement is broken: keep it out of the tree so
                     // that its half does not cause errors of its own.
-                    diags.push(trailing_text(src, pos, after));
-                    if let Some(name) = defined_name(rest) {
-                        file.broken_names.push(name);
-                    }
+                    refuse(&mut file, &mut diags, trailing_text(src, pos, after), rest);
                     pos = skip_trivia(src, next_statement_line(src, after));
                     continue;
                 }
                 match build_stmt(pair, pos) {
                     Ok(stmt) => file.stmts.push(stmt),
-                    Err(d) => {
-                        diags.push(d);
-                        if let Some(name) = defined_name(rest) {
-                            file.broken_names.push(name);
-                        }
-                    }
+                    Err(d) => refuse(&mut file, &mut diags, d, rest),
                 }
                 pos = skip_trivia(src, after);
             }
@@ -132,10 +119,7 @@ fn parse_file_with(src: &str, batch: Option<usize>) -> (File, Vec<Diagnostic>) {
                         InputLocation::Pos(p) => p,
                         InputLocation::Span((p, _)) => p,
                     };
-                diags.push(syntax_error(src, pos, at, &e.variant));
-                if let Some(name) = defined_name(rest) {
-                    file.broken_names.push(name);
-                }
+                refuse(&mut file, &mut diags, syntax_error(src, pos, at, &e.variant), rest);
                 pos = skip_trivia(src, next_statement_line(src, at.max(pos)));
             }
         }
@@ -211,6 +195,15 @@ fn error_pos(e: &pest::error::Error<Rule>) -> usize {
     match e.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((p, _)) => p,
+    }
+}
+
+/// A statement kept out of the tree: its diagnostic, and the name it seems
+/// to define (so that uses of it do not cascade into errors of their own).
+fn refuse(file: &mut File, diags: &mut Vec<Diagnostic>, d: Diagnostic, stmt: &str) {
+    diags.push(d);
+    if let Some(name) = defined_name(stmt) {
+        file.broken_names.push(name);
     }
 }
 
@@ -1428,51 +1421,51 @@ fn build_infix(
     rhs: Result<Deep, Diagnostic>,
     off: usize,
 ) -> Result<Deep, Diagnostic> {
-        let ((lhs, ld), (rhs, rd)) = (lhs?, rhs?);
-        let op_span = span_of(&op, off);
-        // Every operator is left-associative: `a + b + c` is a flat
-        // chain that grows to the left, as long as the text, not
-        // nested. Only the right operand counts as a level deeper.
-        let depth = deeper(&[ld.saturating_sub(1), rd], lhs.span.to(rhs.span))?;
-        // One rule a precedence level: which operator is in its text.
-        let bin = match (op.as_rule(), op.as_str()) {
-            (Rule::op_sum, "+") => BinOp::Add,
-            (Rule::op_sum, "-") => BinOp::Sub,
-            (Rule::op_product, "*") => BinOp::Mul,
-            (Rule::op_product, "/") => BinOp::Div,
-            (Rule::kw_of, _) => BinOp::Of,
-            (Rule::op_compare, "==") => BinOp::Eq,
-            (Rule::op_compare, "!=") => BinOp::Ne,
-            (Rule::op_compare, "<") => BinOp::Lt,
-            (Rule::op_compare, "<=") => BinOp::Le,
-            (Rule::op_compare, ">") => BinOp::Gt,
-            (Rule::op_compare, ">=") => BinOp::Ge,
-            (Rule::kw_and, _) => BinOp::And,
-            (Rule::kw_or, _) => BinOp::Or,
-            _ => return Err(internal(op_span, "operator")),
-        };
-        if bin.is_comparison() {
-            for side in [&lhs, &rhs] {
-                if let ExprKind::Binary(inner, ispan, _, _) = &side.kind {
-                    if inner.is_comparison() {
-                        return Err(Diagnostic::error(
-                            crate::codes::SYNTAX_CHAINED_COMPARISON,
-                            "comparisons cannot be chained",
-                        )
-                        .primary(op_span, "second comparison")
-                        .secondary(*ispan, "first comparison")
-                        .help("join two comparisons with `and`: `a < b and b < c`"));
-                    }
+    let ((lhs, ld), (rhs, rd)) = (lhs?, rhs?);
+    let op_span = span_of(&op, off);
+    // Every operator is left-associative: `a + b + c` is a flat
+    // chain that grows to the left, as long as the text, not
+    // nested. Only the right operand counts as a level deeper.
+    let depth = deeper(&[ld.saturating_sub(1), rd], lhs.span.to(rhs.span))?;
+    // One rule a precedence level: which operator is in its text.
+    let bin = match (op.as_rule(), op.as_str()) {
+        (Rule::op_sum, "+") => BinOp::Add,
+        (Rule::op_sum, "-") => BinOp::Sub,
+        (Rule::op_product, "*") => BinOp::Mul,
+        (Rule::op_product, "/") => BinOp::Div,
+        (Rule::kw_of, _) => BinOp::Of,
+        (Rule::op_compare, "==") => BinOp::Eq,
+        (Rule::op_compare, "!=") => BinOp::Ne,
+        (Rule::op_compare, "<") => BinOp::Lt,
+        (Rule::op_compare, "<=") => BinOp::Le,
+        (Rule::op_compare, ">") => BinOp::Gt,
+        (Rule::op_compare, ">=") => BinOp::Ge,
+        (Rule::kw_and, _) => BinOp::And,
+        (Rule::kw_or, _) => BinOp::Or,
+        _ => return Err(internal(op_span, "operator")),
+    };
+    if bin.is_comparison() {
+        for side in [&lhs, &rhs] {
+            if let ExprKind::Binary(inner, ispan, _, _) = &side.kind {
+                if inner.is_comparison() {
+                    return Err(Diagnostic::error(
+                        crate::codes::SYNTAX_CHAINED_COMPARISON,
+                        "comparisons cannot be chained",
+                    )
+                    .primary(op_span, "second comparison")
+                    .secondary(*ispan, "first comparison")
+                    .help("join two comparisons with `and`: `a < b and b < c`"));
                 }
             }
         }
-        Ok((
-            Expr {
-                span: lhs.span.to(rhs.span),
-                kind: ExprKind::Binary(bin, op_span, Box::new(lhs), Box::new(rhs)),
-            },
-            depth,
-        ))
+    }
+    Ok((
+        Expr {
+            span: lhs.span.to(rhs.span),
+            kind: ExprKind::Binary(bin, op_span, Box::new(lhs), Box::new(rhs)),
+        },
+        depth,
+    ))
 }
 
 fn decimal(text: &str, span: Span) -> Result<Decimal, Diagnostic> {

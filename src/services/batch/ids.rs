@@ -245,15 +245,9 @@ impl IdIndex {
         }
         for (i, e) in self.entries.iter().enumerate() {
             if e.sale == 0 && e.reversal != 0 {
-                let start = e.start as usize;
-                let end = self
-                    .entries
-                    .get(i + 1)
-                    .map_or(self.arena.len(), |n| n.start as usize);
                 out.push(Orphan {
                     line: e.reversal >> 1,
-                    id: String::from_utf8_lossy(self.arena.get(start..end).unwrap_or_default())
-                        .into_owned(),
+                    id: String::from_utf8_lossy(id_of(&self.entries, &self.arena, i)).into_owned(),
                     kind: if e.reversal & 1 == 1 {
                         Kind::Chargeback
                     } else {

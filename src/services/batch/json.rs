@@ -1,10 +1,12 @@
 //! JSON Lines records: one object a line, split into the ledger's columns.
 //!
-//! serde_json reads and checks each line (any JSON, escapes, numbers), but
-//! nothing is copied that need not be: keys are compared where they lie in
-//! the line (unless they hold an escape), values are found as raw spans and
-//! a string's text is its bytes between the quotes (unless it holds an
-//! escape). So a line costs one pass of the parser and no allocation.
+//! A flat line of printable ASCII (what ledgers hold) is read on bytes;
+//! serde_json reads and checks every other line (any JSON, escapes,
+//! numbers), and decides every error. Either way nothing is copied that need
+//! not be: keys are compared where they lie in the line (unless they hold an
+//! escape), values are found as raw spans and a string's text is its bytes
+//! between the quotes (unless it holds an escape). So a line costs one pass
+//! and no allocation.
 
 use super::source::{Cells as Fields, SyntaxError};
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
@@ -281,32 +283,34 @@ pub fn split_json(
         if wrong.is_some() {
             return;
         }
-        match columns.iter().position(|c| c.as_bytes() == k) {
-            None => {
-                let k = String::from_utf8_lossy(k);
-                wrong = Some(SyntaxError {
-                    code: crate::codes::BATCH_COLUMN_COUNT,
-                    message: format!("the key `{k}` is not a column of the first line"),
-                    span,
-                    help: Some(format!(
-                        "every line has the keys of the first line: {}",
-                        columns.join(", ")
-                    )),
-                });
-            }
+        let key = || String::from_utf8_lossy(k);
+        let (code, message, help) = match columns.iter().position(|c| c.as_bytes() == k) {
             Some(i) => match at.get_mut(i) {
-                Some(slot @ None) => *slot = Some(span),
-                _ => {
-                    let k = String::from_utf8_lossy(k);
-                    wrong = Some(SyntaxError {
-                        code: crate::codes::BATCH_DUPLICATE_KEY,
-                        message: format!("the key `{k}` is given twice"),
-                        span,
-                        help: Some("give every key once: which of the two values is meant?".into()),
-                    });
+                Some(slot @ None) => {
+                    *slot = Some(span);
+                    return;
                 }
+                _ => (
+                    crate::codes::BATCH_DUPLICATE_KEY,
+                    format!("the key `{}` is given twice", key()),
+                    "give every key once: which of the two values is meant?".to_string(),
+                ),
             },
-        }
+            None => (
+                crate::codes::BATCH_COLUMN_COUNT,
+                format!("the key `{}` is not a column of the first line", key()),
+                format!(
+                    "every line has the keys of the first line: {}",
+                    columns.join(", ")
+                ),
+            ),
+        };
+        wrong = Some(SyntaxError {
+            code,
+            message,
+            span,
+            help: Some(help),
+        });
     })?;
     if let Some(e) = wrong {
         return Err(e);

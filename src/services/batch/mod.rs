@@ -203,8 +203,9 @@ pub(crate) fn settle_with_raw<R: Read + Send, W: Write>(
     )
 }
 
-/// Tells the writer, when dropped by a worker that panics, that a batch
-/// will never come (else it would wait for it, and the reader for the writer).
+/// A worker's end of the results channel; when dropped by a worker that
+/// panics, it tells the writer that a batch will never come (else the writer
+/// would wait for it, and the reader for the writer).
 struct OnPanic<T>(std::sync::mpsc::SyncSender<Option<T>>);
 
 impl<T> Drop for OnPanic<T> {
@@ -235,7 +236,8 @@ impl<P> Chunk<P> {
     }
 }
 
-/// Settles one batch into `chunk`.
+/// Settles one batch into `chunk` (its rejects and counts start afresh; its
+/// part is empty, as the sink leaves it once written).
 fn settle_batch<S: RecordSource, K: RecordSink>(
     settler: &mut Settler<'_>,
     batch: &S::Batch,
@@ -245,6 +247,8 @@ fn settle_batch<S: RecordSource, K: RecordSink>(
     chunk: &mut Chunk<K::Part>,
 ) {
     chunk.bytes = S::size(batch);
+    chunk.records = 0;
+    chunk.rejects.clear();
     let mut dups = dups.iter().peekable();
     let (part, rejects, records) = (&mut chunk.part, &mut chunk.rejects, &mut chunk.records);
     S::read(batch, cells, |rec| {
@@ -415,8 +419,6 @@ where
         let mut chunk = Chunk::new(K::part(format, 0));
         while let Some(batch) = source.next_batch().map_err(Fatal::Read)? {
             let dups = index.scan::<S>(&batch, &layout);
-            chunk.rejects.clear();
-            chunk.records = 0;
             settle_batch::<S, K>(&mut settler, &batch, &dups, &mut cells, format, &mut chunk);
             emit(sink, &mut chunk)?;
         }
@@ -446,10 +448,9 @@ where
             let batch_rx = Arc::new(Mutex::new(batch_rx));
             let mut workers = Vec::with_capacity(threads);
             for _ in 0..threads {
-                let result_tx = result_tx.clone();
+                let results = OnPanic(result_tx.clone());
                 let batch_rx = Arc::clone(&batch_rx);
                 workers.push(s.spawn(move || {
-                    let on_panic = OnPanic(result_tx.clone());
                     let mut settler = Settler::new(agreement, layout, base);
                     let mut cells = Cells::default();
                     loop {
@@ -460,15 +461,8 @@ where
                         let Ok((seq, batch, dups, chunk)) = next else {
                             break; // the reader is done
                         };
-                        let mut chunk = match chunk {
-                            Some(mut chunk) => {
-                                chunk.rejects.clear();
-                                chunk.bytes = 0;
-                                chunk.records = 0;
-                                chunk
-                            }
-                            None => Chunk::new(K::part(format, S::size(&batch))),
-                        };
+                        let mut chunk =
+                            chunk.unwrap_or_else(|| Chunk::new(K::part(format, S::size(&batch))));
                         settle_batch::<S, K>(
                             &mut settler,
                             &batch,
@@ -478,11 +472,10 @@ where
                             &mut chunk,
                         );
                         drop(batch);
-                        if result_tx.send(Some((seq, chunk))).is_err() {
+                        if results.0.send(Some((seq, chunk))).is_err() {
                             break; // the writer stopped
                         }
                     }
-                    drop(on_panic);
                     settler.statement
                 }));
             }
@@ -605,12 +598,7 @@ where
                 let mut cells = Cells::default();
                 for (batch, dups, spec) in brx {
                     settler.load(spec);
-                    let mut chunk = Chunk {
-                        part: K::part(format, S::size(&batch)),
-                        rejects: Vec::new(),
-                        bytes: 0,
-                        records: 0,
-                    };
+                    let mut chunk = Chunk::new(K::part(format, S::size(&batch)));
                     settle_batch::<S, K>(
                         &mut settler,
                         &batch,
@@ -687,12 +675,7 @@ where
                 continue;
             }
             own.load(r.spec);
-            let mut chunk = Chunk {
-                part: K::part(format, S::size(&r.batch)),
-                rejects: Vec::new(),
-                bytes: 0,
-                records: 0,
-            };
+            let mut chunk = Chunk::new(K::part(format, S::size(&r.batch)));
             settle_batch::<S, K>(&mut own, &r.batch, &r.dups, &mut cells, format, &mut chunk);
             if let Err(e) = emit(sink, &mut chunk) {
                 outcome = Err(e);
