@@ -284,6 +284,33 @@ fn a_failed_require_rejects_the_row_with_its_message() {
     );
 }
 
+/// Settles `input` into `output` and expects the run to fail with a message
+/// that contains `expected` (`case` names the case in a failure).
+fn settle_fails(
+    a: &Agreement,
+    input: impl std::io::Read + Send,
+    output: impl std::io::Write + Send,
+    threads: usize,
+    observer: &mut dyn splitdsl::batch::Observer,
+    expected: &str,
+    case: &str,
+) {
+    let r = settle(
+        a,
+        &a.inputs(),
+        input,
+        output,
+        OutFormat::Csv,
+        threads,
+        observer,
+    );
+    let Err(fatal) = r else {
+        panic!("{case}: the run succeeded");
+    };
+    let (d, _) = fatal.diagnostic();
+    assert!(d.message.contains(expected), "{case}: {}", d.message);
+}
+
 /// A writer that takes `room` bytes, then fails.
 struct Full {
     room: usize,
@@ -311,21 +338,176 @@ fn a_failing_output_stops_every_thread_with_an_error() {
     let text = ledger(60_000, 7);
     for threads in [1, 2, 3, 8] {
         for room in [0, 10_000, 1_000_000] {
-            let mut rejects = Vec::new();
-            let r = settle(
+            settle_fails(
                 &a,
-                &a.inputs(),
                 text.as_bytes(),
                 &mut Full { room },
-                OutFormat::Csv,
                 threads,
-                &mut rejects,
+                &mut Vec::new(),
+                "no space left",
+                &format!("threads {threads}, room {room}"),
             );
-            let Err(fatal) = r else {
-                panic!("threads {threads}, room {room}: the run succeeded");
+        }
+    }
+}
+
+/// An observer that records the thread it hears from and the lines of the
+/// rejects, and fails on the reject of line `fail_at`.
+struct Heard {
+    thread: std::thread::ThreadId,
+    others: usize,
+    lines: Vec<u64>,
+    bytes: u64,
+    fail_at: Option<u64>,
+}
+
+impl Heard {
+    fn new(fail_at: Option<u64>) -> Heard {
+        Heard {
+            thread: std::thread::current().id(),
+            others: 0,
+            lines: Vec::new(),
+            bytes: 0,
+            fail_at,
+        }
+    }
+
+    fn check_thread(&mut self) {
+        if std::thread::current().id() != self.thread {
+            self.others += 1;
+        }
+    }
+}
+
+impl splitdsl::batch::Observer for Heard {
+    fn reject(&mut self, r: &Reject) -> std::io::Result<()> {
+        self.check_thread();
+        if self.fail_at == Some(r.line) {
+            return Err(std::io::Error::other("the rejects' disk is full"));
+        }
+        self.lines.push(r.line);
+        Ok(())
+    }
+
+    fn progress(&mut self, bytes: u64, _records: u64) {
+        self.check_thread();
+        self.bytes += bytes;
+    }
+}
+
+/// A ledger with a bad row every 997 rows (many blocks, rejects in most).
+fn ledger_with_rejects() -> (String, Vec<u64>) {
+    let mut text = String::from("sale_id,kind,price,installments,note\n");
+    let mut bad = Vec::new();
+    for (i, line) in ledger(40_000, 11).lines().skip(1).enumerate() {
+        if i % 997 == 5 {
+            text.push_str(&format!("X{i},sale,oops,1,x\n"));
+            bad.push(i as u64 + 2);
+        } else {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    (text, bad)
+}
+
+#[test]
+fn the_observer_hears_every_reject_in_order_on_the_calling_thread() {
+    let a = agreement(TIERED);
+    let (text, bad) = ledger_with_rejects();
+    assert!(text.len() > 4 * 256 * 1024, "several blocks");
+    let (one, _, _) = run(&a, &text, 1);
+    for threads in [1, 2, 3, 8] {
+        let mut heard = Heard::new(None);
+        let mut out = Vec::new();
+        let s = settle(
+            &a,
+            &a.inputs(),
+            text.as_bytes(),
+            &mut out,
+            OutFormat::Csv,
+            threads,
+            &mut heard,
+        )
+        .unwrap_or_else(|f| panic!("fatal: {:?}", f.diagnostic()));
+        assert!(out == one.as_bytes(), "threads {threads}: another output");
+        assert_eq!(heard.lines, bad, "threads {threads}");
+        assert_eq!(
+            heard.others, 0,
+            "threads {threads}: heard on another thread"
+        );
+        let header = text.find('\n').unwrap() + 1;
+        assert_eq!(
+            heard.bytes,
+            (text.len() - header) as u64,
+            "threads {threads}: the progress adds up"
+        );
+        assert_eq!(s.statement.rejected, bad.len() as u64);
+    }
+}
+
+#[test]
+fn a_failing_observer_stops_every_thread_with_its_error() {
+    let a = agreement(TIERED);
+    let (text, bad) = ledger_with_rejects();
+    for threads in [1, 2, 3, 8] {
+        for fail_at in [bad[0], bad[bad.len() / 2], bad[bad.len() - 1]] {
+            let mut heard = Heard::new(Some(fail_at));
+            settle_fails(
+                &a,
+                text.as_bytes(),
+                std::io::sink(),
+                threads,
+                &mut heard,
+                "the rejects' disk is full",
+                &format!("threads {threads}, line {fail_at}"),
+            );
+            // Every reject before the failing one was heard, in order.
+            let before: Vec<u64> = bad.iter().copied().take_while(|&l| l < fail_at).collect();
+            assert_eq!(heard.lines, before, "threads {threads}, line {fail_at}");
+        }
+    }
+}
+
+/// A ledger that fails to read after `room` bytes.
+struct BreaksAfter<'a> {
+    text: &'a [u8],
+    room: usize,
+}
+
+impl std::io::Read for BreaksAfter<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.room == 0 {
+            return Err(std::io::Error::other("the disk went away"));
+        }
+        let n = buf.len().min(self.room).min(self.text.len());
+        let (head, rest) = self.text.split_at(n);
+        buf[..n].copy_from_slice(head);
+        self.text = rest;
+        self.room -= n;
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_failing_read_stops_every_thread_with_its_error() {
+    let a = agreement(TIERED);
+    let text = ledger(60_000, 13);
+    for threads in [1, 2, 3, 8] {
+        for room in [100, 300_000, text.len() - 10] {
+            let input = BreaksAfter {
+                text: text.as_bytes(),
+                room,
             };
-            let (d, _) = fatal.diagnostic();
-            assert!(d.message.contains("no space left"), "{}", d.message);
+            settle_fails(
+                &a,
+                input,
+                std::io::sink(),
+                threads,
+                &mut Vec::new(),
+                "the disk went away",
+                &format!("threads {threads}, room {room}"),
+            );
         }
     }
 }

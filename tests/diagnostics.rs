@@ -291,7 +291,7 @@ impl splitdsl::batch::Observer for Codes {
 fn settle_codes(
     agreement: &str,
     input: impl std::io::Read + Send,
-    output: impl std::io::Write,
+    output: impl std::io::Write + Send,
 ) -> Vec<String> {
     let a = Agreement::compile_failure("trigger.split", agreement)
         .map_err(|f| f.diagnostics)

@@ -63,10 +63,13 @@ const LAYERS: &[(&str, &[&str])] = &[
             // the JSON contract's structs), below every renderer.
             "summary",
             "batch",
+            "batch::chunk",
             "batch::columns",
             "batch::field",
             "batch::ids",
             "batch::json",
+            "batch::observer",
+            "batch::parallel",
             "batch::quote",
             "batch::parquet",
             "batch::reader",

@@ -10,15 +10,18 @@
 //! a time, whatever the size of the ledger. Each worker keeps its own exact
 //! totals ([`statement`]), added up at the end and reconciled.
 //!
-//! Threads: std scoped threads and bounded `std::sync::mpsc` channels. Block
-//! `k` goes to worker `k mod n` and the writer takes results round-robin from
-//! the workers in the same order, so no reordering buffer is needed; the
-//! bounded channels give back-pressure in both directions.
-
+//! Threads: std scoped threads. With more than one, each worker takes the
+//! next batch (and lists its duplicate ids) in input order, settles it and
+//! writes the chunks in input order when their turn comes ([`parallel`]);
+//! an agreement with running totals is settled speculatively ([`running`]).
+//! The observer is always called on the calling thread.
+mod chunk;
 pub mod columns;
 pub mod field;
 pub mod ids;
 pub mod json;
+mod observer;
+pub mod parallel;
 #[cfg(feature = "parquet")]
 pub mod parquet;
 pub mod quote;
@@ -33,6 +36,8 @@ pub mod writer;
 use crate::agreement::Agreement;
 use crate::diag::{render, render_at, Diagnostic, Style};
 use crate::eval::Inputs;
+use chunk::{settle_batch, Chunk};
+pub use observer::{Fatal, Observer};
 use reader::Dup;
 pub use reader::{detect_delimiter, Delimiter, LedgerReader};
 use running::{Mode, Speculation};
@@ -44,7 +49,6 @@ pub use source::{
 pub use statement::{Kind, Reconciliation, Statement};
 use std::io::{Read, Write};
 use std::sync::mpsc::sync_channel;
-use std::sync::{Arc, Mutex};
 pub use writer::{LedgerWriter, OutFormat};
 
 /// How to settle a ledger.
@@ -56,70 +60,6 @@ pub struct Options {
     pub threads: usize,
     /// The CSV delimiter; `None` detects it from the header.
     pub delimiter: Option<Delimiter>,
-}
-
-/// What the caller hears while a ledger is settled (on the calling thread).
-pub trait Observer {
-    /// A rejected row, in input order.
-    fn reject(&mut self, reject: &Reject) -> std::io::Result<()>;
-    /// Progress: `bytes` and `records` more were settled.
-    fn progress(&mut self, _bytes: u64, _records: u64) {}
-    /// A warning about the header; spans point into `header`.
-    fn warning(&mut self, _diagnostic: &Diagnostic, _header: &str) {}
-}
-
-/// Collects rejects in memory (for tests and small ledgers).
-impl Observer for Vec<Reject> {
-    fn reject(&mut self, reject: &Reject) -> std::io::Result<()> {
-        self.push(reject.clone());
-        Ok(())
-    }
-}
-
-/// Why a ledger could not be settled at all.
-#[derive(Debug)]
-pub enum Fatal {
-    /// The ledger is empty: no header.
-    Empty,
-    /// The header is wrong; the diagnostic's spans point into `header`.
-    Header {
-        /// What is wrong.
-        diagnostic: Diagnostic,
-        /// The header line.
-        header: String,
-    },
-    /// Reading failed.
-    Read(ReadError),
-    /// Writing failed.
-    Write(String),
-    /// Something else (totals overflow, an internal error).
-    Other(Diagnostic),
-}
-
-impl Fatal {
-    /// The problem as a diagnostic, with the text its spans point into.
-    pub fn diagnostic(&self) -> (Diagnostic, String) {
-        match self {
-            Fatal::Empty => (
-                Diagnostic::error(
-                    crate::codes::BATCH_EMPTY,
-                    "the ledger is empty: no header line",
-                )
-                .help("the first line names the columns, e.g. `sale_id,date,price`"),
-                String::new(),
-            ),
-            Fatal::Header { diagnostic, header } => (diagnostic.clone(), header.clone()),
-            Fatal::Read(e) => (
-                Diagnostic::error(crate::codes::BATCH_READ, e.message.clone()),
-                String::new(),
-            ),
-            Fatal::Write(m) => (
-                Diagnostic::error(crate::codes::BATCH_WRITE, m.clone()),
-                String::new(),
-            ),
-            Fatal::Other(d) => (d.clone(), String::new()),
-        }
-    }
 }
 
 /// A settled ledger's totals.
@@ -134,7 +74,7 @@ pub struct Settlement {
 /// Settles the ledger `input` with `agreement` (`base` holds `--set`
 /// overrides, which a row's own cells win over), writing per-sale rows to
 /// `output` in input order with `threads` workers.
-pub fn settle<R: Read + Send, W: Write>(
+pub fn settle<R: Read + Send, W: Write + Send>(
     agreement: &Agreement,
     base: &crate::api::Inputs<'_>,
     input: R,
@@ -152,7 +92,7 @@ pub fn settle<R: Read + Send, W: Write>(
 }
 
 /// [`settle()`], with every option.
-pub fn settle_with<R: Read + Send, W: Write>(
+pub fn settle_with<R: Read + Send, W: Write + Send>(
     agreement: &Agreement,
     base: &crate::api::Inputs<'_>,
     input: R,
@@ -183,7 +123,7 @@ fn same_agreement(agreement: &Agreement, base: &crate::api::Inputs<'_>) -> Resul
 }
 
 /// [`settle_with`] with the evaluator's inputs (the command line's).
-pub(crate) fn settle_with_raw<R: Read + Send, W: Write>(
+pub(crate) fn settle_with_raw<R: Read + Send, W: Write + Send>(
     agreement: &Agreement,
     base: &Inputs,
     input: R,
@@ -201,67 +141,6 @@ pub(crate) fn settle_with_raw<R: Read + Send, W: Write>(
         options.threads,
         observer,
     )
-}
-
-/// A worker's end of the results channel; when dropped by a worker that
-/// panics, it tells the writer that a batch will never come (else the writer
-/// would wait for it, and the reader for the writer).
-struct OnPanic<T>(std::sync::mpsc::SyncSender<Option<T>>);
-
-impl<T> Drop for OnPanic<T> {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            let _ = self.0.send(None);
-        }
-    }
-}
-
-/// What a worker hands back for one batch.
-struct Chunk<P> {
-    part: P,
-    rejects: Vec<Reject>,
-    bytes: u64,
-    records: u64,
-}
-
-impl<P> Chunk<P> {
-    /// An empty chunk around the sink's `part`.
-    fn new(part: P) -> Chunk<P> {
-        Chunk {
-            part,
-            rejects: Vec::new(),
-            bytes: 0,
-            records: 0,
-        }
-    }
-}
-
-/// Settles one batch into `chunk` (its rejects and counts start afresh; its
-/// part is empty, as the sink leaves it once written).
-fn settle_batch<S: RecordSource, K: RecordSink>(
-    settler: &mut Settler<'_>,
-    batch: &S::Batch,
-    dups: &[Dup],
-    cells: &mut Cells,
-    format: &K::Format,
-    chunk: &mut Chunk<K::Part>,
-) {
-    chunk.bytes = S::size(batch);
-    chunk.records = 0;
-    chunk.rejects.clear();
-    let mut dups = dups.iter().peekable();
-    let (part, rejects, records) = (&mut chunk.part, &mut chunk.rejects, &mut chunk.records);
-    S::read(batch, cells, |rec| {
-        *records += 1;
-        let dup = dups.next_if(|d| d.line == rec.line);
-        match settler.settle(&rec, dup) {
-            Ok(row) => K::row(format, &row, part),
-            Err(reject) => {
-                K::reject(format, &reject, part);
-                rejects.push(*reject);
-            }
-        }
-    });
 }
 
 /// Settles the sales of `source` with `agreement` (`base` holds `--set`
@@ -349,7 +228,7 @@ pub fn settle_records<S, K>(
 ) -> Result<Settlement, Fatal>
 where
     S: RecordSource + Send,
-    K: RecordSink,
+    K: RecordSink + Send,
 {
     same_agreement(agreement, base)?;
     settle_records_raw(agreement, base.values(), source, sink, threads, observer)
@@ -366,7 +245,7 @@ pub(crate) fn settle_records_raw<S, K>(
 ) -> Result<Settlement, Fatal>
 where
     S: RecordSource + Send,
-    K: RecordSink,
+    K: RecordSink + Send,
 {
     let p = &agreement.program;
     let header = source.header().map_err(|e| match e {
@@ -424,112 +303,9 @@ where
         }
         statement = settler.statement;
     } else {
-        let layout = &layout;
-        let parts = std::thread::scope(|s| -> Result<Vec<Statement>, Fatal> {
-            // The workers take the next batch from one queue, so that one
-            // slowed by sharing its core with the reader or the writer takes
-            // fewer (dealt in turn, the other one waited for it), and hand
-            // each chunk back with its batch's number: the writer puts them
-            // back in input order. `in_flight` chunks go round — the reader
-            // takes one (empty, or written and given back) for each batch —
-            // which bounds the batches read ahead, the chunks the writer
-            // holds for order, and the output buffers (reused, without
-            // fresh page faults a batch).
-            let in_flight = threads * 4;
-            let (batch_tx, batch_rx) =
-                sync_channel::<(usize, S::Batch, Vec<Dup>, Option<Chunk<K::Part>>)>(in_flight);
-            // `None`: a worker panicked (a bug), so its batch will never come.
-            let (result_tx, result_rx) = sync_channel::<Option<(usize, Chunk<K::Part>)>>(in_flight);
-            let (free_tx, free_rx) = sync_channel::<Option<Chunk<K::Part>>>(in_flight);
-            for _ in 0..in_flight {
-                // Never blocks: the channel holds `in_flight`.
-                let _ = free_tx.send(None);
-            }
-            let batch_rx = Arc::new(Mutex::new(batch_rx));
-            let mut workers = Vec::with_capacity(threads);
-            for _ in 0..threads {
-                let results = OnPanic(result_tx.clone());
-                let batch_rx = Arc::clone(&batch_rx);
-                workers.push(s.spawn(move || {
-                    let mut settler = Settler::new(agreement, layout, base);
-                    let mut cells = Cells::default();
-                    loop {
-                        let next = match batch_rx.lock() {
-                            Ok(rx) => rx.recv(),
-                            Err(_) => break,
-                        };
-                        let Ok((seq, batch, dups, chunk)) = next else {
-                            break; // the reader is done
-                        };
-                        let mut chunk =
-                            chunk.unwrap_or_else(|| Chunk::new(K::part(format, S::size(&batch))));
-                        settle_batch::<S, K>(
-                            &mut settler,
-                            &batch,
-                            &dups,
-                            &mut cells,
-                            format,
-                            &mut chunk,
-                        );
-                        drop(batch);
-                        if results.0.send(Some((seq, chunk))).is_err() {
-                            break; // the writer stopped
-                        }
-                    }
-                    settler.statement
-                }));
-            }
-            drop(result_tx);
-            let index = &mut index;
-            let feeder = s.spawn(move || -> Result<(), ReadError> {
-                let mut seq = 0usize;
-                while let Some(batch) = source.next_batch()? {
-                    let dups = index.scan::<S>(&batch, layout);
-                    let Ok(chunk) = free_rx.recv() else {
-                        return Ok(()); // the writer stopped
-                    };
-                    if batch_tx.send((seq, batch, dups, chunk)).is_err() {
-                        return Ok(());
-                    }
-                    seq += 1;
-                }
-                Ok(())
-            });
-            let mut outcome = Ok(());
-            let mut next = 0usize;
-            let mut waiting = std::collections::BTreeMap::new();
-            'writing: while let Ok(result) = result_rx.recv() {
-                let Some((seq, chunk)) = result else {
-                    break; // a worker failed: its join below says so
-                };
-                waiting.insert(seq, chunk);
-                while let Some(mut chunk) = waiting.remove(&next) {
-                    if let Err(e) = emit(sink, &mut chunk) {
-                        outcome = Err(e);
-                        break 'writing;
-                    }
-                    // Never blocks: at most `in_flight` chunks exist.
-                    let _ = free_tx.send(Some(chunk));
-                    next += 1;
-                }
-            }
-            drop(result_rx);
-            drop(free_tx);
-            let internal = || {
-                Fatal::Other(Diagnostic::error(
-                    crate::codes::INTERNAL,
-                    "internal error: a settlement thread failed; please report this",
-                ))
-            };
-            let read = feeder.join().map_err(|_| internal())?;
-            let mut parts = Vec::with_capacity(threads);
-            for w in workers {
-                parts.push(w.join().map_err(|_| internal())?);
-            }
-            outcome?;
-            read.map_err(Fatal::Read)?;
-            Ok(parts)
-        })?;
+        let parts = parallel::settle(
+            agreement, base, &layout, source, &mut index, sink, format, threads, observer,
+        )?;
         for part in &parts {
             statement.merge(part).map_err(Fatal::Other)?;
         }

@@ -121,9 +121,12 @@ impl<'a> SettledRow<'a> {
 /// [`Part`](RecordSink::Part) with [`row`](RecordSink::row) (an associated
 /// function: it runs on the worker thread with the shared
 /// [`Format`](RecordSink::Format)); the sink then receives the parts in input
-/// order on the calling thread ([`write`](RecordSink::write)), so its output
-/// does not depend on the number of threads. See [`super::settle_records`]
-/// for an example.
+/// order ([`write`](RecordSink::write)), so its output does not depend on the
+/// number of threads. With more than one thread, `write` is called by the
+/// worker that settled the part (one at a time, never two at once), so that
+/// the part's bytes need not cross to another core: settling takes a `Send`
+/// sink. `start` and `finish` run on the calling thread. See
+/// [`super::settle_records`] for an example.
 pub trait RecordSink {
     /// What the workers need to encode rows (built once by `start`).
     type Format: Sync;
