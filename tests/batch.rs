@@ -1356,15 +1356,9 @@ mod other_formats {
 
     use splitdsl::batch::Statement;
 
-    #[test]
-    fn a_vec_source_and_sink_settle_to_the_numbers_of_the_csv_path() {
-        let a = agreement(TIERED);
-        let mut text = ledger(500, 7);
-        // A repeated id and a price the agreement refuses (a negative one).
-        text.push_str("S000003,sale,10.00,1,again\nS999999,sale,-1.00,1,negative\n");
-        let (out, csv_rejects, csv_settlement) = run(&a, &text, 2);
-        let sales: Vec<Sale> = text
-            .lines()
+    /// The typed sales of a CSV ledger of `ledger`'s columns.
+    fn sales_of(text: &str) -> Vec<Sale> {
+        text.lines()
             .skip(1)
             .enumerate()
             .map(|(k, l)| {
@@ -1381,7 +1375,54 @@ mod other_formats {
                     note: rec[4].to_string(),
                 }
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn tiny_batches_on_many_threads_come_out_in_input_order() {
+        // Thousands of batches of a few rows: the workers take turns to
+        // read, write each other's chunks and settle each other's batches
+        // read ahead, in every interleaving the scheduler makes.
+        let a = agreement(TIERED);
+        let mut text = ledger(3_000, 21);
+        text.push_str("S000003,sale,10.00,1,again\nS999999,sale,-1.00,1,negative\n");
+        let sales = sales_of(&text);
+        let settle_in = |threads: usize, size: usize| {
+            let source = VecSource {
+                sales: sales.clone().into_iter(),
+                size,
+            };
+            let mut sink = VecSink::default();
+            let mut rejects: Vec<Reject> = Vec::new();
+            let s = settle_records(&a, &a.inputs(), source, &mut sink, threads, &mut rejects)
+                .unwrap_or_else(|f| panic!("fatal: {:?}", f.diagnostic()));
+            let heard: Vec<u64> = rejects.iter().map(|r| r.line).collect();
+            (sink.rows, sink.rejects, heard, s.statement.csv(&a.program))
+        };
+        let one = settle_in(1, 1_000);
+        assert_eq!(one.0.len() + one.1.len(), sales.len());
+        assert_eq!(one.1, [3_002, 3_003]);
+        for threads in [2, 3, 8] {
+            for size in [1, 2, 7] {
+                for round in 0..3 {
+                    let many = settle_in(threads, size);
+                    assert!(
+                        many == one,
+                        "threads {threads}, batches of {size}, round {round}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_vec_source_and_sink_settle_to_the_numbers_of_the_csv_path() {
+        let a = agreement(TIERED);
+        let mut text = ledger(500, 7);
+        // A repeated id and a price the agreement refuses (a negative one).
+        text.push_str("S000003,sale,10.00,1,again\nS999999,sale,-1.00,1,negative\n");
+        let (out, csv_rejects, csv_settlement) = run(&a, &text, 2);
+        let sales = sales_of(&text);
         for threads in [1, 3] {
             let source = VecSource {
                 sales: sales.clone().into_iter(),

@@ -302,12 +302,18 @@ where
     if let Some(e) = shared.lock().error.take() {
         return Err(e);
     }
-    let failed = match feed.lock() {
-        Ok(mut feed) => feed.failed.take(),
+    let (failed, read) = match feed.lock() {
+        Ok(mut feed) => (feed.failed.take(), feed.seq),
         Err(_) => return Err(internal()),
     };
     if let Some(e) = failed {
         return Err(Fatal::Read(e));
+    }
+    // Every batch read was written: a batch lost between the workers would
+    // otherwise leave its rows out of a statement that still reconciles.
+    let t = shared.lock();
+    if t.next != read || !t.waiting.is_empty() {
+        return Err(internal());
     }
     Ok(parts)
 }
