@@ -1,9 +1,9 @@
 //! The ids seen so far: a second sale with an id already seen is a
 //! duplicate, and a refund or chargeback refers to its sale by id.
 //!
-//! The index sees the rows in input order: it runs on the thread that cuts
-//! the input into blocks, before the blocks are settled in parallel, and
-//! lists the duplicates of each batch ([`IdIndex::scan`]). Its memory grows with
+//! The index sees the rows in input order: each batch is scanned as it is
+//! taken from the source (by one thread at a time, in order), before it is
+//! settled, and the scan lists the batch's duplicates ([`IdIndex::scan`]). Its memory grows with
 //! the number of distinct ids: the ids' bytes in one buffer, 24 bytes of
 //! line numbers per id, and 4 bytes of sorted run or 10–20 bytes of hash
 //! table per id (see below), plus the slack of growing them (a peak RSS of

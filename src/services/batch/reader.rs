@@ -100,8 +100,8 @@ pub struct BlockReader<R> {
     max_record: usize,
 }
 
-/// The default block size: large enough to amortise the hand-over between
-/// threads, small enough to keep memory low.
+/// The default block size: large enough to amortise taking a block and
+/// writing its output in turn, small enough to keep memory low.
 pub const BLOCK_SIZE: usize = 256 * 1024;
 
 /// A record (or the header) may not be longer than this: a longer one is
