@@ -267,21 +267,14 @@ where
         id: layout.id,
         kind: layout.kind,
     });
-    let werr = |e: std::io::Error| Fatal::Write(format!("cannot write the output: {e}"));
     let format = sink
         .start(&layout.output_columns(agreement))
-        .map_err(werr)?;
+        .map_err(Fatal::output)?;
     let format = &format;
 
     let mut emit = |sink: &mut K, chunk: &mut Chunk<K::Part>| -> Result<(), Fatal> {
-        sink.write(&mut chunk.part).map_err(werr)?;
-        for r in &chunk.rejects {
-            observer
-                .reject(r)
-                .map_err(|e| Fatal::Write(format!("cannot write the rejected rows: {e}")))?;
-        }
-        observer.progress(chunk.bytes, chunk.records);
-        Ok(())
+        sink.write(&mut chunk.part).map_err(Fatal::output)?;
+        observer::hear(observer, &chunk.rejects, chunk.bytes, chunk.records)
     };
 
     let threads = threads.max(1);
@@ -312,7 +305,8 @@ where
     }
     statement.orphans = index.orphans();
     let reconciliation = statement.reconcile(p).map_err(Fatal::Other)?;
-    sink.finish(&statement, &reconciliation).map_err(werr)?;
+    sink.finish(&statement, &reconciliation)
+        .map_err(Fatal::output)?;
     Ok(Settlement {
         statement,
         reconciliation,
@@ -354,12 +348,6 @@ where
     E: FnMut(&mut K, &mut Chunk<K::Part>) -> Result<(), Fatal>,
 {
     let p = &agreement.program;
-    let internal = || {
-        Fatal::Other(Diagnostic::error(
-            crate::codes::INTERNAL,
-            "internal error: a settlement thread failed; please report this",
-        ))
-    };
     std::thread::scope(|s| -> Result<Statement, Fatal> {
         let mut batch_txs = Vec::with_capacity(threads);
         let mut result_rxs = Vec::with_capacity(threads);
@@ -459,9 +447,9 @@ where
             }
         }
         drop(result_rxs);
-        let read = feeder.join().map_err(|_| internal())?;
+        let read = feeder.join().map_err(|_| Fatal::internal())?;
         for w in workers {
-            w.join().map_err(|_| internal())?;
+            w.join().map_err(|_| Fatal::internal())?;
         }
         outcome?;
         read.map_err(Fatal::Read)?;

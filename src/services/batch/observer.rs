@@ -68,3 +68,38 @@ impl Fatal {
         }
     }
 }
+
+/// Tells `observer` of a run of chunks written, in input order: their
+/// rejects, then the bytes and records settled.
+pub(crate) fn hear(
+    observer: &mut dyn Observer,
+    rejects: &[Reject],
+    bytes: u64,
+    records: u64,
+) -> Result<(), Fatal> {
+    for r in rejects {
+        observer.reject(r).map_err(Fatal::rejects)?;
+    }
+    observer.progress(bytes, records);
+    Ok(())
+}
+
+impl Fatal {
+    /// Writing the output failed.
+    pub(crate) fn output(e: std::io::Error) -> Fatal {
+        Fatal::Write(format!("cannot write the output: {e}"))
+    }
+
+    /// The observer could not take a rejected row.
+    pub(crate) fn rejects(e: std::io::Error) -> Fatal {
+        Fatal::Write(format!("cannot write the rejected rows: {e}"))
+    }
+
+    /// A settlement thread panicked, or lost a batch: a bug.
+    pub(crate) fn internal() -> Fatal {
+        Fatal::Other(Diagnostic::error(
+            crate::codes::INTERNAL,
+            "internal error: a settlement thread failed; please report this",
+        ))
+    }
+}

@@ -33,13 +33,12 @@
 
 use super::chunk::{settle_batch, Chunk};
 use super::ids::IdIndex;
-use super::observer::{Fatal, Observer};
+use super::observer::{hear, Fatal, Observer};
 use super::reader::Dup;
 use super::settle::{Layout, Settler};
 use super::sink::{RecordSink, Reject};
 use super::source::{Cells, ReadError, RecordSource};
 use super::statement::Statement;
-use crate::diag::Diagnostic;
 use crate::eval::Inputs;
 use std::collections::BTreeMap;
 use std::sync::mpsc::{sync_channel, SyncSender};
@@ -71,7 +70,7 @@ struct Turns<P> {
     /// No batch is left to read, or a thread failed: nobody waits for a
     /// free chunk any more.
     ended: bool,
-    /// A thread failed: every worker stops.
+    /// A thread failed: every worker stops (`ended` is set too).
     stop: bool,
     /// The first write error.
     error: Option<Fatal>,
@@ -93,6 +92,8 @@ enum Take<P> {
     Chunk(Chunk<P>),
     /// Fewer than `limit` chunks exist: make one.
     Make,
+    /// None is free and `limit` exist (when not waiting for one).
+    Busy,
     Stop,
 }
 
@@ -106,22 +107,22 @@ impl<P> Shared<P> {
 
     /// A chunk to settle the next batch into: a free one, else a new one
     /// while fewer than `limit` exist, else (`blocking`) the next to be
-    /// freed or (not `blocking`) `None`.
-    fn take(&self, blocking: bool) -> Option<Take<P>> {
+    /// freed or (not `blocking`) `Busy`.
+    fn take(&self, blocking: bool) -> Take<P> {
         let mut t = self.lock();
         loop {
-            if t.stop || t.ended {
-                return Some(Take::Stop);
+            if t.ended {
+                return Take::Stop;
             }
             if let Some(c) = t.free.pop() {
-                return Some(Take::Chunk(c));
+                return Take::Chunk(c);
             }
             if t.made < self.limit {
                 t.made += 1;
-                return Some(Take::Make);
+                return Take::Make;
             }
             if !blocking {
-                return None;
+                return Take::Busy;
             }
             t = self.freed.wait(t).unwrap_or_else(PoisonError::into_inner);
         }
@@ -251,12 +252,6 @@ where
         shared: &shared,
         aheads: &aheads,
     };
-    let internal = || {
-        Fatal::Other(Diagnostic::error(
-            crate::codes::INTERNAL,
-            "internal error: a settlement thread failed; please report this",
-        ))
-    };
     let (parts, heard) = std::thread::scope(|s| {
         let (reports, heard_rx) = sync_channel::<Report>(limit);
         let work = &work;
@@ -267,33 +262,24 @@ where
             })
             .collect();
         drop(reports);
+        let mut tell = |r: Report| hear(observer, &r.rejects, r.bytes, r.records);
         // Until every worker is done (their senders dropped).
         let mut heard = Ok(());
-        'hearing: while let Ok(report) = heard_rx.recv() {
-            for r in &report.rejects {
-                if let Err(e) = observer.reject(r) {
-                    heard = Err(Fatal::Write(format!("cannot write the rejected rows: {e}")));
-                    shared.end(true, None);
-                    break 'hearing;
-                }
+        while let Ok(report) = heard_rx.recv() {
+            heard = tell(report);
+            if heard.is_err() {
+                shared.end(true, None);
+                break;
             }
-            observer.progress(report.bytes, report.records);
         }
         drop(heard_rx);
         if heard.is_ok() {
             // The last chunks' rejects and progress.
-            let last = std::mem::take(&mut shared.lock().unheard);
-            for r in &last.rejects {
-                if let Err(e) = observer.reject(r) {
-                    heard = Err(Fatal::Write(format!("cannot write the rejected rows: {e}")));
-                    break;
-                }
-            }
-            observer.progress(last.bytes, last.records);
+            heard = tell(std::mem::take(&mut shared.lock().unheard));
         }
         let parts: Result<Vec<Statement>, Fatal> = workers
             .into_iter()
-            .map(|w| w.join().map_err(|_| internal()))
+            .map(|w| w.join().map_err(|_| Fatal::internal()))
             .collect();
         (parts, heard)
     });
@@ -304,7 +290,7 @@ where
     }
     let (failed, read) = match feed.lock() {
         Ok(mut feed) => (feed.failed.take(), feed.seq),
-        Err(_) => return Err(internal()),
+        Err(_) => return Err(Fatal::internal()),
     };
     if let Some(e) = failed {
         return Err(Fatal::Read(e));
@@ -313,7 +299,7 @@ where
     // otherwise leave its rows out of a statement that still reconciles.
     let t = shared.lock();
     if t.next != read || !t.waiting.is_empty() {
-        return Err(internal());
+        return Err(Fatal::internal());
     }
     Ok(parts)
 }
@@ -400,10 +386,7 @@ where
                     Err(_) => Err(std::io::Error::other("a settlement thread failed")),
                 };
                 if let Err(e) = written {
-                    shared.end(
-                        true,
-                        Some(Fatal::Write(format!("cannot write the output: {e}"))),
-                    );
+                    shared.end(true, Some(Fatal::output(e)));
                     return settler.statement;
                 }
                 t = shared.lock();
@@ -456,10 +439,10 @@ where
                 return Ok(Some(c));
             }
             match shared.take(blocking) {
-                Some(Take::Chunk(c)) => Ok(Some(c)),
-                Some(Take::Make) => Ok(None),
-                Some(Take::Stop) => Err(Next::End),
-                None => Err(Next::Busy),
+                Take::Chunk(c) => Ok(Some(c)),
+                Take::Make => Ok(None),
+                Take::Busy => Err(Next::Busy),
+                Take::Stop => Err(Next::End),
             }
         };
         let (mut feed, chunk) = if wait {
